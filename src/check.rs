@@ -1,0 +1,233 @@
+//! Runs the pipeline (walk → parse → validate → resolve → policy) over a registry snapshot.
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::finding::Finding;
+use crate::mlem::locate::Locator;
+use crate::mlem::parse::{self, Problem};
+use crate::mlem::{Link, MlemObject};
+use crate::policy::{self, Remote};
+use crate::registry::{self, Content, Lookup, Snapshot};
+use crate::report::Report;
+use crate::resolve::Outcome;
+use crate::resolve::local::{FileTarget, LocalResolver};
+use crate::rules;
+
+/// How to check.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// How links to other repositories are treated.
+    pub remote: Remote,
+}
+
+/// One file read and parsed.
+#[derive(Debug, Clone)]
+pub struct ParsedFile {
+    /// Its text (lossily decoded when it is not UTF-8; empty when too large to read).
+    pub text: String,
+    /// Why it is not YAML, if it is not.
+    pub problem: Option<Problem>,
+    /// Its value, when it is YAML.
+    pub value: Option<Value>,
+    /// The MLEM object it holds, or why it holds none.
+    pub object: Result<MlemObject, String>,
+}
+
+impl ParsedFile {
+    /// The object, or why there is none, borrowed.
+    pub fn object(&self) -> Result<&MlemObject, &String> {
+        self.object.as_ref()
+    }
+}
+
+/// Parses a file's content as far as it goes.
+pub fn parse_content(content: Content) -> ParsedFile {
+    let parsed = match content {
+        Content::TooLarge(size) => parse::Parsed {
+            text: String::new(),
+            value: Err(Problem::TooLarge { size }),
+        },
+        Content::Bytes(bytes) => parse::parse(bytes),
+    };
+    match parsed.value {
+        Ok(value) => ParsedFile {
+            object: MlemObject::from_value(&value),
+            text: parsed.text,
+            problem: None,
+            value: Some(value),
+        },
+        Err(problem) => ParsedFile {
+            object: Err(problem.reason()),
+            text: parsed.text,
+            problem: Some(problem),
+            value: None,
+        },
+    }
+}
+
+/// Checks every `*.mlem` file of `snapshot`.
+pub fn check_snapshot(snapshot: &dyn Snapshot, options: &Options) -> Result<Report, registry::Error> {
+    let files = snapshot.mlem_files()?;
+    Ok(check_files(snapshot, &files, &[], options))
+}
+
+/// What one file contributed: its findings, its links and its text.
+struct FileResult {
+    path: String,
+    parsed: ParsedFile,
+    findings: Vec<Finding>,
+}
+
+/// Checks `files` (paths in `snapshot`); links resolve against the whole snapshot. Links elsewhere
+/// in the snapshot that point at one of `deleted` get a `link/target-deleted` note.
+pub fn check_files(snapshot: &dyn Snapshot, files: &[String], deleted: &[String], options: &Options) -> Report {
+    let resolver = LocalResolver::default();
+    let mut results: Vec<FileResult> = files
+        .par_iter()
+        .map_init(|| snapshot.reader(), |reader, path| read_and_validate(&**reader, path))
+        .collect();
+    for result in &results {
+        resolver.seed(result.path.clone(), FileTarget::from_parsed(result.parsed.object()));
+    }
+    results.par_iter_mut().for_each_init(
+        || snapshot.reader(),
+        |reader, result| {
+            let Ok(object) = &result.parsed.object else { return };
+            if object.links.is_empty() {
+                return;
+            }
+            let locator = Locator::new(&result.parsed.text);
+            for link in &object.links {
+                let outcome = resolve(&resolver, &**reader, &result.path, link);
+                result
+                    .findings
+                    .extend(policy::link_findings(&result.path, &locator, link, &outcome, options.remote));
+            }
+        },
+    );
+    let mut report = Report::default();
+    report.summary.files = results.len();
+    for result in results {
+        if let Ok(object) = &result.parsed.object {
+            report.summary.links += object.links.len();
+            report.summary.unverified += object.links.iter().filter(|l| l.project.is_some()).count();
+        }
+        if !result.findings.is_empty() {
+            report.sources.insert(result.path.clone(), result.parsed.text);
+        }
+        report.findings.extend(result.findings);
+    }
+    if !deleted.is_empty() {
+        deleted_target_notes(snapshot, files, deleted, &resolver, &mut report);
+    }
+    report.finish();
+    report
+}
+
+/// Where one link lands: relative links inside the snapshot, remote ones are left unverified.
+fn resolve(resolver: &LocalResolver, reader: &dyn registry::Reader, origin: &str, link: &Link) -> Outcome {
+    match &link.project {
+        None => resolver.resolve(reader, origin, link),
+        Some((_, project)) => Outcome::Unverified {
+            target: project.clone(),
+            why: "links to other repositories are not resolved offline (--offline)".into(),
+        },
+    }
+}
+
+fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> FileResult {
+    let mut findings = Vec::new();
+    let parsed = match reader.lookup(path) {
+        Ok(Lookup::File(content)) => parse_content(content),
+        Ok(Lookup::Escapes(why)) => {
+            let span = crate::finding::Span::file_start();
+            findings.push(rules::link_path_escapes_repo::finding(path, span, path, &why));
+            unreadable(format!("it leaves the repository: {why}"))
+        }
+        Ok(Lookup::Missing | Lookup::NotAFile) => unreadable("it disappeared while checking".into()),
+        Err(error) => {
+            findings.push(rules::yaml_syntax::RULE.finding(
+                path,
+                crate::finding::Span::file_start(),
+                format!("cannot read the file: {error}"),
+            ));
+            unreadable(error.to_string())
+        }
+    };
+    if let Some(problem) = &parsed.problem {
+        findings.push(policy::problem_finding(path, &parsed.text, problem));
+    } else if let Some(value) = &parsed.value {
+        let issues = crate::schema::validate(value);
+        if !issues.is_empty() {
+            let locator = Locator::new(&parsed.text);
+            findings.extend(issues.iter().map(|issue| policy::schema_finding(path, &locator, issue)));
+        }
+    }
+    FileResult {
+        path: path.to_owned(),
+        parsed,
+        findings,
+    }
+}
+
+fn unreadable(reason: String) -> ParsedFile {
+    ParsedFile {
+        text: String::new(),
+        problem: None,
+        value: None,
+        object: Err(reason),
+    }
+}
+
+/// Notes on links outside the checked files whose target is one of `deleted`.
+fn deleted_target_notes(
+    snapshot: &dyn Snapshot,
+    checked: &[String],
+    deleted: &[String],
+    resolver: &LocalResolver,
+    report: &mut Report,
+) {
+    let Ok(all) = snapshot.mlem_files() else { return };
+    let others: Vec<&String> = all.iter().filter(|p| checked.binary_search(p).is_err()).collect();
+    let noted: Vec<(Vec<Finding>, String, String)> = others
+        .par_iter()
+        .map_init(
+            || snapshot.reader(),
+            |reader, path| {
+                let Ok(Lookup::File(Content::Bytes(bytes))) = reader.lookup(path) else { return None };
+                // Cheap filter first: a link to a deleted file names its file stem.
+                if !deleted.iter().any(|d| contains(&bytes, stem_name(d))) {
+                    return None;
+                }
+                let parsed = parse_content(Content::Bytes(bytes));
+                let object = parsed.object.as_ref().ok()?;
+                let locator = Locator::new(&parsed.text);
+                let mut notes = Vec::new();
+                for link in object.links.iter().filter(|l| l.project.is_none()) {
+                    let Ok(candidates) = crate::resolve::local::candidates(link) else { continue };
+                    let Some(target) = candidates.iter().find(|c| deleted.contains(c)) else { continue };
+                    if let Outcome::NotFound { .. } = resolver.resolve(&**reader, path, link) {
+                        let span = locator.span(&link.field_route("path"), crate::mlem::locate::Part::Value);
+                        notes.push(rules::link_target_deleted::finding(path, span, target));
+                    }
+                }
+                (!notes.is_empty()).then(|| (notes, (*path).clone(), parsed.text.clone()))
+            },
+        )
+        .flatten()
+        .collect();
+    for (notes, path, text) in noted {
+        report.sources.entry(path).or_insert(text);
+        report.findings.extend(notes);
+    }
+}
+
+fn stem_name(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".mlem").unwrap_or(name)
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len().max(1)).any(|w| w == needle.as_bytes())
+}

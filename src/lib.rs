@@ -1,0 +1,16 @@
+//! mlem-registry: checks a Git-hosted MLEM model registry before its changes reach production.
+//!
+//! The pipeline, one module per stage:
+//! [`registry`] (walk) → [`mlem`] (parse) → [`schema`] (validate) → [`resolve`] → [`policy`] →
+//! [`report`]; [`check`] runs it, [`rules`] documents every finding it can produce.
+//! The library prints nothing: the binary decides where output goes.
+
+pub mod check;
+pub mod finding;
+pub mod mlem;
+pub mod policy;
+pub mod registry;
+pub mod report;
+pub mod resolve;
+pub mod rules;
+pub mod schema;

@@ -1,0 +1,155 @@
+//! Route to span: finds where a key or value sits in a file's text, so findings point at it.
+//!
+//! The tree-sitter parse behind it (yamlpath) is built lazily, once per file, and only for files
+//! that have findings: the clean path never pays for it.
+
+use std::cell::OnceCell;
+
+use super::Segment;
+use crate::finding::Span;
+
+/// Which part of a `key: value` pair to point at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The key alone.
+    Key,
+    /// The value alone (the key when the value is absent).
+    Value,
+}
+
+/// Finds spans in one file's text.
+pub struct Locator<'a> {
+    text: &'a str,
+    document: OnceCell<Option<yamlpath::Document>>,
+}
+
+impl<'a> Locator<'a> {
+    /// A locator over `text`; nothing is parsed until a span is asked for.
+    pub fn new(text: &'a str) -> Locator<'a> {
+        Locator {
+            text,
+            document: OnceCell::new(),
+        }
+    }
+
+    /// The span of `part` of the value at `route`, or of the nearest ancestor that can be found,
+    /// or of the first line: always some span, never a panic.
+    pub fn span(&self, route: &[Segment], part: Part) -> Span {
+        if let Some(document) = self.document() {
+            for depth in (1..=route.len()).rev() {
+                let prefix = &route[..depth];
+                let part = if depth == route.len() { part } else { Part::Key };
+                if let Some((start, end)) = query(document, prefix, part) {
+                    return Span::from_bytes(self.text, start, end);
+                }
+            }
+        } else if let Some(Segment::Key(key)) = route.last() {
+            if let Some(span) = self.scan_for_key(key, part) {
+                return span;
+            }
+        }
+        Span::first_line(self.text)
+    }
+
+    fn document(&self) -> Option<&yamlpath::Document> {
+        self.document
+            .get_or_init(|| yamlpath::Document::new(self.text).ok())
+            .as_ref()
+    }
+
+    /// Fallback for text tree-sitter cannot parse: the first line that starts with `key:`.
+    fn scan_for_key(&self, key: &str, part: Part) -> Option<Span> {
+        let mut offset = 0;
+        for line in self.text.split_inclusive('\n') {
+            let indent = line.len() - line.trim_start().len();
+            let rest = &line[indent..];
+            if rest.starts_with(key) && rest[key.len()..].trim_start().starts_with(':') {
+                let key_start = offset + indent;
+                let key_end = key_start + key.len();
+                return Some(match part {
+                    Part::Key => Span::from_bytes(self.text, key_start, key_end),
+                    Part::Value => {
+                        let value = rest[key.len()..].trim_start()[1..].trim();
+                        let value_start = key_start + rest.find(value).unwrap_or(key.len());
+                        Span::from_bytes(self.text, value_start, value_start + value.len())
+                    }
+                });
+            }
+            offset += line.len();
+        }
+        None
+    }
+}
+
+fn query(document: &yamlpath::Document, route: &[Segment], part: Part) -> Option<(usize, usize)> {
+    let route = yamlpath::Route::from(
+        route
+            .iter()
+            .map(|segment| match segment {
+                Segment::Key(key) => yamlpath::Component::Key(key.as_str().into()),
+                Segment::Index(index) => yamlpath::Component::Index(*index),
+            })
+            .collect::<Vec<_>>(),
+    );
+    let feature = match (part, route.is_empty()) {
+        (_, true) => document.top_feature().ok()?,
+        (Part::Key, false) => match document.query_key_only(&route) {
+            Ok(feature) => feature,
+            Err(_) => document.query_exact(&route).ok()??,
+        },
+        (Part::Value, false) => match document.query_exact(&route).ok()? {
+            Some(feature) => feature,
+            None => document.query_key_only(&route).ok()?,
+        },
+    };
+    Some(feature.location.byte_span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(k: &str) -> Segment {
+        Segment::Key(k.into())
+    }
+
+    fn text_at(text: &str, span: Span) -> &str {
+        &text[span.start_byte..span.end_byte]
+    }
+
+    const DEPLOYMENT: &str = "object_type: deployment\nmodel_link:\n  link_type: model\n  path: rf # the model\n";
+
+    #[test]
+    fn finds_keys_and_values() {
+        let locator = Locator::new(DEPLOYMENT);
+        let route = [key("model_link"), key("path")];
+        let value = locator.span(&route, Part::Value);
+        assert_eq!(text_at(DEPLOYMENT, value), "rf");
+        assert_eq!((value.start.line, value.start.column), (4, 9));
+        let key_span = locator.span(&route, Part::Key);
+        assert_eq!(text_at(DEPLOYMENT, key_span), "path");
+    }
+
+    #[test]
+    fn a_missing_key_falls_back_to_its_parent() {
+        let locator = Locator::new(DEPLOYMENT);
+        let span = locator.span(&[key("model_link"), key("rev")], Part::Value);
+        assert_eq!(text_at(DEPLOYMENT, span), "model_link");
+    }
+
+    #[test]
+    fn flow_mappings_and_quoted_keys_work() {
+        let text = "{\"object_type\": link, path: 'a b'}";
+        let span = Locator::new(text).span(&[key("path")], Part::Value);
+        assert_eq!(text_at(text, span), "'a b'");
+    }
+
+    #[test]
+    fn unparseable_text_still_gets_a_line() {
+        let text = "a: [\npath: x\n";
+        let span = Locator::new(text).span(&[key("path")], Part::Value);
+        assert_eq!(span.start.line, 2);
+        let nothing = Locator::new("").span(&[key("x")], Part::Key);
+        assert_eq!(nothing.start.line, 1);
+    }
+}

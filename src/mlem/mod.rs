@@ -1,0 +1,214 @@
+//! The MLEM object model: object types, links and where they point, read from parsed YAML.
+
+pub mod locate;
+pub mod parse;
+
+use serde_json::Value;
+
+/// The kinds of MLEM object, as `object_type` and `link_type` name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObjectType {
+    /// A trained model with its methods and requirements.
+    Model,
+    /// A data set.
+    Data,
+    /// A pointer to another object.
+    Link,
+    /// Packs a model into a package, image or app.
+    Builder,
+    /// A deployment target environment.
+    Env,
+    /// A model deployed to an environment.
+    Deployment,
+}
+
+impl ObjectType {
+    /// Every object type, in MLEM's documentation order.
+    pub const ALL: [ObjectType; 6] = [
+        ObjectType::Model,
+        ObjectType::Data,
+        ObjectType::Link,
+        ObjectType::Builder,
+        ObjectType::Env,
+        ObjectType::Deployment,
+    ];
+
+    /// The name MLEM writes in `object_type` and `link_type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectType::Model => "model",
+            ObjectType::Data => "data",
+            ObjectType::Link => "link",
+            ObjectType::Builder => "builder",
+            ObjectType::Env => "env",
+            ObjectType::Deployment => "deployment",
+        }
+    }
+
+    /// The object type with this name, if MLEM has one.
+    pub fn from_name(name: &str) -> Option<ObjectType> {
+        ObjectType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for ObjectType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One step of a route from a document's root to a value: a mapping key or a sequence index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Segment {
+    /// A key of a mapping.
+    Key(String),
+    /// An index into a sequence.
+    Index(usize),
+}
+
+/// The key a link used to name its repository: MLEM renamed `repo` to `project` in 0.2.1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProjectKey {
+    /// `repo:`, MLEM up to 0.2.0 and its documentation.
+    Repo,
+    /// `project:`, MLEM 0.2.1 and later.
+    Project,
+}
+
+impl ProjectKey {
+    /// The key as written in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectKey::Repo => "repo",
+            ProjectKey::Project => "project",
+        }
+    }
+}
+
+/// A link, at the top of a file or embedded in another object (a deployment's `model_link`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// Route from the document root to the link's mapping: empty for a link file.
+    pub route: Vec<Segment>,
+    /// The type of object the link claims to point at.
+    pub link_type: ObjectType,
+    /// The target's path, with or without the `.mlem` suffix.
+    pub path: String,
+    /// The repository holding the target and the key that named it; `None` for a relative link.
+    pub project: Option<(ProjectKey, String)>,
+    /// The revision of the target repository, if pinned.
+    pub rev: Option<String>,
+}
+
+impl Link {
+    /// Route to one of this link's fields, for locating it in the file.
+    pub fn field_route(&self, field: &str) -> Vec<Segment> {
+        let mut route = self.route.clone();
+        route.push(Segment::Key(field.to_owned()));
+        route
+    }
+
+    /// Reads a link from a schema-valid mapping; `None` if a required field is missing.
+    fn from_mapping(route: Vec<Segment>, map: &serde_json::Map<String, Value>) -> Option<Link> {
+        let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_owned);
+        let project = match (text("project"), text("repo")) {
+            (Some(project), _) => Some((ProjectKey::Project, project)),
+            (None, Some(repo)) => Some((ProjectKey::Repo, repo)),
+            (None, None) => None,
+        };
+        Some(Link {
+            route,
+            link_type: ObjectType::from_name(map.get("link_type")?.as_str()?)?,
+            path: text("path")?,
+            project,
+            rev: text("rev"),
+        })
+    }
+}
+
+/// What a MLEM file holds, as far as the registry cares: its type and its links.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MlemObject {
+    /// The file's `object_type`.
+    pub object_type: ObjectType,
+    /// The file itself when it is a link, and every link embedded in it.
+    pub links: Vec<Link>,
+}
+
+impl MlemObject {
+    /// Reads the object from a parsed document; `Err` says why it is not a MLEM object.
+    pub fn from_value(value: &Value) -> Result<MlemObject, String> {
+        let map = match value {
+            Value::Object(map) => map,
+            Value::Null => return Err("the file is empty".into()),
+            other => return Err(format!("it is a {}, not a mapping", json_kind(other))),
+        };
+        let object_type = match map.get("object_type") {
+            None => return Err("it has no `object_type`".into()),
+            Some(Value::String(name)) => ObjectType::from_name(name)
+                .ok_or_else(|| format!("`object_type: {name}` is not a MLEM object type"))?,
+            Some(other) => return Err(format!("its `object_type` is a {}", json_kind(other))),
+        };
+        let mut links = Vec::new();
+        if object_type == ObjectType::Link {
+            links.extend(Link::from_mapping(Vec::new(), map));
+        }
+        for (key, value) in map {
+            if let (true, Value::Object(embedded)) = (key.ends_with("_link"), value) {
+                let route = vec![Segment::Key(key.clone())];
+                links.extend(Link::from_mapping(route, embedded));
+            }
+        }
+        Ok(MlemObject { object_type, links })
+    }
+}
+
+/// How JSON Schema names the type of a value, for messages.
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "mapping",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_both_repository_keys() {
+        let old = json!({"object_type": "link", "link_type": "model", "path": "m", "repo": "r"});
+        let new = json!({"object_type": "link", "link_type": "model", "path": "m", "project": "p", "rev": "v1"});
+        let old = MlemObject::from_value(&old).unwrap();
+        let new = MlemObject::from_value(&new).unwrap();
+        assert_eq!(old.links[0].project, Some((ProjectKey::Repo, "r".into())));
+        assert_eq!(new.links[0].project, Some((ProjectKey::Project, "p".into())));
+        assert_eq!(new.links[0].rev.as_deref(), Some("v1"));
+    }
+
+    #[test]
+    fn finds_links_embedded_in_a_deployment() {
+        let value = json!({
+            "object_type": "deployment",
+            "model_link": {"object_type": "link", "link_type": "model", "path": "rf"},
+            "env_link": {"object_type": "link", "link_type": "env", "path": "staging"},
+        });
+        let object = MlemObject::from_value(&value).unwrap();
+        let mut routes: Vec<_> = object.links.iter().map(|l| l.route.clone()).collect();
+        routes.sort_by_key(|r| format!("{r:?}"));
+        assert_eq!(routes.len(), 2);
+        assert_eq!(routes[0], vec![Segment::Key("env_link".into())]);
+    }
+
+    #[test]
+    fn says_why_a_value_is_not_an_object() {
+        assert!(MlemObject::from_value(&json!([1])).unwrap_err().contains("list"));
+        assert!(MlemObject::from_value(&json!({"a": 1})).unwrap_err().contains("object_type"));
+        assert!(MlemObject::from_value(&json!({"object_type": "modle"})).unwrap_err().contains("modle"));
+    }
+}

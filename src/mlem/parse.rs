@@ -1,0 +1,201 @@
+//! Bytes to a YAML document: every way a `.mlem` file can fail to be YAML becomes a [`Problem`].
+
+use serde_json::{Map, Number, Value};
+use serde_yaml::Value as Yaml;
+
+/// Why a file's bytes are not a YAML document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The file has this many bytes, over the limit; it was not read whole.
+    TooLarge {
+        /// Size of the file in bytes.
+        size: u64,
+    },
+    /// The bytes are not UTF-8 from this offset on.
+    Encoding {
+        /// Length of the valid UTF-8 prefix.
+        valid_up_to: usize,
+        /// The first invalid byte.
+        byte: u8,
+    },
+    /// No YAML content at all: empty, blank or only comments.
+    Empty,
+    /// The YAML parser refused the text.
+    Syntax {
+        /// The parser's message, without its position.
+        message: String,
+        /// Byte offset of the error, when the parser knows it.
+        offset: Option<usize>,
+    },
+    /// A mapping names a key twice.
+    DuplicateKey {
+        /// The repeated key.
+        key: String,
+        /// Byte offset where the parser noticed it, when known.
+        offset: Option<usize>,
+    },
+}
+
+impl Problem {
+    /// A short reason, for messages about links that point at this file.
+    pub fn reason(&self) -> String {
+        match self {
+            Problem::TooLarge { size } => format!("it is {size} bytes, too large for metadata"),
+            Problem::Encoding { .. } => "it is not UTF-8 text".into(),
+            Problem::Empty => "the file is empty".into(),
+            Problem::Syntax { message, .. } => format!("invalid YAML: {message}"),
+            Problem::DuplicateKey { key, .. } => format!("duplicate key `{key}`"),
+        }
+    }
+}
+
+/// A `.mlem` file parsed as YAML: its text, and its value in JSON's data model or the problem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    /// The file's text; invalid UTF-8 sequences replaced by U+FFFD so it can still be shown.
+    pub text: String,
+    /// The YAML value, as JSON Schema sees it, or why there is none.
+    pub value: Result<Value, Problem>,
+}
+
+/// Parses `bytes` as one YAML document.
+pub fn parse(bytes: Vec<u8>) -> Parsed {
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let value = parse_text(&text);
+            Parsed { text, value }
+        }
+        Err(error) => {
+            let valid_up_to = error.utf8_error().valid_up_to();
+            let byte = error.as_bytes()[valid_up_to];
+            Parsed {
+                text: String::from_utf8_lossy(error.as_bytes()).into_owned(),
+                value: Err(Problem::Encoding { valid_up_to, byte }),
+            }
+        }
+    }
+}
+
+/// Parses `text` as one YAML document into JSON's data model.
+pub fn parse_text(text: &str) -> Result<Value, Problem> {
+    if text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Err(Problem::Empty);
+    }
+    let yaml: Yaml = serde_yaml::from_str(text).map_err(|error| syntax_problem(&error))?;
+    if yaml.is_null() && only_comments(text) {
+        return Err(Problem::Empty);
+    }
+    Ok(to_json(yaml))
+}
+
+fn only_comments(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .all(|line| line.is_empty() || line.starts_with('#'))
+}
+
+fn syntax_problem(error: &serde_yaml::Error) -> Problem {
+    let offset = error.location().map(|at| at.index());
+    let message = error.to_string();
+    // serde_yaml appends " at line L column C"; positions are reported separately.
+    let message = match message.find(" at line ") {
+        Some(cut) => message[..cut].to_owned(),
+        None => message,
+    };
+    match duplicate_key(&message) {
+        Some(key) => Problem::DuplicateKey { key, offset },
+        None => Problem::Syntax { message, offset },
+    }
+}
+
+/// The key named by serde_yaml's "duplicate entry with key ..." message.
+fn duplicate_key(message: &str) -> Option<String> {
+    let rest = message.split("duplicate entry with key ").nth(1)?;
+    Some(rest.trim_matches('"').to_owned())
+}
+
+/// Converts YAML to JSON's data model: keys become strings, tags are dropped, and non-finite
+/// floats become strings, so that JSON Schema can validate every YAML document.
+fn to_json(yaml: Yaml) -> Value {
+    match yaml {
+        Yaml::Null => Value::Null,
+        Yaml::Bool(b) => Value::Bool(b),
+        Yaml::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::Number(i.into())
+            } else if let Some(u) = n.as_u64() {
+                Value::Number(u.into())
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                Number::from_f64(f).map_or_else(|| Value::String(n.to_string()), Value::Number)
+            }
+        }
+        Yaml::String(s) => Value::String(s),
+        Yaml::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
+        Yaml::Mapping(mapping) => {
+            let mut map = Map::with_capacity(mapping.len());
+            for (key, value) in mapping {
+                map.insert(key_string(key), to_json(value));
+            }
+            Value::Object(map)
+        }
+        Yaml::Tagged(tagged) => to_json(tagged.value),
+    }
+}
+
+fn key_string(key: Yaml) -> String {
+    match key {
+        Yaml::String(s) => s,
+        Yaml::Null => "null".into(),
+        Yaml::Bool(b) => b.to_string(),
+        Yaml::Number(n) => n.to_string(),
+        other => serde_json::to_string(&to_json(other)).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_real_mlem_file() {
+        let value = parse_text(include_str!(
+            "../../../shared/fixtures/example-mlem-get-started/main/data/iris.csv.mlem"
+        ))
+        .unwrap();
+        assert_eq!(value["object_type"], "data");
+        assert_eq!(value["artifacts"]["data"]["size"], 2470);
+    }
+
+    #[test]
+    fn blank_files_are_empty() {
+        assert_eq!(parse_text(""), Err(Problem::Empty));
+        assert_eq!(parse_text("\n  \n# c\n"), Err(Problem::Empty));
+        assert_eq!(parse_text("~\n"), Ok(Value::Null));
+    }
+
+    #[test]
+    fn duplicate_keys_name_the_key() {
+        match parse_text("a: 1\nb: 2\na: 3\n") {
+            Err(Problem::DuplicateKey { key, offset }) => {
+                assert_eq!(key, "a");
+                assert!(offset.is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn odd_scalars_survive_conversion() {
+        let value = parse_text("1: .nan\n? [a]\n: !tag x\n").unwrap();
+        assert_eq!(value["1"], ".nan");
+        assert_eq!(value["[\"a\"]"], "x");
+    }
+
+    #[test]
+    fn invalid_utf8_says_where() {
+        let parsed = parse(b"ab\xffc".to_vec());
+        assert_eq!(parsed.value, Err(Problem::Encoding { valid_up_to: 2, byte: 0xff }));
+        assert_eq!(parsed.text, "ab\u{fffd}c");
+    }
+}

@@ -1,0 +1,103 @@
+//! Policy: turns what was learned about a file and its links into findings, rule by rule.
+
+use crate::finding::{Finding, Severity};
+use crate::mlem::Link;
+use crate::mlem::locate::{Locator, Part};
+use crate::mlem::parse::Problem;
+use crate::resolve::{ChainProblem, Outcome};
+use crate::rules;
+use crate::schema::{Issue, IssueKind};
+
+/// The finding for a file that is not a YAML document.
+pub fn problem_finding(file: &str, text: &str, problem: &Problem) -> Finding {
+    match problem {
+        Problem::TooLarge { size } => rules::file_too_large::finding(file, *size),
+        Problem::Encoding { valid_up_to, byte } => {
+            rules::yaml_encoding::finding(file, text, *valid_up_to, *byte)
+        }
+        Problem::Empty => rules::file_empty::finding(file, text),
+        Problem::Syntax { message, offset } => {
+            rules::yaml_syntax::finding(file, text, message, *offset)
+        }
+        Problem::DuplicateKey { key, offset } => {
+            rules::yaml_duplicate_key::finding(file, text, key, *offset)
+        }
+    }
+}
+
+/// The finding for one schema violation.
+pub fn schema_finding(file: &str, locator: &Locator<'_>, issue: &Issue) -> Finding {
+    let span = locator.span(&issue.route, issue.part);
+    match &issue.kind {
+        IssueKind::Invalid(message) => rules::schema_invalid::finding(file, span, message.clone()),
+        IssueKind::UnknownField(name) => rules::schema_unknown_field::finding(file, span, name),
+    }
+}
+
+/// How remote links are treated when no resolver checks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Remote {
+    /// `--offline`: listed as unverified notes, by the user's choice.
+    #[default]
+    Offline,
+    /// No resolver could reach them: unverified warnings.
+    Unreachable,
+}
+
+/// The findings for one link in `file`, given where it resolved.
+pub fn link_findings(
+    file: &str,
+    locator: &Locator<'_>,
+    link: &Link,
+    outcome: &Outcome,
+    remote: Remote,
+) -> Vec<Finding> {
+    let path_span = || locator.span(&link.field_route("path"), Part::Value);
+    match outcome {
+        Outcome::Found {
+            path,
+            object_type,
+            chain,
+        } => {
+            let mut found = Vec::new();
+            if *object_type != link.link_type {
+                let span = locator.span(&link.field_route("link_type"), Part::Value);
+                found.push(rules::link_type_mismatch::finding(
+                    file,
+                    span,
+                    link.link_type.as_str(),
+                    path,
+                    object_type.as_str(),
+                ));
+            }
+            match chain {
+                Some(ChainProblem::Cycle(chain)) => {
+                    found.push(rules::link_cycle::finding(file, path_span(), chain));
+                }
+                Some(ChainProblem::TooLong(chain)) => {
+                    found.push(rules::link_chain_too_long::finding(file, path_span(), chain));
+                }
+                None => {}
+            }
+            found
+        }
+        Outcome::NotFound { tried } => {
+            vec![rules::link_path_not_found::finding(file, path_span(), &link.path, tried)]
+        }
+        Outcome::Escapes { why } => {
+            vec![rules::link_path_escapes_repo::finding(file, path_span(), &link.path, why)]
+        }
+        Outcome::NotMlemObject { path, reason } => {
+            vec![rules::link_not_mlem_object::finding(file, path_span(), path, reason)]
+        }
+        Outcome::Unverified { target, why } => {
+            let key = link.project.as_ref().map_or("path", |(key, _)| key.as_str());
+            let span = locator.span(&link.field_route(key), Part::Value);
+            let finding = rules::link_unverified::finding(file, span, target, why);
+            vec![match remote {
+                Remote::Offline => finding.with_severity(Severity::Note),
+                Remote::Unreachable => finding,
+            }]
+        }
+    }
+}

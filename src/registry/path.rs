@@ -1,0 +1,130 @@
+//! Repository-relative paths: normalizing link paths and keeping them inside the repository.
+
+/// Normalizes `path` relative to the repository root: `/` separators, no `.` or empty parts,
+/// `..` applied. `Err` says how the path leaves the repository.
+pub fn normalize(path: &str) -> Result<String, String> {
+    normalize_from("", path)
+}
+
+/// Normalizes `path` relative to directory `base` (itself normalized, `""` for the root).
+pub fn normalize_from(base: &str, path: &str) -> Result<String, String> {
+    let unified = path.replace('\\', "/");
+    if unified.starts_with('/') || has_drive(&unified) {
+        return Err("it is an absolute path".into());
+    }
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for part in unified.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err("`..` climbs above the repository root".into());
+                }
+            }
+            name => parts.push(name),
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+fn has_drive(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
+}
+
+/// The directory part of a normalized path (`""` for a file at the root).
+pub fn parent(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..i])
+}
+
+/// One path of a git-like tree, as [`follow_symlinks`] sees it.
+pub enum TreeEntry<C> {
+    /// A file and its content.
+    File(C),
+    /// A symbolic link and its target, as written.
+    Symlink(String),
+    /// A directory.
+    Dir,
+    /// Nothing.
+    Missing,
+}
+
+/// How many symbolic links one lookup may pass through, as in Linux's `MAXSYMLINKS` spirit.
+const MAX_SYMLINK_HOPS: usize = 40;
+
+/// Looks up normalized `wanted` in a tree whose entries `entry` returns, following symbolic links
+/// in any component while they stay inside the tree.
+pub fn follow_symlinks<C: Into<super::Content>>(
+    wanted: &str,
+    mut entry: impl FnMut(&str) -> TreeEntry<C>,
+) -> super::Lookup {
+    use super::Lookup;
+    let mut pending: Vec<String> = wanted.split('/').rev().map(str::to_owned).collect();
+    let mut resolved = String::new();
+    let mut hops = 0;
+    while let Some(part) = pending.pop() {
+        if part.is_empty() {
+            continue;
+        }
+        let candidate = if resolved.is_empty() {
+            part
+        } else {
+            format!("{resolved}/{part}")
+        };
+        match entry(&candidate) {
+            TreeEntry::Dir => resolved = candidate,
+            TreeEntry::Missing => return Lookup::Missing,
+            TreeEntry::File(content) => {
+                return if pending.iter().all(String::is_empty) {
+                    Lookup::File(content.into())
+                } else {
+                    Lookup::Missing
+                };
+            }
+            TreeEntry::Symlink(target) => {
+                hops += 1;
+                if hops > MAX_SYMLINK_HOPS {
+                    return Lookup::Missing;
+                }
+                let joined = match normalize_from(&resolved, &target) {
+                    Ok(joined) => joined,
+                    Err(why) => {
+                        return Lookup::Escapes(format!(
+                            "`{candidate}` is a symbolic link to `{target}`, and {why}"
+                        ));
+                    }
+                };
+                resolved.clear();
+                pending.extend(joined.split('/').rev().map(str::to_owned));
+            }
+        }
+    }
+    Lookup::NotAFile
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_inside_paths() {
+        assert_eq!(normalize("./a//b/../c.mlem").unwrap(), "a/c.mlem");
+        assert_eq!(normalize("a\\b").unwrap(), "a/b");
+        assert_eq!(normalize_from("x/y", "../z").unwrap(), "x/z");
+    }
+
+    #[test]
+    fn refuses_paths_that_leave() {
+        assert!(normalize("../a").is_err());
+        assert!(normalize("a/../../b").is_err());
+        assert!(normalize("/etc/passwd").is_err());
+        assert!(normalize("C:/x").is_err());
+        assert!(normalize_from("a", "../../b").is_err());
+    }
+
+    #[test]
+    fn parents() {
+        assert_eq!(parent("a/b/c"), "a/b");
+        assert_eq!(parent("c"), "");
+    }
+}

@@ -1,0 +1,42 @@
+//! `file/too-large`: a `.mlem` file too big to be metadata; it is not read whole.
+
+use super::Rule;
+use crate::finding::{Finding, Span};
+
+/// Files larger than this are reported, not parsed: MLEM metadata is a few kilobytes.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    id: "file/too-large",
+    severity: crate::finding::Severity::Error,
+    summary: "the file is over 1 MiB",
+    explain: "\
+The file is larger than 1 MiB. MLEM metadata files are a few kilobytes at most; a file this
+large is usually a model or a data set saved under a `.mlem` name, or generated YAML that no
+reviewer can read. It is not read whole and not checked.
+
+Fix: keep artifacts next to their metadata (`models/rf` beside `models/rf.mlem`), not inside it.",
+};
+
+/// The finding for `file`, which has `size` bytes.
+pub fn finding(file: &str, size: u64) -> Finding {
+    RULE.finding(
+        file,
+        Span::file_start(),
+        format!("file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit for MLEM metadata; not checked"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::findings_of;
+
+    #[test]
+    fn large_files_are_reported_not_parsed() {
+        let big = format!("object_type: data\npad: \"{}\"\n", "x".repeat(1024 * 1024));
+        let found = findings_of("file/too-large", &[("big.mlem", &big)]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].span.start.line, 1);
+    }
+}

@@ -1,0 +1,44 @@
+//! `link/unverified`: a link whose target could not be checked, so nothing is claimed about it.
+
+use super::Rule;
+use crate::finding::{Finding, Span};
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    id: "link/unverified",
+    severity: crate::finding::Severity::Warning,
+    summary: "the link's target could not be checked",
+    explain: "\
+The link points at another repository and its target was not checked, so the link is neither
+passed nor failed. With `--offline` no network is used and every link to another repository is
+listed this way (as a note); otherwise it means the target could not be reached in time (network
+errors, GitHub rate limits) after retries.
+
+An unverified link is never reported as broken.
+
+Fix: run again without `--offline`, or later when the network or the rate limit allows.",
+};
+
+/// The finding for a link to `target` (its `project`/`repo` value at `span`) left unchecked.
+pub fn finding(file: &str, span: Span, target: &str, why: &str) -> Finding {
+    RULE.finding(file, span, format!("link to `{target}` not verified: {why}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::findings_of;
+
+    #[test]
+    fn remote_links_are_listed_offline() {
+        let found = findings_of(
+            "link/unverified",
+            &[(
+                "rf.mlem",
+                "link_type: model\nobject_type: link\npath: models/rf.mlem\nrepo: https://github.com/iterative/example-mlem-get-started/\nrev: main\n",
+            )],
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].span.start.line, 4);
+        assert_eq!(found[0].span.start.column, 7);
+    }
+}

@@ -1,0 +1,121 @@
+//! Every rule the checker knows: one file per rule with its stable id, default severity and the
+//! text `check --explain RULE` prints.
+
+use crate::finding::{Finding, Severity, Span};
+
+pub mod file_empty;
+pub mod file_too_large;
+pub mod link_chain_too_long;
+pub mod link_cycle;
+pub mod link_not_mlem_object;
+pub mod link_path_escapes_repo;
+pub mod link_path_not_found;
+pub mod link_target_deleted;
+pub mod link_type_mismatch;
+pub mod link_unverified;
+pub mod schema_invalid;
+pub mod schema_unknown_field;
+pub mod yaml_duplicate_key;
+pub mod yaml_encoding;
+pub mod yaml_syntax;
+
+/// A rule: a stable id that findings, configuration and `--explain` refer to.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable id, `area/what`, e.g. `link/path-not-found`.
+    pub id: &'static str,
+    /// The severity a finding of this rule gets unless told otherwise.
+    pub severity: Severity,
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    /// What it means, why it matters and how to fix it: printed by `--explain`.
+    pub explain: &'static str,
+}
+
+impl Rule {
+    /// A finding of this rule at its default severity.
+    pub fn finding(&'static self, file: &str, span: Span, message: impl Into<String>) -> Finding {
+        Finding {
+            rule: self.id,
+            severity: self.severity,
+            file: file.to_owned(),
+            span,
+            message: message.into(),
+            help: None,
+        }
+    }
+}
+
+/// Every rule, in the order the README's table lists them.
+pub static ALL: &[&Rule] = &[
+    &yaml_syntax::RULE,
+    &yaml_duplicate_key::RULE,
+    &yaml_encoding::RULE,
+    &file_empty::RULE,
+    &file_too_large::RULE,
+    &schema_invalid::RULE,
+    &schema_unknown_field::RULE,
+    &link_path_not_found::RULE,
+    &link_type_mismatch::RULE,
+    &link_not_mlem_object::RULE,
+    &link_cycle::RULE,
+    &link_chain_too_long::RULE,
+    &link_path_escapes_repo::RULE,
+    &link_unverified::RULE,
+    &link_target_deleted::RULE,
+];
+
+/// The rule with this id, if there is one.
+pub fn find(id: &str) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|rule| rule.id == id)
+}
+
+/// Test helpers shared by the rules' own tests: check in-memory files, keep one rule's findings.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::finding::Finding;
+    use crate::registry::memory::MemoryTree;
+
+    /// Checks `files` (path, contents) as one registry and returns the findings of `rule`.
+    pub fn findings_of(rule: &str, files: &[(&str, &str)]) -> Vec<Finding> {
+        let tree = MemoryTree::new(files.iter().map(|(p, c)| (*p, c.as_bytes().to_vec())));
+        crate::check::check_snapshot(&tree, &crate::check::Options::default())
+            .expect("an in-memory registry can always be listed")
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == rule)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_explained() {
+        let mut ids: Vec<_> = ALL.iter().map(|r| r.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), ALL.len());
+        for rule in ALL {
+            assert!(rule.id.contains('/'), "{}", rule.id);
+            assert!(rule.explain.lines().count() >= 3, "{} needs docs", rule.id);
+        }
+    }
+
+    #[test]
+    fn the_issue_promises_these_ids() {
+        for id in [
+            "yaml/syntax",
+            "schema/invalid",
+            "link/path-not-found",
+            "link/type-mismatch",
+            "link/not-mlem-object",
+            "link/cycle",
+            "link/path-escapes-repo",
+        ] {
+            assert!(find(id).is_some(), "{id}");
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! `schema/unknown-field`: a link has a top-level key MLEM does not know; likely a typo.
+
+use super::Rule;
+use crate::finding::{Finding, Span};
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    id: "schema/unknown-field",
+    severity: crate::finding::Severity::Warning,
+    summary: "a link has a field MLEM does not know",
+    explain: "\
+A link has a key that is not one of MLEM's link fields (`object_type`, `link_type`, `path`,
+`project` or `repo`, `rev`, `params`). MLEM ignores unknown fields, so the link may still load,
+but the key is most often a typo (`revision:` for `rev:`, `projet:` for `project:`) and the
+value the author meant has no effect: the link then points at the default branch, or at a file
+in the registry itself.
+
+Fix: rename the key to the field you meant, or remove it.",
+};
+
+/// The finding for the unknown `field`, whose key is at `span`.
+pub fn finding(file: &str, span: Span, field: &str) -> Finding {
+    RULE.finding(file, span, format!("unknown field `{field}` in a link"))
+        .with_help("link fields are object_type, link_type, path, project (or repo), rev and params")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::findings_of;
+
+    #[test]
+    fn a_typo_is_a_warning_on_its_key() {
+        let found = findings_of(
+            "schema/unknown-field",
+            &[(
+                "a.mlem",
+                "object_type: link\nlink_type: model\npath: m.mlem\nrevision: v1\n",
+            )],
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].severity, crate::finding::Severity::Warning);
+        assert_eq!(found[0].span.start.line, 4);
+        assert_eq!(found[0].span.end.column, 9);
+    }
+
+    #[test]
+    fn other_objects_may_have_any_fields() {
+        let found = findings_of(
+            "schema/unknown-field",
+            &[("m.mlem", "object_type: model\nanything: goes\n")],
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+}
