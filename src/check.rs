@@ -72,6 +72,23 @@ pub fn check_snapshot(snapshot: &dyn Snapshot, options: &Options) -> Result<Repo
     Ok(check_files(snapshot, &files, &[], options))
 }
 
+/// Opens the registry containing `path` and checks the selected files.
+pub fn run(path: &std::path::Path, selection: &registry::Selection, options: &Options) -> Result<Report, registry::Error> {
+    let opened = registry::open(path, selection)?;
+    let mut report = check_files(&*opened.snapshot, &opened.files, &opened.deleted, options);
+    report.notices = opened.notices;
+    if !opened.prefix.is_empty() {
+        for finding in &mut report.findings {
+            finding.file.insert_str(0, &opened.prefix);
+        }
+        report.sources = std::mem::take(&mut report.sources)
+            .into_iter()
+            .map(|(path, text)| (format!("{}{path}", opened.prefix), text))
+            .collect();
+    }
+    Ok(report)
+}
+
 /// What one file contributed: its findings, its links and its text.
 struct FileResult {
     path: String,

@@ -81,11 +81,53 @@ pub fn parse_text(text: &str) -> Result<Value, Problem> {
     if text.trim_start_matches('\u{feff}').trim().is_empty() {
         return Err(Problem::Empty);
     }
+    if let Some(offset) = too_deep(text) {
+        return Err(Problem::Syntax {
+            message: format!("nesting deeper than {MAX_FLOW_DEPTH} levels"),
+            offset: Some(offset),
+        });
+    }
     let yaml: Yaml = serde_yaml::from_str(text).map_err(|error| syntax_problem(&error))?;
     if yaml.is_null() && only_comments(text) {
         return Err(Problem::Empty);
     }
     Ok(to_json(yaml))
+}
+
+/// Flow collections (`[`, `{`) nested deeper than this are refused before parsing: the YAML
+/// parser takes time quadratic in their depth, and no MLEM file nests more than a few levels.
+pub const MAX_FLOW_DEPTH: usize = 64;
+
+/// Offset of the bracket that nests flow collections too deep, if any. Quoted scalars and
+/// comments are skipped; anything else is left to the parser.
+fn too_deep(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut i) = (0usize, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'#' => i = memchr_newline(bytes, i),
+            quote @ (b'"' | b'\'') if i == 0 || b" \t\n[{,:-?".contains(&bytes[i - 1]) => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    i += if bytes[i] == b'\\' && quote == b'"' { 2 } else { 1 };
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+    bytes[from..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| from + p)
 }
 
 fn only_comments(text: &str) -> bool {
@@ -190,6 +232,15 @@ mod tests {
         let value = parse_text("1: .nan\n? [a]\n: !tag x\n").unwrap();
         assert_eq!(value["1"], ".nan");
         assert_eq!(value["[\"a\"]"], "x");
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_parsing() {
+        let deep = format!("a: {}{}", "[".repeat(65), "]".repeat(65));
+        assert!(matches!(parse_text(&deep), Err(Problem::Syntax { offset: Some(67), .. })));
+        let fine = format!("a: {}{}", "[".repeat(64), "]".repeat(64));
+        assert!(parse_text(&fine).is_ok());
+        assert!(parse_text("a: \"[[[[\" # {{{{\nb: '{{'\n").is_ok());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! memory for tests). Every read goes through [`Reader::lookup`], which confines paths to the
 //! repository: `..`, absolute paths and symbolic links that leave it are refused, not followed.
 
+pub mod changed;
 pub mod commit;
 pub mod memory;
 pub mod path;
@@ -88,6 +89,135 @@ pub trait Snapshot: Sync {
 pub trait Reader {
     /// What is at `path` (already normalized by [`path::normalize`]).
     fn lookup(&self, path: &str) -> Result<Lookup, Error>;
+}
+
+/// Which files of a repository to check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Selection {
+    /// The working tree as git sees it: tracked plus untracked, not ignored.
+    #[default]
+    Worktree,
+    /// The files of a commit, branch or tag, read from the object database.
+    Revision(String),
+    /// Only the files added or modified between this revision and the working tree.
+    ChangedSince(String),
+}
+
+/// A registry opened for checking: its snapshot, the files to check, and what to tell the user.
+pub struct Opened {
+    /// Read access to the registry at the revision being checked.
+    pub snapshot: Box<dyn Snapshot>,
+    /// The files to check.
+    pub files: Vec<String>,
+    /// Files the change deletes (only with [`Selection::ChangedSince`]).
+    pub deleted: Vec<String>,
+    /// Remarks about how the registry was read.
+    pub notices: Vec<String>,
+    /// Where the MLEM project sits in its repository (`""` at the root, else `dir/`): reported
+    /// paths are the project's paths with this prefix, so they are relative to the repository.
+    pub prefix: String,
+}
+
+/// Opens the registry containing `path`: the git repository around it, or, outside any
+/// repository, the directory itself (only for [`Selection::Worktree`]).
+pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Error> {
+    if let Err(source) = std::fs::metadata(path) {
+        return Err(Error::Io { path: path.display().to_string(), source });
+    }
+    use gix::discover::upwards::Error as NotFound;
+    let not_a_repository = gix::discover::upwards(path).err().is_some_and(|error| {
+        matches!(
+            error.downcast_any_ref::<NotFound>(),
+            Some(
+                NotFound::NoGitRepository { .. }
+                    | NotFound::NoGitRepositoryWithinCeiling { .. }
+                    | NotFound::NoGitRepositoryWithinFs { .. }
+            )
+        )
+    });
+    let repo = match gix::discover(path) {
+        Ok(repo) => repo,
+        Err(_) if not_a_repository && *selection == Selection::Worktree => {
+            let tree = worktree::Worktree::plain(path)?;
+            let files = tree.mlem_files()?;
+            return Ok(Opened {
+                snapshot: Box::new(tree),
+                files,
+                deleted: Vec::new(),
+                notices: vec![format!(
+                    "{} is not inside a git repository: checked it as a plain directory",
+                    path.display()
+                )],
+                prefix: String::new(),
+            });
+        }
+        Err(error) => return Err(Error::git(format!("cannot open a git repository at {}", path.display()), error)),
+    };
+    let prefix = project_prefix(&repo, path)?;
+    let mut notices = Vec::new();
+    if !prefix.is_empty() {
+        notices.push(format!("MLEM project in {prefix} (it has a .mlem.yaml): links resolve from there"));
+    }
+    match selection {
+        Selection::Worktree => {
+            let tree = worktree::Worktree::from_git(&repo, &prefix)?;
+            let files = tree.mlem_files()?;
+            Ok(Opened { snapshot: Box::new(tree), files, deleted: Vec::new(), notices, prefix })
+        }
+        Selection::Revision(rev) => {
+            let tree = commit::CommitTree::open(&repo, rev, &prefix)?;
+            let files = tree.mlem_files()?;
+            notices.push(format!("checked revision {rev} (commit {})", tree.commit));
+            Ok(Opened { snapshot: Box::new(tree), files, deleted: Vec::new(), notices, prefix })
+        }
+        Selection::ChangedSince(rev) => {
+            let changes = changed::since(&repo, rev, &prefix)?;
+            let tree = worktree::Worktree::from_git(&repo, &prefix)?;
+            notices.push(format!(
+                "checked {} files changed since {rev}{}",
+                changes.changed.len(),
+                match changes.deleted.len() {
+                    0 => String::new(),
+                    n => format!(" ({n} deleted)"),
+                }
+            ));
+            Ok(Opened {
+                snapshot: Box::new(tree),
+                files: changes.changed,
+                deleted: changes.deleted,
+                notices,
+                prefix,
+            })
+        }
+    }
+}
+
+/// The MLEM project containing `path`: the nearest directory at or above it, inside the
+/// repository, that has MLEM's `.mlem.yaml` marker (or MLEM 0.2's `.mlem/` folder). Returned as
+/// a prefix relative to the repository root, `""` when that is the repository root itself or
+/// when no directory has a marker.
+fn project_prefix(repo: &gix::Repository, path: &std::path::Path) -> Result<String, Error> {
+    let Some(workdir) = repo.workdir() else { return Ok(String::new()) };
+    let io = |source| Error::Io { path: path.display().to_string(), source };
+    let workdir = std::fs::canonicalize(workdir).map_err(io)?;
+    let mut dir = std::fs::canonicalize(path).map_err(io)?;
+    if !dir.is_dir() {
+        dir.pop();
+    }
+    while dir.starts_with(&workdir) && dir != workdir {
+        if dir.join(".mlem.yaml").is_file() || dir.join(".mlem").is_dir() {
+            let relative = dir.strip_prefix(&workdir).unwrap_or(&dir);
+            let relative: Vec<_> = relative.components().filter_map(|c| c.as_os_str().to_str()).collect();
+            return Ok(format!("{}/", relative.join("/")));
+        }
+        dir.pop();
+    }
+    Ok(String::new())
+}
+
+/// `path` relative to the project at `prefix`, if it is inside it.
+pub fn strip_prefix<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
+    path.strip_prefix(prefix)
 }
 
 /// True for the files the registry checks.

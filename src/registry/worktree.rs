@@ -1,2 +1,221 @@
-//! A registry's working tree on disk: the git view (tracked plus untracked, not ignored) or a
-//! plain directory.
+//! A registry's files on disk: the working tree as git sees it (tracked files plus untracked
+//! ones that are not ignored), or, outside any repository, a plain directory.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use gix::bstr::ByteSlice;
+
+use super::{Content, Error, Lookup, Reader, Snapshot, is_mlem_file};
+
+/// Files on disk under one root.
+pub struct Worktree {
+    root: PathBuf,
+    mlem_files: Vec<String>,
+}
+
+impl Worktree {
+    /// The working tree of `repo` below `prefix` (`""` or `dir/`), listed as git sees it.
+    pub fn from_git(repo: &gix::Repository, prefix: &str) -> Result<Worktree, Error> {
+        let workdir = repo
+            .workdir()
+            .ok_or_else(|| Error::git("cannot check a bare repository's working tree", "use --rev"))?;
+        let root = canonical(&workdir.join(prefix))?;
+        let mlem_files = git_mlem_files(repo)?
+            .into_iter()
+            .filter_map(|p| super::strip_prefix(&p, prefix).map(str::to_owned))
+            .collect();
+        Ok(Worktree { root, mlem_files })
+    }
+
+    /// Every `*.mlem` file below `dir`, for registries that are not git repositories.
+    pub fn plain(dir: &Path) -> Result<Worktree, Error> {
+        let root = canonical(dir)?;
+        let mut mlem_files = Vec::new();
+        walk_plain(&root, "", &mut mlem_files)?;
+        mlem_files.sort();
+        Ok(Worktree { root, mlem_files })
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+fn canonical(path: &Path) -> Result<PathBuf, Error> {
+    std::fs::canonicalize(path).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Tracked `*.mlem` files from the index, plus untracked ones from a walk that honours
+/// `.gitignore`. Tracked files deleted on disk are left out, as git's working tree has none.
+fn git_mlem_files(repo: &gix::Repository) -> Result<Vec<String>, Error> {
+    let index = repo
+        .index_or_empty()
+        .map_err(|e| Error::git("cannot read the git index", e))?;
+    let mut files: Vec<String> = index
+        .entries()
+        .iter()
+        .filter(|entry| entry.stage_raw() == 0 && !entry.mode.is_submodule())
+        .filter_map(|entry| entry.path(&index).to_str().ok())
+        .filter(|path| is_mlem_file(path))
+        .map(str::to_owned)
+        .collect();
+    let options = repo
+        .dirwalk_options()
+        .map_err(|e| Error::git("cannot configure the directory walk", e))?
+        .emit_tracked(false)
+        .emit_untracked(gix::dir::walk::EmissionMode::Matching)
+        .emit_ignored(None);
+    let mut untracked = Untracked::default();
+    let interrupt = std::sync::atomic::AtomicBool::new(false);
+    repo.dirwalk(&index, None::<&str>, &interrupt, options, &mut untracked)
+        .map_err(|e| Error::git("cannot walk the working tree", e))?;
+    files.extend(untracked.files);
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// Collects untracked `*.mlem` files from gix's directory walk.
+#[derive(Default)]
+struct Untracked {
+    files: Vec<String>,
+}
+
+impl gix::dir::walk::Delegate for Untracked {
+    fn emit(
+        &mut self,
+        entry: gix::dir::EntryRef<'_>,
+        _collapsed_directory_status: Option<gix::dir::entry::Status>,
+    ) -> gix::dir::walk::Action {
+        let is_file = matches!(
+            entry.disk_kind,
+            Some(gix::dir::entry::Kind::File | gix::dir::entry::Kind::Symlink)
+        );
+        if entry.status == gix::dir::entry::Status::Untracked && is_file {
+            if let Ok(path) = entry.rela_path.to_str() {
+                if is_mlem_file(path) {
+                    self.files.push(path.to_owned());
+                }
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+}
+
+/// Recursive walk of a plain directory; symbolic links to directories are not followed.
+fn walk_plain(root: &Path, dir: &str, out: &mut Vec<String>) -> Result<(), Error> {
+    let full = if dir.is_empty() { root.to_path_buf() } else { root.join(dir) };
+    let io = |source| Error::Io {
+        path: full.display().to_string(),
+        source,
+    };
+    for entry in std::fs::read_dir(&full).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else { continue };
+        let path = if dir.is_empty() { name } else { format!("{dir}/{name}") };
+        let kind = entry.file_type().map_err(io)?;
+        if kind.is_dir() {
+            walk_plain(root, &path, out)?;
+        } else if is_mlem_file(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+impl Snapshot for Worktree {
+    fn mlem_files(&self) -> Result<Vec<String>, Error> {
+        Ok(self.mlem_files.clone())
+    }
+
+    fn reader(&self) -> Box<dyn Reader + '_> {
+        Box::new(DiskReader {
+            root: &self.root,
+            safe_dirs: RefCell::new(HashMap::new()),
+        })
+    }
+}
+
+/// Reads files below the root; never opens a file whose real path is outside it.
+struct DiskReader<'a> {
+    root: &'a Path,
+    /// Directories already checked: `true` when their real path is inside the root.
+    safe_dirs: RefCell<HashMap<String, bool>>,
+}
+
+impl DiskReader<'_> {
+    fn dir_is_inside(&self, dir: &str) -> Result<Option<bool>, Error> {
+        if dir.is_empty() {
+            return Ok(Some(true));
+        }
+        if let Some(&inside) = self.safe_dirs.borrow().get(dir) {
+            return Ok(Some(inside));
+        }
+        let inside = match std::fs::canonicalize(self.root.join(dir)) {
+            Ok(real) => real.starts_with(self.root),
+            Err(e) if is_missing(&e) => return Ok(None),
+            Err(source) => return Err(Error::Io { path: dir.to_owned(), source }),
+        };
+        self.safe_dirs.borrow_mut().insert(dir.to_owned(), inside);
+        Ok(Some(inside))
+    }
+}
+
+fn is_missing(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+    )
+}
+
+impl Reader for DiskReader<'_> {
+    fn lookup(&self, path: &str) -> Result<Lookup, Error> {
+        let escapes = || {
+            Lookup::Escapes(format!(
+                "`{path}` resolves through a symbolic link to a place outside the repository"
+            ))
+        };
+        let io = |source| Error::Io { path: path.to_owned(), source };
+        match self.dir_is_inside(super::path::parent(path))? {
+            None => return Ok(Lookup::Missing),
+            Some(false) => return Ok(escapes()),
+            Some(true) => {}
+        }
+        let full = self.root.join(path);
+        let meta = match std::fs::symlink_metadata(&full) {
+            Ok(meta) => meta,
+            Err(e) if is_missing(&e) => return Ok(Lookup::Missing),
+            Err(e) => return Err(io(e)),
+        };
+        if meta.file_type().is_symlink() {
+            match std::fs::canonicalize(&full) {
+                Ok(real) if !real.starts_with(self.root) => return Ok(escapes()),
+                Ok(_) => {}
+                Err(e) if is_missing(&e) => return Ok(Lookup::Missing),
+                Err(e) => return Err(io(e)),
+            }
+        }
+        let mut file = match std::fs::File::open(&full) {
+            Ok(file) => file,
+            Err(e) if is_missing(&e) => return Ok(Lookup::Missing),
+            Err(e) => return Err(io(e)),
+        };
+        let meta = file.metadata().map_err(io)?;
+        if !meta.is_file() {
+            return Ok(Lookup::NotAFile);
+        }
+        Content::read_limited(meta.len(), || {
+            let mut bytes = Vec::with_capacity(meta.len() as usize);
+            file.read_to_end(&mut bytes).map(|_| bytes)
+        })
+        .map(Lookup::File)
+        .map_err(io)
+    }
+}

@@ -1,0 +1,111 @@
+//! Command-line flags: every flag's documentation sits next to its definition.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use mlem_registry::finding::Severity;
+use mlem_registry::report::Format;
+use mlem_registry::schema;
+
+/// Guards a Git-hosted MLEM model registry: checks every link file before it reaches production.
+#[derive(Debug, Parser)]
+#[command(name = "mlem-registry", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the registry's `*.mlem` files: YAML, schema, and where every link lands.
+    ///
+    /// Exit codes: 0 clean, 1 a finding at or above --fail-on, 2 usage or I/O error.
+    Check(CheckArgs),
+    /// Print a JSON Schema shipped with the tool (for editors such as yaml-language-server).
+    Schema {
+        /// Which schema.
+        #[arg(value_enum)]
+        name: SchemaName,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A path inside the registry: the whole git repository containing it is checked.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// Check the files of this commit, branch or tag, read from git without a checkout.
+    #[arg(long, value_name = "REV", conflicts_with = "changed_since")]
+    pub rev: Option<String>,
+
+    /// Check only the `*.mlem` files added or modified between REV and the working tree.
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
+
+    /// Use no network: links to other repositories are listed as not verified.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+
+    /// Exit with 1 when a finding has this severity or a higher one.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+
+    /// When to colour human output (auto: on a terminal, unless NO_COLOR is set).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+
+    /// Print what a rule means and how to fix it, then exit.
+    #[arg(long, value_name = "RULE")]
+    pub explain: Option<String>,
+}
+
+/// Severity thresholds for `--fail-on`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+}
+
+impl FailOn {
+    /// The least severity that fails the run.
+    pub fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Note => Severity::Note,
+        }
+    }
+}
+
+/// Colour choices.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The schemas shipped in `schemas/`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaName {
+    /// A MLEM link file.
+    Link,
+    /// Any MLEM object (the envelope every `*.mlem` file meets).
+    Object,
+}
+
+impl SchemaName {
+    /// The schema's JSON text.
+    pub fn text(self) -> &'static str {
+        match self {
+            SchemaName::Link => schema::LINK_SCHEMA,
+            SchemaName::Object => schema::OBJECT_SCHEMA,
+        }
+    }
+}
