@@ -103,6 +103,7 @@ pub fn check_files(snapshot: &dyn Snapshot, files: &[String], deleted: &[String]
     let mut results: Vec<FileResult> = files
         .par_iter()
         .map_init(|| snapshot.reader(), |reader, path| read_and_validate(&**reader, path))
+        .flatten()
         .collect();
     for result in &results {
         resolver.seed(result.path.clone(), FileTarget::from_parsed(result.parsed.object()));
@@ -153,7 +154,9 @@ fn resolve(resolver: &LocalResolver, reader: &dyn registry::Reader, origin: &str
     }
 }
 
-fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> FileResult {
+/// Reads, parses and validates one listed file; `None` when it is gone from disk (a tracked file
+/// deleted in the working tree is not part of the working tree git sees).
+fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Option<FileResult> {
     let mut findings = Vec::new();
     let parsed = match reader.lookup(path) {
         Ok(Lookup::File(content)) => parse_content(content),
@@ -162,7 +165,7 @@ fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> FileResult {
             findings.push(rules::link_path_escapes_repo::finding(path, span, path, &why));
             unreadable(format!("it leaves the repository: {why}"))
         }
-        Ok(Lookup::Missing | Lookup::NotAFile) => unreadable("it disappeared while checking".into()),
+        Ok(Lookup::Missing | Lookup::NotAFile) => return None,
         Err(error) => {
             findings.push(rules::yaml_syntax::RULE.finding(
                 path,
@@ -181,11 +184,11 @@ fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> FileResult {
             findings.extend(issues.iter().map(|issue| policy::schema_finding(path, &locator, issue)));
         }
     }
-    FileResult {
+    Some(FileResult {
         path: path.to_owned(),
         parsed,
         findings,
-    }
+    })
 }
 
 fn unreadable(reason: String) -> ParsedFile {

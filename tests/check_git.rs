@@ -1,0 +1,146 @@
+//! `check` on real git repositories: what it walks, at which revision, and what a change touches.
+
+mod common;
+
+use common::{MODEL, Repo, check_json, example_repo, link, rules};
+
+#[test]
+fn worktree_is_what_git_sees_tracked_untracked_not_ignored() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "ignored/\n")
+        .write("models/rf.mlem", MODEL)
+        .write("tracked.mlem", link("model", "models/rf"))
+        .write("gone.mlem", link("model", "nowhere"));
+    repo.commit("registry");
+    repo.remove("gone.mlem");
+    repo.write("untracked.mlem", link("model", "missing-one"))
+        .write("ignored/skip.mlem", link("model", "missing-two"));
+
+    let (code, json) = check_json(repo.path(), &["--offline"]);
+    assert_eq!(code, 1);
+    assert_eq!(rules(&json), [("link/path-not-found".into(), "untracked.mlem".into(), 3)]);
+    assert_eq!(json["summary"]["files"], 3, "{json}");
+}
+
+#[test]
+fn a_clean_registry_exits_zero() {
+    let repo = Repo::new();
+    repo.write("models/rf.mlem", MODEL).write("rf.mlem", link("model", "models/rf.mlem"));
+    repo.commit("ok");
+    let (code, json) = check_json(repo.path(), &[]);
+    assert_eq!((code, json["findings"].as_array().unwrap().len()), (0, 0), "{json}");
+}
+
+#[test]
+fn rev_reads_branches_annotated_tags_and_short_shas_without_checkout() {
+    let repo = example_repo();
+    let main = repo.git(&["rev-parse", "main"]);
+    for rev in ["main", "5-deploy-meta", "9-dvc-save-models", "dvc", &main[..7], "HEAD~2"] {
+        let (code, json) = check_json(repo.path(), &["--rev", rev]);
+        assert_eq!(code, 0, "{rev}: {json}");
+        assert!(json["summary"]["files"].as_u64().unwrap() > 0, "{rev}: {json}");
+    }
+    // The 0.2 layout's embedded links resolve through .mlem/<type>/ at that tag only.
+    let (_, json) = check_json(repo.path(), &["--rev", "5-deploy-meta"]);
+    assert_eq!(json["summary"]["links"], 2, "{json}");
+}
+
+#[test]
+fn rev_sees_the_commit_not_the_worktree() {
+    let repo = Repo::new();
+    repo.write("models/rf.mlem", MODEL).write("rf.mlem", link("model", "models/rf"));
+    let first = repo.commit("good");
+    repo.remove("models/rf.mlem");
+    repo.commit("target removed");
+    let (code, json) = check_json(repo.path(), &["--rev", "HEAD"]);
+    assert_eq!((code, rules(&json)), (1, vec![("link/path-not-found".into(), "rf.mlem".into(), 3)]));
+    let (code, _) = check_json(repo.path(), &["--rev", &first]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn an_unknown_rev_is_a_usage_error() {
+    let repo = Repo::new();
+    repo.write("a.mlem", MODEL);
+    repo.commit("one");
+    let (code, out) = common::check(repo.path(), &["--rev", "7-deploy-meta"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("7-deploy-meta"), "{out}");
+}
+
+#[test]
+fn changed_since_checks_only_added_and_modified_files() {
+    let repo = Repo::new();
+    repo.write("models/rf.mlem", MODEL)
+        .write("models/gbt.mlem", MODEL)
+        .write("old-broken.mlem", link("model", "nowhere"))
+        .write("stays.mlem", link("model", "models/rf"))
+        .write("to-edit.mlem", link("model", "models/rf"))
+        .write("uses-gbt.mlem", link("model", "models/gbt"));
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "base"]);
+    repo.git(&["tag", "-a", "base", "-m", "base"]);
+    // Committed, staged, unstaged and untracked changes all count.
+    repo.write("committed.mlem", link("model", "committed-missing"));
+    repo.commit("one more");
+    repo.write("to-edit.mlem", link("data", "models/rf"));
+    repo.write("new.mlem", link("model", "new-missing"));
+    repo.remove("models/gbt.mlem");
+
+    let (code, json) = check_json(repo.path(), &["--changed-since", "base"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        rules(&json),
+        [
+            ("link/path-not-found".into(), "committed.mlem".into(), 3),
+            ("link/path-not-found".into(), "new.mlem".into(), 3),
+            ("link/type-mismatch".into(), "to-edit.mlem".into(), 1),
+            ("link/target-deleted".into(), "uses-gbt.mlem".into(), 3),
+        ]
+    );
+    assert_eq!(json["summary"]["files"], 3, "{json}");
+}
+
+#[test]
+fn a_project_in_a_subfolder_resolves_from_its_marker() {
+    let repo = Repo::new();
+    repo.write("registry/.mlem.yaml", "")
+        .write("registry/models/rf.mlem", MODEL)
+        .write("registry/rf.mlem", link("model", "models/rf"))
+        .write("registry/bad.mlem", link("model", "models/gone"));
+    repo.commit("sub");
+    let (code, json) = check_json(&repo.path().join("registry"), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(rules(&json), [("link/path-not-found".into(), "registry/bad.mlem".into(), 3)]);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_repository_are_not_followed() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.mlem"), MODEL).unwrap();
+    let repo = Repo::new();
+    repo.write("models/rf.mlem", MODEL);
+    std::os::unix::fs::symlink(outside.path(), repo.path().join("out")).unwrap();
+    std::os::unix::fs::symlink("models/rf.mlem", repo.path().join("alias.mlem")).unwrap();
+    repo.write("via-dir.mlem", link("model", "out/secret"))
+        .write("via-alias.mlem", link("model", "alias"));
+    repo.commit("links");
+    let (_, json) = check_json(repo.path(), &[]);
+    assert_eq!(rules(&json), [("link/path-escapes-repo".into(), "via-dir.mlem".into(), 3)]);
+    // The same, read from the commit: git stores the symlinks themselves.
+    let (_, json) = check_json(repo.path(), &["--rev", "HEAD"]);
+    assert_eq!(rules(&json), [("link/path-escapes-repo".into(), "via-dir.mlem".into(), 3)]);
+}
+
+#[test]
+fn a_plain_directory_is_walked_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".mlem/model")).unwrap();
+    std::fs::write(dir.path().join(".mlem/model/rf.mlem"), MODEL).unwrap();
+    std::fs::write(dir.path().join("prod.mlem"), link("model", "rf")).unwrap();
+    let (code, json) = check_json(dir.path(), &[]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["summary"]["files"], 2);
+    assert!(json["notices"][0].as_str().unwrap().contains("not inside a git repository"));
+}

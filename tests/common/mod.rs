@@ -1,0 +1,201 @@
+//! Shared test helpers: real git repositories in temp dirs, and the binary under test.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A git repository in a temporary directory, driven with the git CLI (the tool itself uses gix).
+pub struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    /// An empty repository on branch `main`.
+    pub fn new() -> Repo {
+        let repo = Repo {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.git(&["config", "user.name", "Test"]);
+        repo.git(&["config", "user.email", "test@example.invalid"]);
+        repo.git(&["config", "commit.gpgsign", "false"]);
+        repo.git(&["config", "tag.gpgsign", "false"]);
+        repo
+    }
+
+    /// The working tree.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `contents` to `path`, creating folders.
+    pub fn write(&self, path: &str, contents: impl AsRef<[u8]>) -> &Repo {
+        let full = self.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, contents).unwrap();
+        self
+    }
+
+    /// Deletes `path` from the working tree.
+    pub fn remove(&self, path: &str) -> &Repo {
+        std::fs::remove_file(self.path().join(path)).unwrap();
+        self
+    }
+
+    /// Runs git in the repository and returns its trimmed stdout; panics on failure.
+    pub fn git(&self, args: &[&str]) -> String {
+        let output = Command::new("git")
+            .args(args)
+            .current_dir(self.path())
+            .env("GIT_COMMITTER_DATE", "2022-12-13T04:06:01Z")
+            .env("GIT_AUTHOR_DATE", "2022-12-13T04:06:01Z")
+            .output()
+            .expect("git runs");
+        assert!(
+            output.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
+    /// Stages everything and commits; returns the commit id.
+    pub fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// Replaces the whole working tree (but `.git`) with the files below `dir`.
+    pub fn replace_with(&self, dir: &Path) -> &Repo {
+        for entry in std::fs::read_dir(self.path()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().unwrap() == ".git" {
+                continue;
+            }
+            if path.is_dir() {
+                std::fs::remove_dir_all(path).unwrap();
+            } else {
+                std::fs::remove_file(path).unwrap();
+            }
+        }
+        copy_dir(dir, self.path());
+        self
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// `../shared/fixtures/example-mlem-get-started`: the real files of MLEM's example repository.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/example-mlem-get-started")
+}
+
+/// The example repository's history rebuilt from the fixtures: one commit per distinct commit
+/// of `refs.tsv`, in date order, with its branches and annotated tags.
+pub fn example_repo() -> Repo {
+    let repo = Repo::new();
+    let refs = std::fs::read_to_string(fixtures().join("refs.tsv")).unwrap();
+    let mut refs: Vec<Vec<&str>> = refs.lines().map(|l| l.split('\t').collect()).collect();
+    refs.sort_by_key(|r| (r[3].to_owned(), r[1].to_owned()));
+    let mut made: Vec<(String, String)> = Vec::new();
+    for r in &refs {
+        let (kind, name, sha) = (r[0], r[1], r[2]);
+        let commit = match made.iter().find(|(s, _)| s == sha) {
+            Some((_, ours)) => ours.clone(),
+            None => {
+                // A ref without a folder (0-git-init) had no MLEM files: an empty tree.
+                let empty = tempfile::tempdir().unwrap();
+                let folder = fixtures().join(name);
+                repo.replace_with(if folder.is_dir() { &folder } else { empty.path() });
+                let ours = repo.commit(name);
+                made.push((sha.to_owned(), ours.clone()));
+                ours
+            }
+        };
+        match kind {
+            "tags" => repo.git(&["tag", "-a", name, "-m", name, &commit]),
+            _ if name == "main" => repo.git(&["branch", "-f", "keep-main", &commit]),
+            _ => repo.git(&["branch", "-f", name, &commit]),
+        };
+    }
+    repo.git(&["checkout", "-q", "-B", "main", "keep-main"]);
+    repo.git(&["branch", "-D", "keep-main"]);
+    repo
+}
+
+/// The binary under test.
+pub fn bin() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("mlem-registry").unwrap();
+    cmd.env_remove("NO_COLOR").env("CLICOLOR", "0");
+    cmd
+}
+
+/// Runs `check` with `args` in `repo` and returns (exit code, stdout).
+pub fn check(dir: &Path, args: &[&str]) -> (i32, String) {
+    let output = bin()
+        .arg("check")
+        .args(args)
+        .arg(dir)
+        .arg("--color=never")
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr),
+    )
+}
+
+/// Runs `check --format json` and returns (exit code, the document).
+pub fn check_json(dir: &Path, args: &[&str]) -> (i32, serde_json::Value) {
+    let output = bin()
+        .arg("check")
+        .args(args)
+        .args(["--format", "json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code().unwrap_or(-1), json)
+}
+
+/// The (rule, file, line) of every finding in a JSON document.
+pub fn rules(json: &serde_json::Value) -> Vec<(String, String, u64)> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["file"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+pub const MODEL: &str = "object_type: model\n";
+
+/// A relative link file to `path` of type `link_type`.
+pub fn link(link_type: &str, path: &str) -> String {
+    format!("link_type: {link_type}\nobject_type: link\npath: {path}\n")
+}
