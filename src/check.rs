@@ -67,13 +67,20 @@ pub fn parse_content(content: Content) -> ParsedFile {
 }
 
 /// Checks every `*.mlem` file of `snapshot`.
-pub fn check_snapshot(snapshot: &dyn Snapshot, options: &Options) -> Result<Report, registry::Error> {
+pub fn check_snapshot(
+    snapshot: &dyn Snapshot,
+    options: &Options,
+) -> Result<Report, registry::Error> {
     let files = snapshot.mlem_files()?;
     Ok(check_files(snapshot, &files, &[], options))
 }
 
 /// Opens the registry containing `path` and checks the selected files.
-pub fn run(path: &std::path::Path, selection: &registry::Selection, options: &Options) -> Result<Report, registry::Error> {
+pub fn run(
+    path: &std::path::Path,
+    selection: &registry::Selection,
+    options: &Options,
+) -> Result<Report, registry::Error> {
     let opened = registry::open(path, selection)?;
     let mut report = check_files(&*opened.snapshot, &opened.files, &opened.deleted, options);
     report.notices = opened.notices;
@@ -98,29 +105,46 @@ struct FileResult {
 
 /// Checks `files` (paths in `snapshot`); links resolve against the whole snapshot. Links elsewhere
 /// in the snapshot that point at one of `deleted` get a `link/target-deleted` note.
-pub fn check_files(snapshot: &dyn Snapshot, files: &[String], deleted: &[String], options: &Options) -> Report {
+pub fn check_files(
+    snapshot: &dyn Snapshot,
+    files: &[String],
+    deleted: &[String],
+    options: &Options,
+) -> Report {
     let resolver = LocalResolver::default();
     let mut results: Vec<FileResult> = files
         .par_iter()
-        .map_init(|| snapshot.reader(), |reader, path| read_and_validate(&**reader, path))
+        .map_init(
+            || snapshot.reader(),
+            |reader, path| read_and_validate(&**reader, path),
+        )
         .flatten()
         .collect();
     for result in &results {
-        resolver.seed(result.path.clone(), FileTarget::from_parsed(result.parsed.object()));
+        resolver.seed(
+            result.path.clone(),
+            FileTarget::from_parsed(result.parsed.object()),
+        );
     }
     results.par_iter_mut().for_each_init(
         || snapshot.reader(),
         |reader, result| {
-            let Ok(object) = &result.parsed.object else { return };
+            let Ok(object) = &result.parsed.object else {
+                return;
+            };
             if object.links.is_empty() {
                 return;
             }
             let locator = Locator::new(&result.parsed.text);
             for link in &object.links {
                 let outcome = resolve(&resolver, &**reader, &result.path, link);
-                result
-                    .findings
-                    .extend(policy::link_findings(&result.path, &locator, link, &outcome, options.remote));
+                result.findings.extend(policy::link_findings(
+                    &result.path,
+                    &locator,
+                    link,
+                    &outcome,
+                    options.remote,
+                ));
             }
         },
     );
@@ -129,10 +153,13 @@ pub fn check_files(snapshot: &dyn Snapshot, files: &[String], deleted: &[String]
     for result in results {
         if let Ok(object) = &result.parsed.object {
             report.summary.links += object.links.len();
-            report.summary.unverified += object.links.iter().filter(|l| l.project.is_some()).count();
+            report.summary.unverified +=
+                object.links.iter().filter(|l| l.project.is_some()).count();
         }
         if !result.findings.is_empty() {
-            report.sources.insert(result.path.clone(), result.parsed.text);
+            report
+                .sources
+                .insert(result.path.clone(), result.parsed.text);
         }
         report.findings.extend(result.findings);
     }
@@ -144,7 +171,12 @@ pub fn check_files(snapshot: &dyn Snapshot, files: &[String], deleted: &[String]
 }
 
 /// Where one link lands: relative links inside the snapshot, remote ones are left unverified.
-fn resolve(resolver: &LocalResolver, reader: &dyn registry::Reader, origin: &str, link: &Link) -> Outcome {
+fn resolve(
+    resolver: &LocalResolver,
+    reader: &dyn registry::Reader,
+    origin: &str,
+    link: &Link,
+) -> Outcome {
     match &link.project {
         None => resolver.resolve(reader, origin, link),
         Some((_, project)) => Outcome::Unverified {
@@ -162,7 +194,9 @@ fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Option<FileRe
         Ok(Lookup::File(content)) => parse_content(content),
         Ok(Lookup::Escapes(why)) => {
             let span = crate::finding::Span::file_start();
-            findings.push(rules::link_path_escapes_repo::finding(path, span, path, &why));
+            findings.push(rules::link_path_escapes_repo::finding(
+                path, span, path, &why,
+            ));
             unreadable(format!("it leaves the repository: {why}"))
         }
         Ok(Lookup::Missing | Lookup::NotAFile) => return None,
@@ -181,7 +215,11 @@ fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Option<FileRe
         let issues = crate::schema::validate(value);
         if !issues.is_empty() {
             let locator = Locator::new(&parsed.text);
-            findings.extend(issues.iter().map(|issue| policy::schema_finding(path, &locator, issue)));
+            findings.extend(
+                issues
+                    .iter()
+                    .map(|issue| policy::schema_finding(path, &locator, issue)),
+            );
         }
     }
     Some(FileResult {
@@ -208,14 +246,21 @@ fn deleted_target_notes(
     resolver: &LocalResolver,
     report: &mut Report,
 ) {
-    let Ok(all) = snapshot.mlem_files() else { return };
-    let others: Vec<&String> = all.iter().filter(|p| checked.binary_search(p).is_err()).collect();
+    let Ok(all) = snapshot.mlem_files() else {
+        return;
+    };
+    let others: Vec<&String> = all
+        .iter()
+        .filter(|p| checked.binary_search(p).is_err())
+        .collect();
     let noted: Vec<(Vec<Finding>, String, String)> = others
         .par_iter()
         .map_init(
             || snapshot.reader(),
             |reader, path| {
-                let Ok(Lookup::File(Content::Bytes(bytes))) = reader.lookup(path) else { return None };
+                let Ok(Lookup::File(Content::Bytes(bytes))) = reader.lookup(path) else {
+                    return None;
+                };
                 // Cheap filter first: a link to a deleted file names its file stem.
                 if !deleted.iter().any(|d| contains(&bytes, stem_name(d))) {
                     return None;
@@ -225,10 +270,15 @@ fn deleted_target_notes(
                 let locator = Locator::new(&parsed.text);
                 let mut notes = Vec::new();
                 for link in object.links.iter().filter(|l| l.project.is_none()) {
-                    let Ok(candidates) = crate::resolve::local::candidates(link) else { continue };
-                    let Some(target) = candidates.iter().find(|c| deleted.contains(c)) else { continue };
+                    let Ok(candidates) = crate::resolve::local::candidates(link) else {
+                        continue;
+                    };
+                    let Some(target) = candidates.iter().find(|c| deleted.contains(c)) else {
+                        continue;
+                    };
                     if let Outcome::NotFound { .. } = resolver.resolve(&**reader, path, link) {
-                        let span = locator.span(&link.field_route("path"), crate::mlem::locate::Part::Value);
+                        let span = locator
+                            .span(&link.field_route("path"), crate::mlem::locate::Part::Value);
                         notes.push(rules::link_target_deleted::finding(path, span, target));
                     }
                 }
@@ -249,5 +299,7 @@ fn stem_name(path: &str) -> &str {
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len().max(1)).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len().max(1))
+        .any(|w| w == needle.as_bytes())
 }

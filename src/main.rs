@@ -40,7 +40,11 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
                     let ids: Vec<_> = rules::ALL.iter().map(|r| r.id).collect();
                     anyhow::anyhow!("no rule `{id}`; rules are: {}", ids.join(", "))
                 })?;
-                writeln!(out, "{} ({}): {}\n\n{}", rule.id, rule.severity, rule.summary, rule.explain)?;
+                writeln!(
+                    out,
+                    "{} ({}): {}\n\n{}",
+                    rule.id, rule.severity, rule.summary, rule.explain
+                )?;
                 return Ok(exit::CLEAN);
             }
             let selection = match (&args.rev, &args.changed_since) {
@@ -66,7 +70,9 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
             };
             args.format.reporter(color).write(&report, &mut out)?;
             out.flush()?;
-            let failed = report.worst().is_some_and(|worst| worst >= args.fail_on.severity());
+            let failed = report
+                .worst()
+                .is_some_and(|worst| worst >= args.fail_on.severity());
             Ok(if failed { exit::FINDINGS } else { exit::CLEAN })
         }
         cli::Command::Schema { name } => {

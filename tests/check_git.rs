@@ -18,27 +18,45 @@ fn worktree_is_what_git_sees_tracked_untracked_not_ignored() {
 
     let (code, json) = check_json(repo.path(), &["--offline"]);
     assert_eq!(code, 1);
-    assert_eq!(rules(&json), [("link/path-not-found".into(), "untracked.mlem".into(), 3)]);
+    assert_eq!(
+        rules(&json),
+        [("link/path-not-found".into(), "untracked.mlem".into(), 3)]
+    );
     assert_eq!(json["summary"]["files"], 3, "{json}");
 }
 
 #[test]
 fn a_clean_registry_exits_zero() {
     let repo = Repo::new();
-    repo.write("models/rf.mlem", MODEL).write("rf.mlem", link("model", "models/rf.mlem"));
+    repo.write("models/rf.mlem", MODEL)
+        .write("rf.mlem", link("model", "models/rf.mlem"));
     repo.commit("ok");
     let (code, json) = check_json(repo.path(), &[]);
-    assert_eq!((code, json["findings"].as_array().unwrap().len()), (0, 0), "{json}");
+    assert_eq!(
+        (code, json["findings"].as_array().unwrap().len()),
+        (0, 0),
+        "{json}"
+    );
 }
 
 #[test]
 fn rev_reads_branches_annotated_tags_and_short_shas_without_checkout() {
     let repo = example_repo();
     let main = repo.git(&["rev-parse", "main"]);
-    for rev in ["main", "5-deploy-meta", "9-dvc-save-models", "dvc", &main[..7], "HEAD~2"] {
+    for rev in [
+        "main",
+        "5-deploy-meta",
+        "9-dvc-save-models",
+        "dvc",
+        &main[..7],
+        "HEAD~2",
+    ] {
         let (code, json) = check_json(repo.path(), &["--rev", rev]);
         assert_eq!(code, 0, "{rev}: {json}");
-        assert!(json["summary"]["files"].as_u64().unwrap() > 0, "{rev}: {json}");
+        assert!(
+            json["summary"]["files"].as_u64().unwrap() > 0,
+            "{rev}: {json}"
+        );
     }
     // The 0.2 layout's embedded links resolve through .mlem/<type>/ at that tag only.
     let (_, json) = check_json(repo.path(), &["--rev", "5-deploy-meta"]);
@@ -48,12 +66,16 @@ fn rev_reads_branches_annotated_tags_and_short_shas_without_checkout() {
 #[test]
 fn rev_sees_the_commit_not_the_worktree() {
     let repo = Repo::new();
-    repo.write("models/rf.mlem", MODEL).write("rf.mlem", link("model", "models/rf"));
+    repo.write("models/rf.mlem", MODEL)
+        .write("rf.mlem", link("model", "models/rf"));
     let first = repo.commit("good");
     repo.remove("models/rf.mlem");
     repo.commit("target removed");
     let (code, json) = check_json(repo.path(), &["--rev", "HEAD"]);
-    assert_eq!((code, rules(&json)), (1, vec![("link/path-not-found".into(), "rf.mlem".into(), 3)]));
+    assert_eq!(
+        (code, rules(&json)),
+        (1, vec![("link/path-not-found".into(), "rf.mlem".into(), 3)])
+    );
     let (code, _) = check_json(repo.path(), &["--rev", &first]);
     assert_eq!(code, 0);
 }
@@ -111,7 +133,10 @@ fn a_project_in_a_subfolder_resolves_from_its_marker() {
     repo.commit("sub");
     let (code, json) = check_json(&repo.path().join("registry"), &[]);
     assert_eq!(code, 1);
-    assert_eq!(rules(&json), [("link/path-not-found".into(), "registry/bad.mlem".into(), 3)]);
+    assert_eq!(
+        rules(&json),
+        [("link/path-not-found".into(), "registry/bad.mlem".into(), 3)]
+    );
 }
 
 #[cfg(unix)]
@@ -127,10 +152,16 @@ fn symlinks_out_of_the_repository_are_not_followed() {
         .write("via-alias.mlem", link("model", "alias"));
     repo.commit("links");
     let (_, json) = check_json(repo.path(), &[]);
-    assert_eq!(rules(&json), [("link/path-escapes-repo".into(), "via-dir.mlem".into(), 3)]);
+    assert_eq!(
+        rules(&json),
+        [("link/path-escapes-repo".into(), "via-dir.mlem".into(), 3)]
+    );
     // The same, read from the commit: git stores the symlinks themselves.
     let (_, json) = check_json(repo.path(), &["--rev", "HEAD"]);
-    assert_eq!(rules(&json), [("link/path-escapes-repo".into(), "via-dir.mlem".into(), 3)]);
+    assert_eq!(
+        rules(&json),
+        [("link/path-escapes-repo".into(), "via-dir.mlem".into(), 3)]
+    );
 }
 
 #[test]
@@ -142,5 +173,10 @@ fn a_plain_directory_is_walked_with_a_note() {
     let (code, json) = check_json(dir.path(), &[]);
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["summary"]["files"], 2);
-    assert!(json["notices"][0].as_str().unwrap().contains("not inside a git repository"));
+    assert!(
+        json["notices"][0]
+            .as_str()
+            .unwrap()
+            .contains("not inside a git repository")
+    );
 }

@@ -38,15 +38,19 @@ impl<'a> Locator<'a> {
         if let Some(document) = self.document() {
             for depth in (1..=route.len()).rev() {
                 let prefix = &route[..depth];
-                let part = if depth == route.len() { part } else { Part::Key };
+                let part = if depth == route.len() {
+                    part
+                } else {
+                    Part::Key
+                };
                 if let Some((start, end)) = query(document, prefix, part) {
                     return Span::from_bytes(self.text, start, end);
                 }
             }
-        } else if let Some(Segment::Key(key)) = route.last() {
-            if let Some(span) = self.scan_for_key(key, part) {
-                return span;
-            }
+        } else if let Some(Segment::Key(key)) = route.last()
+            && let Some(span) = self.scan_for_key(key, part)
+        {
+            return span;
         }
         Span::first_line(self.text)
     }
@@ -117,7 +121,8 @@ mod tests {
         &text[span.start_byte..span.end_byte]
     }
 
-    const DEPLOYMENT: &str = "object_type: deployment\nmodel_link:\n  link_type: model\n  path: rf # the model\n";
+    const DEPLOYMENT: &str =
+        "object_type: deployment\nmodel_link:\n  link_type: model\n  path: rf # the model\n";
 
     #[test]
     fn finds_keys_and_values() {

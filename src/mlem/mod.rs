@@ -187,7 +187,10 @@ mod tests {
         let old = MlemObject::from_value(&old).unwrap();
         let new = MlemObject::from_value(&new).unwrap();
         assert_eq!(old.links[0].project, Some((ProjectKey::Repo, "r".into())));
-        assert_eq!(new.links[0].project, Some((ProjectKey::Project, "p".into())));
+        assert_eq!(
+            new.links[0].project,
+            Some((ProjectKey::Project, "p".into()))
+        );
         assert_eq!(new.links[0].rev.as_deref(), Some("v1"));
     }
 
@@ -207,8 +210,20 @@ mod tests {
 
     #[test]
     fn says_why_a_value_is_not_an_object() {
-        assert!(MlemObject::from_value(&json!([1])).unwrap_err().contains("list"));
-        assert!(MlemObject::from_value(&json!({"a": 1})).unwrap_err().contains("object_type"));
-        assert!(MlemObject::from_value(&json!({"object_type": "modle"})).unwrap_err().contains("modle"));
+        assert!(
+            MlemObject::from_value(&json!([1]))
+                .unwrap_err()
+                .contains("list")
+        );
+        assert!(
+            MlemObject::from_value(&json!({"a": 1}))
+                .unwrap_err()
+                .contains("object_type")
+        );
+        assert!(
+            MlemObject::from_value(&json!({"object_type": "modle"}))
+                .unwrap_err()
+                .contains("modle")
+        );
     }
 }

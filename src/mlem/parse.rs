@@ -116,7 +116,11 @@ fn too_deep(text: &str) -> Option<usize> {
             quote @ (b'"' | b'\'') if i == 0 || b" \t\n[{,:-?".contains(&bytes[i - 1]) => {
                 i += 1;
                 while i < bytes.len() && bytes[i] != quote {
-                    i += if bytes[i] == b'\\' && quote == b'"' { 2 } else { 1 };
+                    i += if bytes[i] == b'\\' && quote == b'"' {
+                        2
+                    } else {
+                        1
+                    };
                 }
             }
             _ => {}
@@ -127,7 +131,10 @@ fn too_deep(text: &str) -> Option<usize> {
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {
-    bytes[from..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| from + p)
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |p| from + p)
 }
 
 fn only_comments(text: &str) -> bool {
@@ -237,7 +244,13 @@ mod tests {
     #[test]
     fn deep_flow_nesting_is_refused_before_parsing() {
         let deep = format!("a: {}{}", "[".repeat(65), "]".repeat(65));
-        assert!(matches!(parse_text(&deep), Err(Problem::Syntax { offset: Some(67), .. })));
+        assert!(matches!(
+            parse_text(&deep),
+            Err(Problem::Syntax {
+                offset: Some(67),
+                ..
+            })
+        ));
         let fine = format!("a: {}{}", "[".repeat(64), "]".repeat(64));
         assert!(parse_text(&fine).is_ok());
         assert!(parse_text("a: \"[[[[\" # {{{{\nb: '{{'\n").is_ok());
@@ -246,7 +259,13 @@ mod tests {
     #[test]
     fn invalid_utf8_says_where() {
         let parsed = parse(b"ab\xffc".to_vec());
-        assert_eq!(parsed.value, Err(Problem::Encoding { valid_up_to: 2, byte: 0xff }));
+        assert_eq!(
+            parsed.value,
+            Err(Problem::Encoding {
+                valid_up_to: 2,
+                byte: 0xff
+            })
+        );
         assert_eq!(parsed.text, "ab\u{fffd}c");
     }
 }

@@ -75,23 +75,45 @@ pub fn link_findings(
                     found.push(rules::link_cycle::finding(file, path_span(), chain));
                 }
                 Some(ChainProblem::TooLong(chain)) => {
-                    found.push(rules::link_chain_too_long::finding(file, path_span(), chain));
+                    found.push(rules::link_chain_too_long::finding(
+                        file,
+                        path_span(),
+                        chain,
+                    ));
                 }
                 None => {}
             }
             found
         }
         Outcome::NotFound { tried } => {
-            vec![rules::link_path_not_found::finding(file, path_span(), &link.path, tried)]
+            vec![rules::link_path_not_found::finding(
+                file,
+                path_span(),
+                &link.path,
+                tried,
+            )]
         }
         Outcome::Escapes { why } => {
-            vec![rules::link_path_escapes_repo::finding(file, path_span(), &link.path, why)]
+            vec![rules::link_path_escapes_repo::finding(
+                file,
+                path_span(),
+                &link.path,
+                why,
+            )]
         }
         Outcome::NotMlemObject { path, reason } => {
-            vec![rules::link_not_mlem_object::finding(file, path_span(), path, reason)]
+            vec![rules::link_not_mlem_object::finding(
+                file,
+                path_span(),
+                path,
+                reason,
+            )]
         }
         Outcome::Unverified { target, why } => {
-            let key = link.project.as_ref().map_or("path", |(key, _)| key.as_str());
+            let key = link
+                .project
+                .as_ref()
+                .map_or("path", |(key, _)| key.as_str());
             let span = locator.span(&link.field_route(key), Part::Value);
             let finding = rules::link_unverified::finding(file, span, target, why);
             vec![match remote {

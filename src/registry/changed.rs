@@ -50,7 +50,9 @@ pub fn since(repo: &gix::Repository, rev: &str, prefix: &str) -> Result<Changes,
         let item = item.map_err(|e| Error::git("cannot compute the status", e))?;
         match item {
             Item::TreeIndex(change) => {
-                let Ok(path) = change.location().to_str() else { continue };
+                let Ok(path) = change.location().to_str() else {
+                    continue;
+                };
                 let side = match change {
                     gix::diff::index::Change::Addition { .. } => TreeSide::Added,
                     _ => TreeSide::InRevision,
@@ -71,10 +73,15 @@ pub fn since(repo: &gix::Repository, rev: &str, prefix: &str) -> Result<Changes,
             }
         }
     }
-    let workdir = repo.workdir().map(std::path::Path::to_path_buf).unwrap_or_default();
+    let workdir = repo
+        .workdir()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
     let mut changes = Changes::default();
     for path in touched.iter().filter(|p| is_mlem_file(p)) {
-        let Some(relative) = super::strip_prefix(path, prefix) else { continue };
+        let Some(relative) = super::strip_prefix(path, prefix) else {
+            continue;
+        };
         if std::fs::symlink_metadata(workdir.join(path)).is_ok() {
             changes.changed.push(relative.to_owned());
         } else if tree_side.get(path) != Some(&TreeSide::Added) {

@@ -48,7 +48,12 @@ impl CommitTree {
         let mut entries = HashMap::with_capacity(recorder.records.len());
         let mut mlem_files = Vec::new();
         for record in recorder.records {
-            let Some(path) = record.filepath.to_str().ok().and_then(|p| super::strip_prefix(p, prefix)) else {
+            let Some(path) = record
+                .filepath
+                .to_str()
+                .ok()
+                .and_then(|p| super::strip_prefix(p, prefix))
+            else {
                 continue;
             };
             let kind = if record.mode.is_tree() {

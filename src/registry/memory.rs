@@ -62,11 +62,13 @@ impl Snapshot for MemoryTree {
 
 impl Reader for &MemoryTree {
     fn lookup(&self, wanted: &str) -> Result<Lookup, Error> {
-        Ok(path::follow_symlinks(wanted, |p| match self.entries.get(p) {
-            Some(Entry::File(bytes)) => TreeEntry::File(bytes.clone()),
-            Some(Entry::Symlink(target)) => TreeEntry::Symlink(target.clone()),
-            None if p.is_empty() || self.is_dir(p) => TreeEntry::Dir,
-            None => TreeEntry::Missing,
+        Ok(path::follow_symlinks(wanted, |p| {
+            match self.entries.get(p) {
+                Some(Entry::File(bytes)) => TreeEntry::File(bytes.clone()),
+                Some(Entry::Symlink(target)) => TreeEntry::Symlink(target.clone()),
+                None if p.is_empty() || self.is_dir(p) => TreeEntry::Dir,
+                None => TreeEntry::Missing,
+            }
         }))
     }
 }
@@ -96,8 +98,16 @@ mod tests {
     fn follows_symlinks_that_stay_inside() {
         let tree = tree();
         let reader = tree.reader();
-        for path in ["alias.mlem", "sub/up.mlem", "dirlink/rf.mlem", "models/rf.mlem"] {
-            assert!(matches!(reader.lookup(path).unwrap(), Lookup::File(_)), "{path}");
+        for path in [
+            "alias.mlem",
+            "sub/up.mlem",
+            "dirlink/rf.mlem",
+            "models/rf.mlem",
+        ] {
+            assert!(
+                matches!(reader.lookup(path).unwrap(), Lookup::File(_)),
+                "{path}"
+            );
         }
         assert_eq!(reader.lookup("models").unwrap(), Lookup::NotAFile);
         assert_eq!(reader.lookup("nope.mlem").unwrap(), Lookup::Missing);
@@ -108,9 +118,15 @@ mod tests {
         let tree = tree();
         let reader = tree.reader();
         for path in ["out.mlem", "abs.mlem"] {
-            assert!(matches!(reader.lookup(path).unwrap(), Lookup::Escapes(_)), "{path}");
+            assert!(
+                matches!(reader.lookup(path).unwrap(), Lookup::Escapes(_)),
+                "{path}"
+            );
         }
-        assert!(matches!(reader.lookup("loop.mlem").unwrap(), Lookup::Escapes(_) | Lookup::Missing));
+        assert!(matches!(
+            reader.lookup("loop.mlem").unwrap(),
+            Lookup::Escapes(_) | Lookup::Missing
+        ));
     }
 
     #[test]

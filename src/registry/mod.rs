@@ -36,7 +36,10 @@ pub enum Content {
 
 impl Content {
     /// Content for a file of `size` bytes, calling `read` only when it is small enough.
-    pub fn read_limited<E>(size: u64, read: impl FnOnce() -> Result<Vec<u8>, E>) -> Result<Content, E> {
+    pub fn read_limited<E>(
+        size: u64,
+        read: impl FnOnce() -> Result<Vec<u8>, E>,
+    ) -> Result<Content, E> {
         if size > MAX_FILE_BYTES {
             Ok(Content::TooLarge(size))
         } else {
@@ -122,7 +125,10 @@ pub struct Opened {
 /// repository, the directory itself (only for [`Selection::Worktree`]).
 pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Error> {
     if let Err(source) = std::fs::metadata(path) {
-        return Err(Error::Io { path: path.display().to_string(), source });
+        return Err(Error::Io {
+            path: path.display().to_string(),
+            source,
+        });
     }
     use gix::discover::upwards::Error as NotFound;
     let not_a_repository = gix::discover::upwards(path).err().is_some_and(|error| {
@@ -151,24 +157,43 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
                 prefix: String::new(),
             });
         }
-        Err(error) => return Err(Error::git(format!("cannot open a git repository at {}", path.display()), error)),
+        Err(error) => {
+            return Err(Error::git(
+                format!("cannot open a git repository at {}", path.display()),
+                error,
+            ));
+        }
     };
     let prefix = project_prefix(&repo, path)?;
     let mut notices = Vec::new();
     if !prefix.is_empty() {
-        notices.push(format!("MLEM project in {prefix} (it has a .mlem.yaml): links resolve from there"));
+        notices.push(format!(
+            "MLEM project in {prefix} (it has a .mlem.yaml): links resolve from there"
+        ));
     }
     match selection {
         Selection::Worktree => {
             let tree = worktree::Worktree::from_git(&repo, &prefix)?;
             let files = tree.mlem_files()?;
-            Ok(Opened { snapshot: Box::new(tree), files, deleted: Vec::new(), notices, prefix })
+            Ok(Opened {
+                snapshot: Box::new(tree),
+                files,
+                deleted: Vec::new(),
+                notices,
+                prefix,
+            })
         }
         Selection::Revision(rev) => {
             let tree = commit::CommitTree::open(&repo, rev, &prefix)?;
             let files = tree.mlem_files()?;
             notices.push(format!("checked revision {rev} (commit {})", tree.commit));
-            Ok(Opened { snapshot: Box::new(tree), files, deleted: Vec::new(), notices, prefix })
+            Ok(Opened {
+                snapshot: Box::new(tree),
+                files,
+                deleted: Vec::new(),
+                notices,
+                prefix,
+            })
         }
         Selection::ChangedSince(rev) => {
             let changes = changed::since(&repo, rev, &prefix)?;
@@ -197,8 +222,13 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
 /// a prefix relative to the repository root, `""` when that is the repository root itself or
 /// when no directory has a marker.
 fn project_prefix(repo: &gix::Repository, path: &std::path::Path) -> Result<String, Error> {
-    let Some(workdir) = repo.workdir() else { return Ok(String::new()) };
-    let io = |source| Error::Io { path: path.display().to_string(), source };
+    let Some(workdir) = repo.workdir() else {
+        return Ok(String::new());
+    };
+    let io = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
     let workdir = std::fs::canonicalize(workdir).map_err(io)?;
     let mut dir = std::fs::canonicalize(path).map_err(io)?;
     if !dir.is_dir() {
@@ -207,7 +237,10 @@ fn project_prefix(repo: &gix::Repository, path: &std::path::Path) -> Result<Stri
     while dir.starts_with(&workdir) && dir != workdir {
         if dir.join(".mlem.yaml").is_file() || dir.join(".mlem").is_dir() {
             let relative = dir.strip_prefix(&workdir).unwrap_or(&dir);
-            let relative: Vec<_> = relative.components().filter_map(|c| c.as_os_str().to_str()).collect();
+            let relative: Vec<_> = relative
+                .components()
+                .filter_map(|c| c.as_os_str().to_str())
+                .collect();
             return Ok(format!("{}/", relative.join("/")));
         }
         dir.pop();

@@ -19,9 +19,9 @@ pub struct Worktree {
 impl Worktree {
     /// The working tree of `repo` below `prefix` (`""` or `dir/`), listed as git sees it.
     pub fn from_git(repo: &gix::Repository, prefix: &str) -> Result<Worktree, Error> {
-        let workdir = repo
-            .workdir()
-            .ok_or_else(|| Error::git("cannot check a bare repository's working tree", "use --rev"))?;
+        let workdir = repo.workdir().ok_or_else(|| {
+            Error::git("cannot check a bare repository's working tree", "use --rev")
+        })?;
         let root = canonical(&workdir.join(prefix))?;
         let mlem_files = git_mlem_files(repo)?
             .into_iter()
@@ -98,12 +98,12 @@ impl gix::dir::walk::Delegate for Untracked {
             entry.disk_kind,
             Some(gix::dir::entry::Kind::File | gix::dir::entry::Kind::Symlink)
         );
-        if entry.status == gix::dir::entry::Status::Untracked && is_file {
-            if let Ok(path) = entry.rela_path.to_str() {
-                if is_mlem_file(path) {
-                    self.files.push(path.to_owned());
-                }
-            }
+        if entry.status == gix::dir::entry::Status::Untracked
+            && is_file
+            && let Ok(path) = entry.rela_path.to_str()
+            && is_mlem_file(path)
+        {
+            self.files.push(path.to_owned());
         }
         std::ops::ControlFlow::Continue(())
     }
@@ -111,15 +111,25 @@ impl gix::dir::walk::Delegate for Untracked {
 
 /// Recursive walk of a plain directory; symbolic links to directories are not followed.
 fn walk_plain(root: &Path, dir: &str, out: &mut Vec<String>) -> Result<(), Error> {
-    let full = if dir.is_empty() { root.to_path_buf() } else { root.join(dir) };
+    let full = if dir.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(dir)
+    };
     let io = |source| Error::Io {
         path: full.display().to_string(),
         source,
     };
     for entry in std::fs::read_dir(&full).map_err(io)? {
         let entry = entry.map_err(io)?;
-        let Some(name) = entry.file_name().to_str().map(str::to_owned) else { continue };
-        let path = if dir.is_empty() { name } else { format!("{dir}/{name}") };
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        let path = if dir.is_empty() {
+            name
+        } else {
+            format!("{dir}/{name}")
+        };
         let kind = entry.file_type().map_err(io)?;
         if kind.is_dir() {
             walk_plain(root, &path, out)?;
@@ -161,7 +171,12 @@ impl DiskReader<'_> {
         let inside = match std::fs::canonicalize(self.root.join(dir)) {
             Ok(real) => real.starts_with(self.root),
             Err(e) if is_missing(&e) => return Ok(None),
-            Err(source) => return Err(Error::Io { path: dir.to_owned(), source }),
+            Err(source) => {
+                return Err(Error::Io {
+                    path: dir.to_owned(),
+                    source,
+                });
+            }
         };
         self.safe_dirs.borrow_mut().insert(dir.to_owned(), inside);
         Ok(Some(inside))
@@ -182,7 +197,10 @@ impl Reader for DiskReader<'_> {
                 "`{path}` resolves through a symbolic link to a place outside the repository"
             ))
         };
-        let io = |source| Error::Io { path: path.to_owned(), source };
+        let io = |source| Error::Io {
+            path: path.to_owned(),
+            source,
+        };
         match self.dir_is_inside(super::path::parent(path))? {
             None => return Ok(Lookup::Missing),
             Some(false) => return Ok(escapes()),

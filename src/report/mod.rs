@@ -44,9 +44,19 @@ impl Report {
     /// Sorts findings and recounts severities: call once all findings are in.
     pub fn finish(&mut self) {
         self.findings.sort_by(|a, b| {
-            (&a.file, a.span.start, a.rule, &a.message).cmp(&(&b.file, b.span.start, b.rule, &b.message))
+            (&a.file, a.span.start, a.rule, &a.message).cmp(&(
+                &b.file,
+                b.span.start,
+                b.rule,
+                &b.message,
+            ))
         });
-        let count = |severity| self.findings.iter().filter(|f| f.severity == severity).count();
+        let count = |severity| {
+            self.findings
+                .iter()
+                .filter(|f| f.severity == severity)
+                .count()
+        };
         self.summary.errors = count(Severity::Error);
         self.summary.warnings = count(Severity::Warning);
         self.summary.notes = count(Severity::Note);

@@ -84,7 +84,12 @@ impl LocalResolver {
 
     /// Follows the chain from `origin` through `link`; a cycle or an overlong chain, if any.
     /// A broken hop further down is that file's own finding, not this link's.
-    fn chain_problem(&self, reader: &dyn Reader, origin: &str, link: &Link) -> Option<ChainProblem> {
+    fn chain_problem(
+        &self,
+        reader: &dyn Reader,
+        origin: &str,
+        link: &Link,
+    ) -> Option<ChainProblem> {
         let mut visited = vec![origin.to_owned()];
         let mut current = link.clone();
         loop {
@@ -130,11 +135,15 @@ impl LocalResolver {
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Target>> {
-        self.targets.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.targets
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Target>> {
-        self.targets.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.targets
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

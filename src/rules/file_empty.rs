@@ -34,7 +34,11 @@ mod tests {
     fn empty_and_comment_only_files_are_empty() {
         let found = findings_of(
             "file/empty",
-            &[("a.mlem", ""), ("b.mlem", "# nothing\n\n"), ("c.mlem", "object_type: env\n")],
+            &[
+                ("a.mlem", ""),
+                ("b.mlem", "# nothing\n\n"),
+                ("c.mlem", "object_type: env\n"),
+            ],
         );
         let files: Vec<_> = found.iter().map(|f| f.file.as_str()).collect();
         assert_eq!(files, ["a.mlem", "b.mlem"]);

@@ -46,7 +46,10 @@ mod tests {
             })
             .collect();
         files.push(("l20.mlem".into(), "object_type: model\n".into()));
-        let borrowed: Vec<_> = files.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+        let borrowed: Vec<_> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect();
         let found = findings_of("link/chain-too-long", &borrowed);
         assert!(found.iter().any(|f| f.file == "l0.mlem"), "{found:?}");
         assert!(!found.iter().any(|f| f.file == "l10.mlem"), "{found:?}");

@@ -44,7 +44,10 @@ mod tests {
     fn a_link_to_itself_is_a_cycle() {
         let found = findings_of(
             "link/cycle",
-            &[("a.mlem", "object_type: link\nlink_type: link\npath: a.mlem\n")],
+            &[(
+                "a.mlem",
+                "object_type: link\nlink_type: link\npath: a.mlem\n",
+            )],
         );
         assert_eq!(found.len(), 1, "{found:?}");
     }

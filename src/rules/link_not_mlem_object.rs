@@ -37,8 +37,14 @@ mod tests {
             &[
                 ("broken.mlem", "object_type: [\n"),
                 ("plain.mlem", "hello: world\n"),
-                ("a.mlem", "object_type: link\nlink_type: model\npath: broken.mlem\n"),
-                ("b.mlem", "object_type: link\nlink_type: model\npath: plain\n"),
+                (
+                    "a.mlem",
+                    "object_type: link\nlink_type: model\npath: broken.mlem\n",
+                ),
+                (
+                    "b.mlem",
+                    "object_type: link\nlink_type: model\npath: plain\n",
+                ),
             ],
         );
         let files: Vec<_> = found.iter().map(|f| f.file.as_str()).collect();

@@ -37,9 +37,18 @@ mod tests {
             "link/path-escapes-repo",
             &[
                 ("m.mlem", "object_type: model\n"),
-                ("a.mlem", "object_type: link\nlink_type: model\npath: ../../etc/passwd\n"),
-                ("b.mlem", "object_type: link\nlink_type: model\npath: /etc/passwd\n"),
-                ("c.mlem", "object_type: link\nlink_type: model\npath: sub/../m\n"),
+                (
+                    "a.mlem",
+                    "object_type: link\nlink_type: model\npath: ../../etc/passwd\n",
+                ),
+                (
+                    "b.mlem",
+                    "object_type: link\nlink_type: model\npath: /etc/passwd\n",
+                ),
+                (
+                    "c.mlem",
+                    "object_type: link\nlink_type: model\npath: sub/../m\n",
+                ),
             ],
         );
         let files: Vec<_> = found.iter().map(|f| f.file.as_str()).collect();

@@ -25,7 +25,10 @@ pub fn finding(file: &str, span: Span, path: &str, tried: &[String]) -> Finding 
     RULE.finding(
         file,
         span,
-        format!("link target `{path}` not found (tried {})", tried.join(", ")),
+        format!(
+            "link target `{path}` not found (tried {})",
+            tried.join(", ")
+        ),
     )
 }
 
@@ -41,9 +44,18 @@ mod tests {
             "link/path-not-found",
             &[
                 ("models/rf.mlem", MODEL),
-                ("a.mlem", "object_type: link\nlink_type: model\npath: models/rf\n"),
-                ("b.mlem", "object_type: link\nlink_type: model\npath: models/rf.mlem\n"),
-                ("c.mlem", "object_type: link\nlink_type: model\npath: models/gone\n"),
+                (
+                    "a.mlem",
+                    "object_type: link\nlink_type: model\npath: models/rf\n",
+                ),
+                (
+                    "b.mlem",
+                    "object_type: link\nlink_type: model\npath: models/rf.mlem\n",
+                ),
+                (
+                    "c.mlem",
+                    "object_type: link\nlink_type: model\npath: models/gone\n",
+                ),
             ],
         );
         assert_eq!(found.len(), 1, "{found:?}");
@@ -51,7 +63,10 @@ mod tests {
         assert_eq!(found[0].span.start.line, 3);
         assert_eq!(found[0].span.start.column, 7);
         assert!(found[0].message.contains("models/gone.mlem"), "{found:?}");
-        assert!(found[0].message.contains(".mlem/model/models/gone.mlem"), "{found:?}");
+        assert!(
+            found[0].message.contains(".mlem/model/models/gone.mlem"),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -76,7 +91,10 @@ mod tests {
             "link/path-not-found",
             &[
                 ("models/rf/x.mlem", MODEL),
-                ("a.mlem", "object_type: link\nlink_type: model\npath: models/rf\n"),
+                (
+                    "a.mlem",
+                    "object_type: link\nlink_type: model\npath: models/rf\n",
+                ),
             ],
         );
         assert_eq!(found.len(), 1, "{found:?}");

@@ -41,7 +41,10 @@ mod tests {
             "link/type-mismatch",
             &[
                 ("data/iris.csv.mlem", "object_type: data\n"),
-                ("a.mlem", "object_type: link\nlink_type: model\npath: data/iris.csv\n"),
+                (
+                    "a.mlem",
+                    "object_type: link\nlink_type: model\npath: data/iris.csv\n",
+                ),
             ],
         );
         assert_eq!(found.len(), 1, "{found:?}");

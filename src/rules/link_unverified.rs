@@ -21,7 +21,11 @@ Fix: run again without `--offline`, or later when the network or the rate limit 
 
 /// The finding for a link to `target` (its `project`/`repo` value at `span`) left unchecked.
 pub fn finding(file: &str, span: Span, target: &str, why: &str) -> Finding {
-    RULE.finding(file, span, format!("link to `{target}` not verified: {why}"))
+    RULE.finding(
+        file,
+        span,
+        format!("link to `{target}` not verified: {why}"),
+    )
 }
 
 #[cfg(test)]

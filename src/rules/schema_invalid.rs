@@ -44,7 +44,10 @@ mod tests {
     fn a_bad_value_points_at_its_key() {
         let found = findings_of(
             "schema/invalid",
-            &[("a.mlem", "object_type: link\nlink_type: modle\npath: m.mlem\n")],
+            &[(
+                "a.mlem",
+                "object_type: link\nlink_type: modle\npath: m.mlem\n",
+            )],
         );
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].span.start.line, 2);
@@ -61,7 +64,10 @@ mod tests {
     fn embedded_links_are_checked_too() {
         let found = findings_of(
             "schema/invalid",
-            &[("d.mlem", "object_type: deployment\nmodel_link:\n  object_type: link\n  path: rf\n")],
+            &[(
+                "d.mlem",
+                "object_type: deployment\nmodel_link:\n  object_type: link\n  path: rf\n",
+            )],
         );
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].message.contains("link_type"), "{found:?}");

@@ -21,7 +21,9 @@ Fix: rename the key to the field you meant, or remove it.",
 /// The finding for the unknown `field`, whose key is at `span`.
 pub fn finding(file: &str, span: Span, field: &str) -> Finding {
     RULE.finding(file, span, format!("unknown field `{field}` in a link"))
-        .with_help("link fields are object_type, link_type, path, project (or repo), rev and params")
+        .with_help(
+            "link fields are object_type, link_type, path, project (or repo), rev and params",
+        )
 }
 
 #[cfg(test)]

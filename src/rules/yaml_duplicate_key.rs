@@ -22,7 +22,10 @@ Fix: keep exactly one of the keys, with the value you mean.",
 pub fn finding(file: &str, text: &str, key: &str, offset: Option<usize>) -> Finding {
     let span = match second_occurrence(text, key) {
         Some((start, end)) => Span::from_bytes(text, start, end),
-        None => offset.map_or_else(|| Span::first_line(text), |at| Span::from_bytes(text, at, at)),
+        None => offset.map_or_else(
+            || Span::first_line(text),
+            |at| Span::from_bytes(text, at, at),
+        ),
     };
     RULE.finding(file, span, format!("duplicate key `{key}`"))
         .with_help("keep one of the keys: readers disagree on which value wins")
@@ -38,7 +41,9 @@ fn second_occurrence(text: &str, key: &str) -> Option<(usize, usize)> {
         let indent = line.len() - body.len();
         let written = [key.to_owned(), format!("\"{key}\""), format!("'{key}'")]
             .into_iter()
-            .find(|k| body.starts_with(k.as_str()) && body[k.len()..].trim_start().starts_with(':'));
+            .find(|k| {
+                body.starts_with(k.as_str()) && body[k.len()..].trim_start().starts_with(':')
+            });
         if let Some(written) = written {
             if indents_seen.contains(&indent) {
                 return Some((offset + indent, offset + indent + written.len()));

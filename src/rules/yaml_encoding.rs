@@ -21,8 +21,16 @@ Fix: re-save the file as UTF-8, or rename it if it is not MLEM metadata at all."
 /// The finding for a file whose first `valid_up_to` bytes are UTF-8 and whose next `byte` is not;
 /// `text` is the file decoded lossily, so the valid prefix is unchanged in it.
 pub fn finding(file: &str, text: &str, valid_up_to: usize, byte: u8) -> Finding {
-    let span = Span::from_bytes(text, valid_up_to, valid_up_to + char::REPLACEMENT_CHARACTER.len_utf8());
-    RULE.finding(file, span, format!("not valid UTF-8: invalid byte 0x{byte:02x}"))
+    let span = Span::from_bytes(
+        text,
+        valid_up_to,
+        valid_up_to + char::REPLACEMENT_CHARACTER.len_utf8(),
+    );
+    RULE.finding(
+        file,
+        span,
+        format!("not valid UTF-8: invalid byte 0x{byte:02x}"),
+    )
 }
 
 #[cfg(test)]

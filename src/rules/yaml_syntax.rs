@@ -42,7 +42,10 @@ mod tests {
     fn points_at_the_broken_line() {
         let found = findings_of(
             "yaml/syntax",
-            &[("a.mlem", "object_type: link\npath: [unclosed\nlink_type: model\n")],
+            &[(
+                "a.mlem",
+                "object_type: link\npath: [unclosed\nlink_type: model\n",
+            )],
         );
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].span.start.line >= 2, "{found:?}");
@@ -75,7 +78,11 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_a_finding_not_a_stack_overflow() {
-        let deep = format!("object_type: {}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let deep = format!(
+            "object_type: {}{}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
         let found = findings_of("yaml/syntax", &[("deep.mlem", &deep)]);
         assert_eq!(found.len(), 1, "{found:?}");
     }

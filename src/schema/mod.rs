@@ -59,7 +59,8 @@ pub fn validate(value: &Value) -> Vec<Issue> {
 fn object_validator() -> &'static Validator {
     static VALIDATOR: OnceLock<Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
-        let schema: Value = serde_json::from_str(OBJECT_SCHEMA).expect("schemas/object.schema.json is JSON (checked by tests)");
+        let schema: Value = serde_json::from_str(OBJECT_SCHEMA)
+            .expect("schemas/object.schema.json is JSON (checked by tests)");
         jsonschema::options()
             .with_retriever(Embedded)
             .build(&schema)
@@ -71,7 +72,10 @@ fn object_validator() -> &'static Validator {
 struct Embedded;
 
 impl Retrieve for Embedded {
-    fn retrieve(&self, uri: &Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         if uri.as_str().ends_with("/link.schema.json") {
             Ok(serde_json::from_str(LINK_SCHEMA)?)
         } else {
@@ -139,31 +143,56 @@ fn to_issues(error: &ValidationError<'_>) -> Vec<Issue> {
         ValidationErrorKind::Enum { options } => {
             let allowed: Vec<String> = options
                 .as_array()
-                .map(|o| o.iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect())
+                .map(|o| {
+                    o.iter()
+                        .map(|v| v.as_str().unwrap_or_default().to_owned())
+                        .collect()
+                })
                 .unwrap_or_default();
             vec![invalid(
                 route,
                 Part::Value,
-                format!("{field} is {}, expected one of: {}", show(instance), allowed.join(", ")),
+                format!(
+                    "{field} is {}, expected one of: {}",
+                    show(instance),
+                    allowed.join(", ")
+                ),
             )]
         }
         ValidationErrorKind::Constant { expected_value } => vec![invalid(
             route,
             Part::Value,
-            format!("{field} is {}, expected {}", show(instance), show(expected_value)),
+            format!(
+                "{field} is {}, expected {}",
+                show(instance),
+                show(expected_value)
+            ),
         )],
         ValidationErrorKind::Type { .. } => {
             let expected = error.to_string();
-            let expected = expected.rsplit(" is not of type ").next().unwrap_or_default();
+            let expected = expected
+                .rsplit(" is not of type ")
+                .next()
+                .unwrap_or_default();
             let what = if route.is_empty() {
-                format!("a MLEM file must be a mapping, but this one is a {}", json_kind(instance))
+                format!(
+                    "a MLEM file must be a mapping, but this one is a {}",
+                    json_kind(instance)
+                )
             } else {
-                format!("{field} must be of type {expected}, found a {}", json_kind(instance))
+                format!(
+                    "{field} must be of type {expected}, found a {}",
+                    json_kind(instance)
+                )
             };
             vec![invalid(route, Part::Value, what)]
         }
         ValidationErrorKind::MinLength { .. } => {
-            vec![invalid(route, Part::Value, format!("{field} must not be empty"))]
+            vec![invalid(
+                route,
+                Part::Value,
+                format!("{field} must not be empty"),
+            )]
         }
         ValidationErrorKind::Pattern { .. } => {
             let why = match route.last() {
@@ -173,7 +202,11 @@ fn to_issues(error: &ValidationError<'_>) -> Vec<Issue> {
                 }
                 _ => "must not contain spaces",
             };
-            vec![invalid(route, Part::Value, format!("{field} {} {why}", show(instance)))]
+            vec![invalid(
+                route,
+                Part::Value,
+                format!("{field} {} {why}", show(instance)),
+            )]
         }
         ValidationErrorKind::Not { .. } => vec![invalid(
             with_key(&route, "repo"),
@@ -181,7 +214,10 @@ fn to_issues(error: &ValidationError<'_>) -> Vec<Issue> {
             "a link names its repository once: `repo` or `project`, not both".into(),
         )],
         ValidationErrorKind::AnyOf { .. }
-            if error.evaluation_path().as_str().contains("dependentSchemas") =>
+            if error
+                .evaluation_path()
+                .as_str()
+                .contains("dependentSchemas") =>
         {
             vec![invalid(
                 with_key(&route, "rev"),
@@ -234,7 +270,10 @@ mod tests {
 
     #[test]
     fn every_fixture_is_valid() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/example-mlem-get-started");
+        let root = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/fixtures/example-mlem-get-started"
+        );
         let mut seen = 0;
         for entry in walk(std::path::Path::new(root)) {
             if entry.extension().is_some_and(|e| e == "mlem") {
@@ -262,10 +301,20 @@ mod tests {
 
     #[test]
     fn good_links_pass() {
-        assert!(messages(json!({"object_type": "link", "link_type": "model", "path": "models/rf.mlem",
-            "repo": "https://github.com/iterative/example-mlem-get-started/", "rev": "main"})).is_empty());
-        assert!(messages(json!({"object_type": "link", "link_type": "data", "path": "d",
-            "project": "https://github.com/a/b", "params": {"x": 1}})).is_empty());
+        assert!(
+            messages(
+                json!({"object_type": "link", "link_type": "model", "path": "models/rf.mlem",
+            "repo": "https://github.com/iterative/example-mlem-get-started/", "rev": "main"})
+            )
+            .is_empty()
+        );
+        assert!(
+            messages(
+                json!({"object_type": "link", "link_type": "data", "path": "d",
+            "project": "https://github.com/a/b", "params": {"x": 1}})
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -279,23 +328,36 @@ mod tests {
             ["`path` must be of type \"string\", found a number"]
         );
         assert_eq!(
-            messages(json!({"object_type": "link", "link_type": "model", "path": "a", "rev": "v 1", "project": "p"})),
+            messages(
+                json!({"object_type": "link", "link_type": "model", "path": "a", "rev": "v 1", "project": "p"})
+            ),
             ["`rev` `v 1` is not a valid git revision name"]
         );
         assert_eq!(
-            messages(json!({"object_type": "link", "link_type": "model", "path": "a", "rev": "v1"})),
-            ["`rev` selects a revision of another repository, so the link needs `project` (or `repo`)"]
+            messages(
+                json!({"object_type": "link", "link_type": "model", "path": "a", "rev": "v1"})
+            ),
+            [
+                "`rev` selects a revision of another repository, so the link needs `project` (or `repo`)"
+            ]
         );
-        assert_eq!(messages(json!("text")), ["a MLEM file must be a mapping, but this one is a string"]);
+        assert_eq!(
+            messages(json!("text")),
+            ["a MLEM file must be a mapping, but this one is a string"]
+        );
         assert_eq!(
             messages(json!({"object_type": "modle"})),
-            ["`object_type` is `modle`, expected one of: model, data, link, builder, env, deployment"]
+            [
+                "`object_type` is `modle`, expected one of: model, data, link, builder, env, deployment"
+            ]
         );
     }
 
     #[test]
     fn unknown_link_fields_are_their_own_kind() {
-        let issues = validate(&json!({"object_type": "link", "link_type": "model", "path": "a", "revision": "v1"}));
+        let issues = validate(
+            &json!({"object_type": "link", "link_type": "model", "path": "a", "revision": "v1"}),
+        );
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].kind, IssueKind::UnknownField("revision".into()));
         assert_eq!(issues[0].route, [Segment::Key("revision".into())]);

@@ -118,7 +118,11 @@ pub fn example_repo() -> Repo {
                 // A ref without a folder (0-git-init) had no MLEM files: an empty tree.
                 let empty = tempfile::tempdir().unwrap();
                 let folder = fixtures().join(name);
-                repo.replace_with(if folder.is_dir() { &folder } else { empty.path() });
+                repo.replace_with(if folder.is_dir() {
+                    &folder
+                } else {
+                    empty.path()
+                });
                 let ours = repo.commit(name);
                 made.push((sha.to_owned(), ours.clone()));
                 ours

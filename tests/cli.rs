@@ -1,0 +1,172 @@
+//! The binary's interface: output formats (snapshots), exit codes, `--explain`, `schema`, and
+//! bad input end to end.
+
+mod common;
+
+use std::path::Path;
+
+use common::{MODEL, Repo, bin, check_json, link, rules};
+
+fn example() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/registry"))
+}
+
+/// The example registry as a repository of its own, so output does not depend on where the
+/// project is checked out.
+fn example_repo() -> Repo {
+    let repo = Repo::new();
+    repo.replace_with(example());
+    repo.commit("example registry");
+    repo
+}
+
+#[test]
+fn human_output_snapshot() {
+    let repo = example_repo();
+    let (code, out) = common::check(repo.path(), &["--offline"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn json_output_snapshot() {
+    let repo = example_repo();
+    let (code, json) = check_json(repo.path(), &["--offline"]);
+    assert_eq!(code, 1);
+    insta::assert_json_snapshot!(json);
+}
+
+#[test]
+fn the_readme_command_runs_on_the_bundled_example() {
+    let (code, json) = check_json(example(), &["--offline"]);
+    assert_eq!(code, 1);
+    let found: Vec<String> = rules(&json).into_iter().map(|(rule, _, _)| rule).collect();
+    for rule in [
+        "yaml/syntax",
+        "yaml/duplicate-key",
+        "schema/invalid",
+        "schema/unknown-field",
+        "link/path-not-found",
+        "link/type-mismatch",
+        "link/not-mlem-object",
+        "link/cycle",
+        "link/path-escapes-repo",
+        "link/unverified",
+    ] {
+        assert!(
+            found.iter().any(|r| r == rule),
+            "{rule} missing from {found:?}"
+        );
+    }
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    let repo = Repo::new();
+    repo.write("models/rf.mlem", MODEL).write(
+        "rf.mlem",
+        format!("{}revision: v1\n", link("model", "models/rf")),
+    );
+    repo.commit("warning only");
+    assert_eq!(check_json(repo.path(), &[]).0, 0);
+    assert_eq!(check_json(repo.path(), &["--fail-on", "warning"]).0, 1);
+    assert_eq!(check_json(repo.path(), &["--fail-on", "note"]).0, 1);
+}
+
+#[test]
+fn offline_remote_links_are_notes_not_failures() {
+    let repo = Repo::new();
+    repo.write(
+        "prod.mlem",
+        "link_type: model\nobject_type: link\npath: models/rf.mlem\nrepo: https://github.com/iterative/example-mlem-get-started/\nrev: main\n",
+    );
+    repo.commit("remote");
+    let (code, json) = check_json(repo.path(), &["--offline"]);
+    assert_eq!(code, 0);
+    assert_eq!(json["findings"][0]["severity"], "note");
+    assert_eq!(json["summary"]["unverified"], 1);
+}
+
+#[test]
+fn explain_prints_every_rule() {
+    for rule in mlem_registry::rules::ALL {
+        let out = bin()
+            .args(["check", "--explain", rule.id])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with(rule.id) && text.contains(rule.explain),
+            "{text}"
+        );
+    }
+    let out = bin()
+        .args(["check", "--explain", "link/nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("link/path-not-found"));
+}
+
+#[test]
+fn schema_prints_the_link_schema() {
+    let out = bin().args(["schema", "link"]).output().unwrap();
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["title"], "MLEM link");
+}
+
+#[test]
+fn usage_and_io_errors_exit_two() {
+    let out = bin()
+        .args(["check", "/definitely/not/here"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/definitely/not/here"));
+    let out = bin().args(["check", "--format", "xml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn bad_input_is_a_finding_never_a_crash() {
+    let repo = Repo::new();
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+        .iter()
+        .zip(["b", "c", "d", "e", "f", "g", "h", "i"])
+    {
+        bomb.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+    }
+    repo.write("empty.mlem", "")
+        .write("list.mlem", "- a\n- b\n")
+        .write("latin1.mlem", b"object_type: model\ndescription: caf\xe9\n")
+        .write(
+            "large.mlem",
+            format!("object_type: data\nx: \"{}\"\n", "y".repeat(1_100_000)),
+        )
+        .write("bomb.mlem", bomb)
+        .write("deep.mlem", format!("a: {}", "[".repeat(50_000)))
+        .write("dup.mlem", "object_type: model\nobject_type: data\n")
+        .write("tabs.mlem", "object_type:\tmodel\n\tx: 1\n");
+    repo.commit("bad");
+    let (code, json) = check_json(repo.path(), &[]);
+    assert_eq!(code, 1);
+    let found: Vec<(String, String)> = rules(&json).into_iter().map(|(r, f, _)| (f, r)).collect();
+    let expected = [
+        ("bomb.mlem", "yaml/syntax"),
+        ("deep.mlem", "yaml/syntax"),
+        ("dup.mlem", "yaml/duplicate-key"),
+        ("empty.mlem", "file/empty"),
+        ("large.mlem", "file/too-large"),
+        ("latin1.mlem", "yaml/encoding"),
+        ("list.mlem", "schema/invalid"),
+        ("tabs.mlem", "yaml/syntax"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(f, r)| (f.to_string(), r.to_string()))
+        .collect();
+    assert_eq!(found, expected, "{json}");
+}
