@@ -137,7 +137,7 @@ pub fn check_files(
             }
             let locator = Locator::new(&result.parsed.text);
             for link in &object.links {
-                let outcome = resolve(&resolver, &**reader, &result.path, link);
+                let outcome = resolve(&resolver, &**reader, &result.path, link, options.remote);
                 result.findings.extend(policy::link_findings(
                     &result.path,
                     &locator,
@@ -176,12 +176,16 @@ fn resolve(
     reader: &dyn registry::Reader,
     origin: &str,
     link: &Link,
+    remote: Remote,
 ) -> Outcome {
     match &link.project {
         None => resolver.resolve(reader, origin, link),
         Some((_, project)) => Outcome::Unverified {
             target: project.clone(),
-            why: "links to other repositories are not resolved offline (--offline)".into(),
+            why: match remote {
+                Remote::Offline => "--offline: links to other repositories are not resolved".into(),
+                Remote::Unreachable => "this build resolves links inside the registry only".into(),
+            },
         },
     }
 }

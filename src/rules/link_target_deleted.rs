@@ -24,3 +24,38 @@ pub fn finding(file: &str, span: Span, target: &str) -> Finding {
         format!("points at `{target}`, which this change deletes"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{Options, check_files};
+    use crate::registry::memory::MemoryTree;
+
+    #[test]
+    fn links_outside_the_change_to_a_deleted_file_get_a_note() {
+        let tree = MemoryTree::new([
+            ("changed.mlem", b"object_type: model\n".to_vec()),
+            (
+                "uses-gbt.mlem",
+                b"link_type: model\nobject_type: link\npath: models/gbt\n".to_vec(),
+            ),
+            (
+                "uses-rf.mlem",
+                b"link_type: model\nobject_type: link\npath: models/rf\n".to_vec(),
+            ),
+            ("models/rf.mlem", b"object_type: model\n".to_vec()),
+        ]);
+        let report = check_files(
+            &tree,
+            &["changed.mlem".into()],
+            &["models/gbt.mlem".into()],
+            &Options::default(),
+        );
+        let notes: Vec<_> = report
+            .findings
+            .iter()
+            .map(|f| (f.rule, f.file.as_str(), f.span.start.line))
+            .collect();
+        assert_eq!(notes, [("link/target-deleted", "uses-gbt.mlem", 3)]);
+        assert!(report.sources.contains_key("uses-gbt.mlem"));
+    }
+}
