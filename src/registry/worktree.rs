@@ -183,6 +183,29 @@ impl DiskReader<'_> {
     }
 }
 
+/// Opens `path` for reading, failing with `ELOOP` when its last component is a symbolic link.
+fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+}
+
+/// Reads until `buffer` is full or the file ends; returns how much was read.
+fn read_full(file: &mut std::fs::File, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 fn is_missing(error: &std::io::Error) -> bool {
     matches!(
         error.kind(),
@@ -207,22 +230,22 @@ impl Reader for DiskReader<'_> {
             Some(true) => {}
         }
         let full = self.root.join(path);
-        let meta = match std::fs::symlink_metadata(&full) {
-            Ok(meta) => meta,
-            Err(e) if is_missing(&e) => return Ok(Lookup::Missing),
-            Err(e) => return Err(io(e)),
-        };
-        if meta.file_type().is_symlink() {
-            match std::fs::canonicalize(&full) {
-                Ok(real) if !real.starts_with(self.root) => return Ok(escapes()),
-                Ok(_) => {}
-                Err(e) if is_missing(&e) => return Ok(Lookup::Missing),
-                Err(e) => return Err(io(e)),
-            }
-        }
-        let mut file = match std::fs::File::open(&full) {
+        // One open, one fstat, one read: the hot path of a 100,000-file walk. The final component
+        // is opened without following a symbolic link; a link is checked before it is followed.
+        let mut file = match open_no_follow(&full) {
             Ok(file) => file,
             Err(e) if is_missing(&e) => return Ok(Lookup::Missing),
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => match std::fs::canonicalize(&full) {
+                Ok(real) if !real.starts_with(self.root) => return Ok(escapes()),
+                Ok(real) => match std::fs::File::open(real) {
+                    Ok(file) => file,
+                    Err(e) if is_missing(&e) => return Ok(Lookup::Missing),
+                    Err(e) => return Err(io(e)),
+                },
+                Err(e) if is_missing(&e) => return Ok(Lookup::Missing),
+                Err(e) => return Err(io(e)),
+            },
+            Err(e) if e.raw_os_error() == Some(libc::EISDIR) => return Ok(Lookup::NotAFile),
             Err(e) => return Err(io(e)),
         };
         let meta = file.metadata().map_err(io)?;
@@ -230,8 +253,10 @@ impl Reader for DiskReader<'_> {
             return Ok(Lookup::NotAFile);
         }
         Content::read_limited(meta.len(), || {
-            let mut bytes = Vec::with_capacity(meta.len() as usize);
-            file.read_to_end(&mut bytes).map(|_| bytes)
+            let mut bytes = vec![0; meta.len() as usize];
+            let read = read_full(&mut file, &mut bytes)?;
+            bytes.truncate(read);
+            Ok(bytes)
         })
         .map(Lookup::File)
         .map_err(io)
