@@ -45,7 +45,7 @@ fn file(folder: usize, i: usize) -> (String, String) {
             format!("b{i}.mlem")
         }
         15..=94 => {
-            let target = if i % 40 == 0 {
+            let target = if i.is_multiple_of(40) {
                 "legacy".to_owned()
             } else {
                 format!("{batch}/m{}", i % 10)
