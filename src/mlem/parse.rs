@@ -87,7 +87,25 @@ pub fn parse_text(text: &str) -> Result<Value, Problem> {
             offset: Some(offset),
         });
     }
-    let yaml: Yaml = serde_yaml::from_str(text).map_err(|error| syntax_problem(&error))?;
+    // serde_yaml reads a leading byte-order mark as a second document; offsets keep counting it.
+    let bom = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let yaml: Yaml = serde_yaml::from_str(&text[bom..]).map_err(|error| {
+        let mut problem = syntax_problem(&error);
+        if let Problem::Syntax {
+            offset: Some(at), ..
+        }
+        | Problem::DuplicateKey {
+            offset: Some(at), ..
+        } = &mut problem
+        {
+            *at += bom;
+        }
+        problem
+    })?;
     if yaml.is_null() && only_comments(text) {
         return Err(Problem::Empty);
     }
@@ -254,6 +272,12 @@ mod tests {
         let fine = format!("a: {}{}", "[".repeat(64), "]".repeat(64));
         assert!(parse_text(&fine).is_ok());
         assert!(parse_text("a: \"[[[[\" # {{{{\nb: '{{'\n").is_ok());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_second_document() {
+        let value = parse_text("\u{feff}object_type: model\nx: 1\n").unwrap();
+        assert_eq!(value["object_type"], "model");
     }
 
     #[test]
