@@ -180,3 +180,47 @@ fn a_plain_directory_is_walked_with_a_note() {
             .contains("not inside a git repository")
     );
 }
+
+#[test]
+fn changed_since_sees_renames_and_ignores_user_status_config() {
+    let repo = Repo::new();
+    repo.write("models/rf.mlem", MODEL)
+        .write("old-name.mlem", link("model", "models/rf"))
+        .write("uses-old.mlem", link("model", "old-name"));
+    repo.commit("base");
+    // A user who hides untracked files from `git status` must still have new links checked.
+    repo.git(&["config", "status.showUntrackedFiles", "no"]);
+    repo.git(&["mv", "old-name.mlem", "new-name.mlem"]);
+    repo.write("untracked.mlem", link("model", "gone"));
+    let (_, json) = check_json(repo.path(), &["--changed-since", "HEAD"]);
+    assert_eq!(
+        rules(&json),
+        [
+            ("link/path-not-found".into(), "untracked.mlem".into(), 3),
+            ("link/target-deleted".into(), "uses-old.mlem".into(), 3),
+        ]
+    );
+    assert_eq!(json["summary"]["files"], 2, "{json}");
+}
+
+#[test]
+fn the_whole_repository_is_checked_from_any_working_directory() {
+    let repo = Repo::new();
+    repo.write("models/rf.mlem", MODEL)
+        .write("a/deep/broken.mlem", link("model", "nowhere"))
+        .write("b/other.mlem", link("model", "nowhere"));
+    repo.commit("base");
+    repo.write("b/new.mlem", link("model", "nowhere-new"));
+    for args in [&["--offline"][..], &["--changed-since", "HEAD"][..]] {
+        let out = common::bin()
+            .current_dir(repo.path().join("a"))
+            .args(["check", "--format", "json"])
+            .args(args)
+            .arg(".")
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let files: Vec<String> = rules(&json).into_iter().map(|(_, f, _)| f).collect();
+        assert!(files.contains(&"b/new.mlem".to_owned()), "{args:?}: {json}");
+    }
+}

@@ -5,15 +5,26 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use gix::bstr::ByteSlice;
 
 use super::{Content, Error, Lookup, Reader, Snapshot, is_mlem_file};
 
-/// Files on disk under one root.
+/// Files on disk under one root. The listing is made on first use: a check of a few changed
+/// files reads only those, and never walks the whole tree unless it must.
 pub struct Worktree {
     root: PathBuf,
-    mlem_files: Vec<String>,
+    source: Source,
+    mlem_files: OnceLock<Result<Vec<String>, String>>,
+}
+
+/// Where the listing comes from.
+enum Source {
+    /// The git working tree below this prefix (`""` or `dir/`).
+    Git(gix::ThreadSafeRepository, String),
+    /// A plain directory.
+    Plain,
 }
 
 impl Worktree {
@@ -23,20 +34,36 @@ impl Worktree {
             Error::git("cannot check a bare repository's working tree", "use --rev")
         })?;
         let root = canonical(&workdir.join(prefix))?;
-        let mlem_files = git_mlem_files(repo)?
-            .into_iter()
-            .filter_map(|p| super::strip_prefix(&p, prefix).map(str::to_owned))
-            .collect();
-        Ok(Worktree { root, mlem_files })
+        Ok(Worktree {
+            root,
+            source: Source::Git(repo.clone().into_sync(), prefix.to_owned()),
+            mlem_files: OnceLock::new(),
+        })
     }
 
     /// Every `*.mlem` file below `dir`, for registries that are not git repositories.
     pub fn plain(dir: &Path) -> Result<Worktree, Error> {
         let root = canonical(dir)?;
-        let mut mlem_files = Vec::new();
-        walk_plain(&root, "", &mut mlem_files)?;
-        mlem_files.sort();
-        Ok(Worktree { root, mlem_files })
+        Ok(Worktree {
+            root,
+            source: Source::Plain,
+            mlem_files: OnceLock::new(),
+        })
+    }
+
+    fn list(&self) -> Result<Vec<String>, Error> {
+        match &self.source {
+            Source::Git(repo, prefix) => Ok(git_mlem_files(&repo.to_thread_local())?
+                .into_iter()
+                .filter_map(|p| super::strip_prefix(&p, prefix).map(str::to_owned))
+                .collect()),
+            Source::Plain => {
+                let mut files = Vec::new();
+                walk_plain(&self.root, "", &mut files)?;
+                files.sort();
+                Ok(files)
+            }
+        }
     }
 
     /// The root directory.
@@ -52,54 +79,46 @@ fn canonical(path: &Path) -> Result<PathBuf, Error> {
     })
 }
 
-/// Tracked `*.mlem` files from the index, plus untracked ones from a walk that honours
-/// `.gitignore`. Tracked files deleted on disk are left out, as git's working tree has none.
+/// The `*.mlem` files of the working tree as git sees it, in one `.gitignore`-aware walk: tracked
+/// files present on disk (even inside an ignored folder) and untracked files not ignored.
 fn git_mlem_files(repo: &gix::Repository) -> Result<Vec<String>, Error> {
     let index = repo
         .index_or_empty()
         .map_err(|e| Error::git("cannot read the git index", e))?;
-    let mut files: Vec<String> = index
-        .entries()
-        .iter()
-        .filter(|entry| entry.stage_raw() == 0 && !entry.mode.is_submodule())
-        .filter_map(|entry| entry.path(&index).to_str().ok())
-        .filter(|path| is_mlem_file(path))
-        .map(str::to_owned)
-        .collect();
     let options = repo
         .dirwalk_options()
         .map_err(|e| Error::git("cannot configure the directory walk", e))?
-        .emit_tracked(false)
+        .emit_tracked(true)
         .emit_untracked(gix::dir::walk::EmissionMode::Matching)
-        .emit_ignored(None);
-    let mut untracked = Untracked::default();
+        .emit_ignored(None)
+        .emit_pruned(false)
+        .emit_empty_directories(false)
+        .recurse_repositories(false);
+    let mut found = MlemFiles::default();
     let interrupt = std::sync::atomic::AtomicBool::new(false);
-    repo.dirwalk(&index, None::<&str>, &interrupt, options, &mut untracked)
+    // `:/` anchors the pattern at the top of the worktree, whatever the current directory.
+    repo.dirwalk(&index, [":/*.mlem"], &interrupt, options, &mut found)
         .map_err(|e| Error::git("cannot walk the working tree", e))?;
-    files.extend(untracked.files);
-    files.sort();
-    files.dedup();
-    Ok(files)
+    found.files.sort();
+    found.files.dedup();
+    Ok(found.files)
 }
 
-/// Collects untracked `*.mlem` files from gix's directory walk.
+/// Collects the `*.mlem` files gix's directory walk emits.
 #[derive(Default)]
-struct Untracked {
+struct MlemFiles {
     files: Vec<String>,
 }
 
-impl gix::dir::walk::Delegate for Untracked {
+impl gix::dir::walk::Delegate for MlemFiles {
     fn emit(
         &mut self,
         entry: gix::dir::EntryRef<'_>,
         _collapsed_directory_status: Option<gix::dir::entry::Status>,
     ) -> gix::dir::walk::Action {
-        let is_file = matches!(
-            entry.disk_kind,
-            Some(gix::dir::entry::Kind::File | gix::dir::entry::Kind::Symlink)
-        );
-        if entry.status == gix::dir::entry::Status::Untracked
-            && is_file
+        use gix::dir::entry::{Kind, Status};
+        if matches!(entry.status, Status::Tracked | Status::Untracked)
+            && matches!(entry.disk_kind, Some(Kind::File | Kind::Symlink))
             && let Ok(path) = entry.rela_path.to_str()
             && is_mlem_file(path)
         {
@@ -142,7 +161,10 @@ fn walk_plain(root: &Path, dir: &str, out: &mut Vec<String>) -> Result<(), Error
 
 impl Snapshot for Worktree {
     fn mlem_files(&self) -> Result<Vec<String>, Error> {
-        Ok(self.mlem_files.clone())
+        self.mlem_files
+            .get_or_init(|| self.list().map_err(|e| e.to_string()))
+            .clone()
+            .map_err(|message| Error::git("cannot list the working tree", message))
     }
 
     fn reader(&self) -> Box<dyn Reader + '_> {
