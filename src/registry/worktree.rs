@@ -22,7 +22,7 @@ pub struct Worktree {
 /// Where the listing comes from.
 enum Source {
     /// The git working tree below this prefix (`""` or `dir/`).
-    Git(gix::ThreadSafeRepository, String),
+    Git(Box<gix::ThreadSafeRepository>, String),
     /// A plain directory.
     Plain,
 }
@@ -36,7 +36,7 @@ impl Worktree {
         let root = canonical(&workdir.join(prefix))?;
         Ok(Worktree {
             root,
-            source: Source::Git(repo.clone().into_sync(), prefix.to_owned()),
+            source: Source::Git(Box::new(repo.clone().into_sync()), prefix.to_owned()),
             mlem_files: OnceLock::new(),
         })
     }
