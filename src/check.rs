@@ -112,14 +112,16 @@ pub fn check_files(
     options: &Options,
 ) -> Report {
     let resolver = LocalResolver::default();
-    let mut results: Vec<FileResult> = files
+    // Collected into an exactly sized vector: no growth, no intermediate lists.
+    let mut read: Vec<Option<FileResult>> = Vec::with_capacity(files.len());
+    files
         .par_iter()
         .map_init(
             || snapshot.reader(),
             |reader, path| read_and_validate(&**reader, path),
         )
-        .flatten()
-        .collect();
+        .collect_into_vec(&mut read);
+    let mut results: Vec<FileResult> = read.into_iter().flatten().collect();
     for result in &results {
         resolver.seed(
             result.path.clone(),
@@ -213,10 +215,12 @@ fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Option<FileRe
             unreadable(error.to_string())
         }
     };
+    let mut parsed = parsed;
     if let Some(problem) = &parsed.problem {
         findings.push(policy::problem_finding(path, &parsed.text, problem));
-    } else if let Some(value) = &parsed.value {
-        let issues = crate::schema::validate(value);
+    } else if let Some(value) = parsed.value.take() {
+        // The value is needed for validation only: a 100,000-file registry must not keep them all.
+        let issues = crate::schema::validate(&value);
         if !issues.is_empty() {
             let locator = Locator::new(&parsed.text);
             findings.extend(
@@ -225,6 +229,11 @@ fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Option<FileRe
                     .map(|issue| policy::schema_finding(path, &locator, issue)),
             );
         }
+    }
+    // The text is kept for spans: findings have them now, links may get them after resolution.
+    let has_links = parsed.object.as_ref().is_ok_and(|o| !o.links.is_empty());
+    if findings.is_empty() && !has_links {
+        parsed.text = String::new();
     }
     Some(FileResult {
         path: path.to_owned(),

@@ -159,6 +159,8 @@ impl MlemObject {
                 links.extend(Link::from_mapping(route, embedded));
             }
         }
+        // Most files have no link or one; a registry holds 100,000 of these.
+        links.shrink_to_fit();
         Ok(MlemObject { object_type, links })
     }
 }
