@@ -1,7 +1,7 @@
 //! Bytes to a YAML document: every way a `.mlem` file can fail to be YAML becomes a [`Problem`].
 
-use serde_json::{Map, Number, Value};
-use serde_yaml::Value as Yaml;
+use super::json_value::{DUPLICATE_KEY, JsonValue};
+use serde_json::Value;
 
 /// Why a file's bytes are not a YAML document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +93,7 @@ pub fn parse_text(text: &str) -> Result<Value, Problem> {
     } else {
         0
     };
-    let yaml: Yaml = serde_yaml::from_str(&text[bom..]).map_err(|error| {
+    let value = serde_yaml::from_str::<JsonValue>(&text[bom..]).map_err(|error| {
         let mut problem = syntax_problem(&error);
         if let Problem::Syntax {
             offset: Some(at), ..
@@ -106,10 +106,10 @@ pub fn parse_text(text: &str) -> Result<Value, Problem> {
         }
         problem
     })?;
-    if yaml.is_null() && only_comments(text) {
+    if value.0.is_null() && only_comments(text) {
         return Err(Problem::Empty);
     }
-    Ok(to_json(yaml))
+    Ok(value.0)
 }
 
 /// Flow collections (`[`, `{`) nested deeper than this are refused before parsing: the YAML
@@ -177,47 +177,8 @@ fn syntax_problem(error: &serde_yaml::Error) -> Problem {
 
 /// The key named by serde_yaml's "duplicate entry with key ..." message.
 fn duplicate_key(message: &str) -> Option<String> {
-    let rest = message.split("duplicate entry with key ").nth(1)?;
+    let rest = message.split(DUPLICATE_KEY).nth(1)?;
     Some(rest.trim_matches('"').to_owned())
-}
-
-/// Converts YAML to JSON's data model: keys become strings, tags are dropped, and non-finite
-/// floats become strings, so that JSON Schema can validate every YAML document.
-fn to_json(yaml: Yaml) -> Value {
-    match yaml {
-        Yaml::Null => Value::Null,
-        Yaml::Bool(b) => Value::Bool(b),
-        Yaml::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::Number(i.into())
-            } else if let Some(u) = n.as_u64() {
-                Value::Number(u.into())
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                Number::from_f64(f).map_or_else(|| Value::String(n.to_string()), Value::Number)
-            }
-        }
-        Yaml::String(s) => Value::String(s),
-        Yaml::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
-        Yaml::Mapping(mapping) => {
-            let mut map = Map::with_capacity(mapping.len());
-            for (key, value) in mapping {
-                map.insert(key_string(key), to_json(value));
-            }
-            Value::Object(map)
-        }
-        Yaml::Tagged(tagged) => to_json(tagged.value),
-    }
-}
-
-fn key_string(key: Yaml) -> String {
-    match key {
-        Yaml::String(s) => s,
-        Yaml::Null => "null".into(),
-        Yaml::Bool(b) => b.to_string(),
-        Yaml::Number(n) => n.to_string(),
-        other => serde_json::to_string(&to_json(other)).unwrap_or_default(),
-    }
 }
 
 #[cfg(test)]
