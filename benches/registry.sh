@@ -49,3 +49,8 @@ printf 'link_type: model\nobject_type: link\npath: nowhere\n' > team000/batch000
 echo "wall (best of 5): $(best_of_5 "$bin" check --offline --format json --changed-since base .)"
 echo "peak RSS: $(peak "$bin" check --offline --format json --changed-since base .)"
 { "$bin" check --offline --format json --changed-since base . || true; } | python3 -c 'import json,sys; d=json.load(sys.stdin); print("summary:", d["summary"], d["notices"])'
+
+echo "== reference: git itself on the same repository (the floor for --changed-since: it stats every"
+echo "   tracked file and reads every directory for untracked ones)"
+echo "git status --porcelain: $(best_of_5 git status --porcelain)"
+echo "git status --porcelain --untracked-files=no: $(best_of_5 git status --porcelain --untracked-files=no)"
