@@ -121,6 +121,23 @@ pub struct Opened {
     pub prefix: String,
 }
 
+impl Opened {
+    /// Every `*.mlem` file of `snapshot` selected for checking.
+    fn whole(
+        snapshot: Box<dyn Snapshot>,
+        notices: Vec<String>,
+        prefix: String,
+    ) -> Result<Opened, Error> {
+        Ok(Opened {
+            files: snapshot.mlem_files()?,
+            snapshot,
+            deleted: Vec::new(),
+            notices,
+            prefix,
+        })
+    }
+}
+
 /// Opens the registry containing `path`: the git repository around it, or, outside any
 /// repository, the directory itself (only for [`Selection::Worktree`]).
 pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Error> {
@@ -144,18 +161,12 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
     let repo = match gix::discover(path) {
         Ok(repo) => repo,
         Err(_) if not_a_repository && *selection == Selection::Worktree => {
+            let notice = format!(
+                "{} is not inside a git repository: checked it as a plain directory",
+                path.display()
+            );
             let tree = worktree::Worktree::plain(path)?;
-            let files = tree.mlem_files()?;
-            return Ok(Opened {
-                snapshot: Box::new(tree),
-                files,
-                deleted: Vec::new(),
-                notices: vec![format!(
-                    "{} is not inside a git repository: checked it as a plain directory",
-                    path.display()
-                )],
-                prefix: String::new(),
-            });
+            return Opened::whole(Box::new(tree), vec![notice], String::new());
         }
         Err(error) => {
             return Err(Error::git(
@@ -174,26 +185,12 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
     match selection {
         Selection::Worktree => {
             let tree = worktree::Worktree::from_git(&repo, &prefix)?;
-            let files = tree.mlem_files()?;
-            Ok(Opened {
-                snapshot: Box::new(tree),
-                files,
-                deleted: Vec::new(),
-                notices,
-                prefix,
-            })
+            Opened::whole(Box::new(tree), notices, prefix)
         }
         Selection::Revision(rev) => {
             let tree = commit::CommitTree::open(&repo, rev, &prefix)?;
-            let files = tree.mlem_files()?;
             notices.push(format!("checked revision {rev} (commit {})", tree.commit));
-            Ok(Opened {
-                snapshot: Box::new(tree),
-                files,
-                deleted: Vec::new(),
-                notices,
-                prefix,
-            })
+            Opened::whole(Box::new(tree), notices, prefix)
         }
         Selection::ChangedSince(rev) => {
             let changes = changed::since(&repo, rev, &prefix)?;
