@@ -224,3 +224,18 @@ fn the_whole_repository_is_checked_from_any_working_directory() {
         assert!(files.contains(&"b/new.mlem".to_owned()), "{args:?}: {json}");
     }
 }
+
+#[test]
+fn rev_finds_the_project_marker_in_the_commit() {
+    let repo = Repo::new();
+    repo.write("registry/.mlem.yaml", "")
+        .write("registry/models/rf.mlem", MODEL)
+        .write("registry/rf.mlem", link("model", "models/rf"));
+    repo.commit("sub");
+    // The working tree no longer has the marker; the commit does.
+    repo.remove("registry/.mlem.yaml");
+    let (code, json) = check_json(&repo.path().join("registry"), &["--rev", "HEAD"]);
+    assert_eq!(code, 0, "{json}");
+    let (code, json) = check_json(&repo.path().join("registry"), &[]);
+    assert_eq!(code, 1, "{json}");
+}

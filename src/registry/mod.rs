@@ -175,7 +175,16 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             ));
         }
     };
-    let prefix = project_prefix(&repo, path)?;
+    let workdir = repo
+        .workdir()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let prefix = match selection {
+        Selection::Revision(rev) => {
+            project_prefix(&repo, path, |dir| revision_has_marker(&repo, rev, dir))?
+        }
+        _ => project_prefix(&repo, path, |dir| worktree_has_marker(&workdir, dir))?,
+    };
     let mut notices = Vec::new();
     if !prefix.is_empty() {
         notices.push(format!(
@@ -215,10 +224,14 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
 }
 
 /// The MLEM project containing `path`: the nearest directory at or above it, inside the
-/// repository, that has MLEM's `.mlem.yaml` marker (or MLEM 0.2's `.mlem/` folder). Returned as
-/// a prefix relative to the repository root, `""` when that is the repository root itself or
-/// when no directory has a marker.
-fn project_prefix(repo: &gix::Repository, path: &std::path::Path) -> Result<String, Error> {
+/// repository, that has MLEM's `.mlem.yaml` marker (or MLEM 0.2's `.mlem/` folder), as `has_marker`
+/// says for a repository-relative directory. Returned as a prefix relative to the repository root,
+/// `""` when that is the repository root itself or when no directory has a marker.
+fn project_prefix(
+    repo: &gix::Repository,
+    path: &std::path::Path,
+    has_marker: impl Fn(&str) -> bool,
+) -> Result<String, Error> {
     let Some(workdir) = repo.workdir() else {
         return Ok(String::new());
     };
@@ -232,17 +245,41 @@ fn project_prefix(repo: &gix::Repository, path: &std::path::Path) -> Result<Stri
         dir.pop();
     }
     while dir.starts_with(&workdir) && dir != workdir {
-        if dir.join(".mlem.yaml").is_file() || dir.join(".mlem").is_dir() {
-            let relative = dir.strip_prefix(&workdir).unwrap_or(&dir);
-            let relative: Vec<_> = relative
-                .components()
-                .filter_map(|c| c.as_os_str().to_str())
-                .collect();
-            return Ok(format!("{}/", relative.join("/")));
+        let relative: Vec<_> = dir
+            .strip_prefix(&workdir)
+            .unwrap_or(&dir)
+            .components()
+            .filter_map(|c| c.as_os_str().to_str())
+            .collect();
+        let relative = relative.join("/");
+        if has_marker(&relative) {
+            return Ok(format!("{relative}/"));
         }
         dir.pop();
     }
     Ok(String::new())
+}
+
+/// Whether the working tree has a MLEM project marker in `dir` (repository-relative).
+fn worktree_has_marker(workdir: &std::path::Path, dir: &str) -> bool {
+    let dir = workdir.join(dir);
+    dir.join(".mlem.yaml").is_file() || dir.join(".mlem").is_dir()
+}
+
+/// Whether revision `rev` has a MLEM project marker in `dir` (repository-relative).
+fn revision_has_marker(repo: &gix::Repository, rev: &str, dir: &str) -> bool {
+    let Ok(tree) = repo
+        .rev_parse_single(rev)
+        .and_then(|id| Ok(id.object()?.peel_to_tree()?))
+    else {
+        return false;
+    };
+    [".mlem.yaml", ".mlem"].iter().any(|marker| {
+        matches!(
+            tree.lookup_entry_by_path(format!("{dir}/{marker}")),
+            Ok(Some(_))
+        )
+    })
 }
 
 /// `path` relative to the project at `prefix`, if it is inside it.
