@@ -270,7 +270,7 @@ fn worktree_has_marker(workdir: &std::path::Path, dir: &str) -> bool {
 fn revision_has_marker(repo: &gix::Repository, rev: &str, dir: &str) -> bool {
     let Ok(tree) = repo
         .rev_parse_single(rev)
-        .and_then(|id| Ok(id.object()?.peel_to_tree()?))
+        .and_then(|id| id.object()?.peel_to_tree())
     else {
         return false;
     };
