@@ -61,28 +61,60 @@ impl<'a> Locator<'a> {
             .as_ref()
     }
 
-    /// Fallback for text tree-sitter cannot parse: the first line that starts with `key:`.
+    /// Fallback for text tree-sitter cannot parse: the first block-style `key:` line.
     fn scan_for_key(&self, key: &str, part: Part) -> Option<Span> {
-        let mut offset = 0;
-        for line in self.text.split_inclusive('\n') {
-            let indent = line.len() - line.trim_start().len();
-            let rest = &line[indent..];
-            if rest.starts_with(key) && rest[key.len()..].trim_start().starts_with(':') {
-                let key_start = offset + indent;
-                let key_end = key_start + key.len();
-                return Some(match part {
-                    Part::Key => Span::from_bytes(self.text, key_start, key_end),
-                    Part::Value => {
-                        let value = rest[key.len()..].trim_start()[1..].trim();
-                        let value_start = key_start + rest.find(value).unwrap_or(key.len());
-                        Span::from_bytes(self.text, value_start, value_start + value.len())
-                    }
-                });
-            }
-            offset += line.len();
-        }
-        None
+        let line = block_key_lines(self.text, key).next()?;
+        let (start, end) = match part {
+            Part::Key => line.key,
+            Part::Value => line.value,
+        };
+        Some(Span::from_bytes(self.text, start, end))
     }
+}
+
+/// One block-style `key: value` line found by [`block_key_lines`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyLine {
+    /// Width of the indentation, `- ` list markers included.
+    pub indent: usize,
+    /// Byte range of the key as written (quotes included).
+    pub key: (usize, usize),
+    /// Byte range of the value on the same line (empty when it is on the next lines).
+    pub value: (usize, usize),
+}
+
+/// Every line of `text` that starts (after indentation and list markers) with `key:`, the key
+/// plain or quoted. A text scan, for positions the parsers do not give.
+pub fn block_key_lines<'a>(text: &'a str, key: &'a str) -> impl Iterator<Item = KeyLine> + 'a {
+    let mut offset = 0;
+    text.split_inclusive('\n').filter_map(move |line| {
+        let line_start = offset;
+        offset += line.len();
+        let body = line.trim_start_matches([' ', '\t', '-']);
+        let indent = line.len() - body.len();
+        let written = [key.len(), key.len() + 2].into_iter().find(|&len| {
+            let quoted = len != key.len();
+            let head = body.get(..len).unwrap_or_default();
+            let matches = if quoted {
+                (head.starts_with('"') && head.ends_with('"')
+                    || head.starts_with('\'') && head.ends_with('\''))
+                    && &head[1..len - 1] == key
+            } else {
+                head == key
+            };
+            matches && body[len..].trim_start().starts_with(':')
+        })?;
+        let key_start = line_start + indent;
+        let after_colon = &body[written..].trim_start()[1..];
+        let value = after_colon.split(" #").next().unwrap_or_default().trim();
+        let value_start = line_start + line.len() - after_colon.len()
+            + (after_colon.len() - after_colon.trim_start().len());
+        Some(KeyLine {
+            indent,
+            key: (key_start, key_start + written),
+            value: (value_start, value_start + value.len()),
+        })
+    })
 }
 
 fn query(document: &yamlpath::Document, route: &[Segment], part: Part) -> Option<(usize, usize)> {
@@ -147,6 +179,15 @@ mod tests {
         let text = "{\"object_type\": link, path: 'a b'}";
         let span = Locator::new(text).span(&[key("path")], Part::Value);
         assert_eq!(text_at(text, span), "'a b'");
+    }
+
+    #[test]
+    fn block_key_lines_find_plain_quoted_and_listed_keys() {
+        let text = "path: a # note\n- \"path\": b\n  'path':\nmypath: c\n";
+        let found: Vec<_> = block_key_lines(text, "path")
+            .map(|l| (l.indent, &text[l.key.0..l.key.1], &text[l.value.0..l.value.1]))
+            .collect();
+        assert_eq!(found, [(0, "path", "a"), (2, "\"path\"", "b"), (2, "'path'", "")]);
     }
 
     #[test]

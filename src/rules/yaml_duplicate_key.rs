@@ -2,6 +2,7 @@
 
 use super::Rule;
 use crate::finding::{Finding, Span};
+use crate::mlem::locate::block_key_lines;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -35,24 +36,13 @@ pub fn finding(file: &str, text: &str, key: &str, offset: Option<usize>) -> Find
 /// already seen. The parser only says which mapping holds the duplicate, not where.
 fn second_occurrence(text: &str, key: &str) -> Option<(usize, usize)> {
     let mut indents_seen = Vec::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let body = line.trim_start_matches([' ', '-']);
-        let indent = line.len() - body.len();
-        let written = [key.to_owned(), format!("\"{key}\""), format!("'{key}'")]
-            .into_iter()
-            .find(|k| {
-                body.starts_with(k.as_str()) && body[k.len()..].trim_start().starts_with(':')
-            });
-        if let Some(written) = written {
-            if indents_seen.contains(&indent) {
-                return Some((offset + indent, offset + indent + written.len()));
-            }
-            indents_seen.push(indent);
-        }
-        offset += line.len();
-    }
-    None
+    block_key_lines(text, key)
+        .find(|line| {
+            let repeated = indents_seen.contains(&line.indent);
+            indents_seen.push(line.indent);
+            repeated
+        })
+        .map(|line| line.key)
 }
 
 #[cfg(test)]
