@@ -172,7 +172,8 @@ pub fn check_files(
     report
 }
 
-/// Where one link lands: relative links inside the snapshot, remote ones are left unverified.
+/// Where one link lands: relative links inside the snapshot; links to other repositories are
+/// left unverified, since this build has no network resolver for them.
 fn resolve(
     resolver: &LocalResolver,
     reader: &dyn registry::Reader,

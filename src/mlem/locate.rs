@@ -185,9 +185,18 @@ mod tests {
     fn block_key_lines_find_plain_quoted_and_listed_keys() {
         let text = "path: a # note\n- \"path\": b\n  'path':\nmypath: c\n";
         let found: Vec<_> = block_key_lines(text, "path")
-            .map(|l| (l.indent, &text[l.key.0..l.key.1], &text[l.value.0..l.value.1]))
+            .map(|l| {
+                (
+                    l.indent,
+                    &text[l.key.0..l.key.1],
+                    &text[l.value.0..l.value.1],
+                )
+            })
             .collect();
-        assert_eq!(found, [(0, "path", "a"), (2, "\"path\"", "b"), (2, "'path'", "")]);
+        assert_eq!(
+            found,
+            [(0, "path", "a"), (2, "\"path\"", "b"), (2, "'path'", "")]
+        );
     }
 
     #[test]

@@ -147,20 +147,9 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             source,
         });
     }
-    use gix::discover::upwards::Error as NotFound;
-    let not_a_repository = gix::discover::upwards(path).err().is_some_and(|error| {
-        matches!(
-            error.downcast_any_ref::<NotFound>(),
-            Some(
-                NotFound::NoGitRepository { .. }
-                    | NotFound::NoGitRepositoryWithinCeiling { .. }
-                    | NotFound::NoGitRepositoryWithinFs { .. }
-            )
-        )
-    });
     let repo = match gix::discover(path) {
         Ok(repo) => repo,
-        Err(_) if not_a_repository && *selection == Selection::Worktree => {
+        Err(error) if is_not_a_repository(&error) && *selection == Selection::Worktree => {
             let notice = format!(
                 "{} is not inside a git repository: checked it as a plain directory",
                 path.display()
@@ -181,7 +170,13 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
         .unwrap_or_default();
     let prefix = match selection {
         Selection::Revision(rev) => {
-            project_prefix(&repo, path, |dir| revision_has_marker(&repo, rev, dir))?
+            let tree = repo
+                .rev_parse_single(rev.as_str())
+                .and_then(|id| id.object()?.peel_to_tree())
+                .ok();
+            project_prefix(&repo, path, |dir| {
+                tree.as_ref().is_some_and(|tree| tree_has_marker(tree, dir))
+            })?
         }
         _ => project_prefix(&repo, path, |dir| worktree_has_marker(&workdir, dir))?,
     };
@@ -266,20 +261,27 @@ fn worktree_has_marker(workdir: &std::path::Path, dir: &str) -> bool {
     dir.join(".mlem.yaml").is_file() || dir.join(".mlem").is_dir()
 }
 
-/// Whether revision `rev` has a MLEM project marker in `dir` (repository-relative).
-fn revision_has_marker(repo: &gix::Repository, rev: &str, dir: &str) -> bool {
-    let Ok(tree) = repo
-        .rev_parse_single(rev)
-        .and_then(|id| id.object()?.peel_to_tree())
-    else {
-        return false;
-    };
+/// Whether a commit's `tree` has a MLEM project marker in `dir` (repository-relative).
+fn tree_has_marker(tree: &gix::Tree<'_>, dir: &str) -> bool {
     [".mlem.yaml", ".mlem"].iter().any(|marker| {
         matches!(
             tree.lookup_entry_by_path(format!("{dir}/{marker}")),
             Ok(Some(_))
         )
     })
+}
+
+/// True when discovery failed because no repository contains the path (not for a broken one).
+fn is_not_a_repository(error: &gix::Error) -> bool {
+    use gix::discover::upwards::Error as NotFound;
+    matches!(
+        error.downcast_any_ref::<NotFound>(),
+        Some(
+            NotFound::NoGitRepository { .. }
+                | NotFound::NoGitRepositoryWithinCeiling { .. }
+                | NotFound::NoGitRepositoryWithinFs { .. }
+        )
+    )
 }
 
 /// `path` relative to the project at `prefix`, if it is inside it.
