@@ -10,15 +10,26 @@ use crate::mlem::{Link, MlemObject};
 use crate::policy::{self, Remote};
 use crate::registry::{self, Content, Lookup, Snapshot};
 use crate::report::Report;
-use crate::resolve::Outcome;
 use crate::resolve::local::{FileTarget, LocalResolver};
+use crate::resolve::online::{self, Online};
+use crate::resolve::remote::Progress;
+use crate::resolve::{Outcome, Resolved};
 use crate::rules;
 
 /// How to check.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// How links to other repositories are treated.
-    pub remote: Remote,
+    /// How links to other repositories are looked up: `None` is `--offline`.
+    pub online: Option<Online>,
+}
+
+impl Options {
+    fn remote(&self) -> Remote {
+        match self.online {
+            Some(_) => Remote::Online,
+            None => Remote::Offline,
+        }
+    }
 }
 
 /// One file read and parsed.
@@ -72,17 +83,25 @@ pub fn check_snapshot(
     options: &Options,
 ) -> Result<Report, registry::Error> {
     let files = snapshot.mlem_files()?;
-    Ok(check_files(snapshot, &files, &[], options))
+    Ok(check_files(snapshot, &files, &[], options, &|_| {}))
 }
 
 /// Opens the registry containing `path` and checks the selected files.
+/// `progress` hears how far the lookup of links to other repositories is.
 pub fn run(
     path: &std::path::Path,
     selection: &registry::Selection,
     options: &Options,
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, registry::Error> {
     let opened = registry::open(path, selection)?;
-    let mut report = check_files(&*opened.snapshot, &opened.files, &opened.deleted, options);
+    let mut report = check_files(
+        &*opened.snapshot,
+        &opened.files,
+        &opened.deleted,
+        options,
+        progress,
+    );
     report.notices = opened.notices;
     if !opened.prefix.is_empty() {
         for finding in &mut report.findings {
@@ -110,7 +129,9 @@ pub fn check_files(
     files: &[String],
     deleted: &[String],
     options: &Options,
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Report {
+    let remote = options.remote();
     let resolver = LocalResolver::default();
     // Collected into an exactly sized vector: no growth, no intermediate lists.
     let mut read: Vec<Option<FileResult>> = Vec::with_capacity(files.len());
@@ -138,26 +159,31 @@ pub fn check_files(
                 return;
             }
             let locator = Locator::new(&result.parsed.text);
-            for link in &object.links {
-                let outcome = resolve(&resolver, &**reader, &result.path, link, options.remote);
+            for link in object.links.iter().filter(|l| l.project.is_none()) {
+                let resolved = resolver.resolve(&**reader, &result.path, link).into();
                 result.findings.extend(policy::link_findings(
                     &result.path,
                     &locator,
                     link,
-                    &outcome,
-                    options.remote,
+                    &resolved,
+                    remote,
                 ));
             }
         },
     );
+    let requests = resolve_remote(&mut results, options, progress);
     let mut report = Report::default();
     report.summary.files = results.len();
+    report.summary.requests = requests;
     for result in results {
         if let Ok(object) = &result.parsed.object {
             report.summary.links += object.links.len();
-            report.summary.unverified +=
-                object.links.iter().filter(|l| l.project.is_some()).count();
         }
+        report.summary.unverified += result
+            .findings
+            .iter()
+            .filter(|f| f.rule == rules::link_unverified::RULE.id)
+            .count();
         if !result.findings.is_empty() {
             report
                 .sources
@@ -172,25 +198,69 @@ pub fn check_files(
     report
 }
 
-/// Where one link lands: relative links inside the snapshot; links to other repositories are
-/// left unverified, since this build has no network resolver for them.
-fn resolve(
-    resolver: &LocalResolver,
-    reader: &dyn registry::Reader,
-    origin: &str,
-    link: &Link,
-    remote: Remote,
-) -> Outcome {
-    match &link.project {
-        None => resolver.resolve(reader, origin, link),
-        Some((_, project)) => Outcome::Unverified {
-            target: project.clone(),
-            why: match remote {
-                Remote::Offline => "--offline: links to other repositories are not resolved".into(),
-                Remote::Unreachable => "this build resolves links inside the registry only".into(),
-            },
-        },
+/// Resolves every link to another repository in `results` at once (so lookups are shared and
+/// batched) and adds their findings; returns the requests it took.
+fn resolve_remote(
+    results: &mut [FileResult],
+    options: &Options,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> usize {
+    let mut at = Vec::new();
+    let mut links: Vec<&Link> = Vec::new();
+    for (file, result) in results.iter().enumerate() {
+        if let Ok(object) = &result.parsed.object {
+            for (index, link) in object.links.iter().enumerate() {
+                if link.project.is_some() {
+                    at.push((file, index));
+                    links.push(link);
+                }
+            }
+        }
     }
+    if links.is_empty() {
+        return 0;
+    }
+    let (resolved, requests) = match &options.online {
+        Some(online) => {
+            let (resolved, stats) = online::resolve(&links, online, progress);
+            (resolved, stats.requests)
+        }
+        None => {
+            let why = "--offline: links to other repositories are not looked up";
+            let resolved = links
+                .iter()
+                .map(|link| offline(link, why))
+                .collect::<Vec<Resolved>>();
+            (resolved, 0)
+        }
+    };
+    let remote = options.remote();
+    let mut by_file: Vec<Vec<(usize, Resolved)>> = vec![Vec::new(); results.len()];
+    for ((file, index), resolved) in at.into_iter().zip(resolved) {
+        by_file[file].push((index, resolved));
+    }
+    for (result, resolved) in results.iter_mut().zip(by_file) {
+        if resolved.is_empty() {
+            continue;
+        }
+        let Ok(object) = &result.parsed.object else {
+            continue;
+        };
+        let locator = Locator::new(&result.parsed.text);
+        for (index, resolved) in resolved {
+            let link = &object.links[index];
+            let found = policy::link_findings(&result.path, &locator, link, &resolved, remote);
+            result.findings.extend(found);
+        }
+    }
+    requests
+}
+
+fn offline(link: &Link, why: &str) -> Resolved {
+    Resolved::from(Outcome::Unverified {
+        target: link.project.as_ref().map_or("", |(_, v)| v).to_owned(),
+        why: why.to_owned(),
+    })
 }
 
 /// Reads, parses and validates one listed file; `None` when it is gone from disk (a tracked file

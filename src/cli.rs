@@ -19,8 +19,9 @@ pub struct Cli {
 pub enum Command {
     /// Check the registry's `*.mlem` files: YAML, schema, and where every link lands.
     ///
-    /// Exit codes: 0 clean, 1 a finding at or above --fail-on, 2 usage or I/O error.
-    Check(CheckArgs),
+    /// Exit codes: 0 clean, 1 a finding at or above --fail-on, 2 usage or I/O error, 3 some
+    /// link could not be verified (network, rate limit) and nothing failed.
+    Check(Box<CheckArgs>),
     /// Print a JSON Schema shipped with the tool (for editors such as yaml-language-server).
     Schema {
         /// Which schema.
@@ -47,6 +48,9 @@ pub struct CheckArgs {
     #[arg(long)]
     pub offline: bool,
 
+    #[command(flatten)]
+    pub github: GitHubArgs,
+
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
@@ -62,6 +66,63 @@ pub struct CheckArgs {
     /// Print what a rule means and how to fix it, then exit.
     #[arg(long, value_name = "RULE")]
     pub explain: Option<String>,
+}
+
+/// Where GitHub is and how to talk to it. The token is read from the environment only, so it
+/// never shows in a process list or a shell history.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "GitHub")]
+pub struct GitHubArgs {
+    /// Read the GitHub token from this environment variable [default: GITHUB_TOKEN, then
+    /// GH_TOKEN]. It is sent only to the GitHub API URL below, never to another host.
+    #[arg(long, value_name = "NAME")]
+    pub token_env: Option<String>,
+
+    /// GitHub's REST API (GitHub Enterprise: https://HOST/api/v3).
+    #[arg(
+        long,
+        env = "GITHUB_API_URL",
+        value_name = "URL",
+        default_value = "https://api.github.com"
+    )]
+    pub github_api_url: String,
+
+    /// GitHub's GraphQL API [default: derived from --github-api-url].
+    #[arg(long, env = "GITHUB_GRAPHQL_URL", value_name = "URL")]
+    pub github_graphql_url: Option<String>,
+
+    /// The web address whose repository URLs are GitHub's (GitHub Enterprise: https://HOST).
+    #[arg(
+        long,
+        env = "GITHUB_SERVER_URL",
+        value_name = "URL",
+        default_value = "https://github.com"
+    )]
+    pub github_server_url: String,
+
+    /// Keep what was learned about pinned targets (full commit ids) in DIR across runs.
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+
+    /// Seconds one request may take before it is retried.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+
+    /// Retries after a timeout, a 5xx or a secondary rate limit.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+
+    /// Milliseconds before the first retry; each further retry waits twice as long, plus jitter.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub retry_delay: u64,
+
+    /// The longest wait, in seconds, for GitHub's rate limit; beyond it, links are left unverified.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub max_rate_limit_wait: u64,
+
+    /// Requests to GitHub in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
 }
 
 /// Severity thresholds for `--fail-on`.

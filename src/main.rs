@@ -7,7 +7,11 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use mlem_registry::{check, policy, registry, rules};
+use mlem_registry::resolve::github::{self, Token};
+use mlem_registry::resolve::online::Online;
+use mlem_registry::resolve::remote::Progress;
+use mlem_registry::resolve::target::GitHubHosts;
+use mlem_registry::{check, registry, rules};
 
 /// Exit codes a required status check can gate on.
 mod exit {
@@ -17,6 +21,8 @@ mod exit {
     pub const FINDINGS: u8 = 1;
     /// Bad usage, or the registry could not be read.
     pub const ERROR: u8 = 2;
+    /// Nothing failed, but some link could not be verified (network, rate limit).
+    pub const UNVERIFIED: u8 = 3;
 }
 
 fn main() -> ExitCode {
@@ -53,13 +59,10 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
                 _ => registry::Selection::Worktree,
             };
             let options = check::Options {
-                remote: if args.offline {
-                    policy::Remote::Offline
-                } else {
-                    policy::Remote::Unreachable
-                },
+                online: (!args.offline).then(|| online(&args.github)).transpose()?,
             };
-            let report = check::run(&args.path, &selection, &options)?;
+            let progress = progress_bar();
+            let report = check::run(&args.path, &selection, &options, &progress)?;
             let color = match args.color {
                 cli::Color::Always => true,
                 cli::Color::Never => false,
@@ -73,11 +76,86 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
             let failed = report
                 .worst()
                 .is_some_and(|worst| worst >= args.fail_on.severity());
-            Ok(if failed { exit::FINDINGS } else { exit::CLEAN })
+            Ok(if failed {
+                exit::FINDINGS
+            } else if options.online.is_some() && report.summary.unverified > 0 {
+                exit::UNVERIFIED
+            } else {
+                exit::CLEAN
+            })
         }
         cli::Command::Schema { name } => {
             writeln!(out, "{}", name.text().trim_end())?;
             Ok(exit::CLEAN)
         }
+    }
+}
+
+/// How to reach other repositories, from the GitHub flags and the environment.
+fn online(args: &cli::GitHubArgs) -> anyhow::Result<Online> {
+    let token = match &args.token_env {
+        Some(name) => {
+            let value = std::env::var(name).map_err(|_| {
+                anyhow::anyhow!("--token-env {name}: the environment variable {name} is not set")
+            })?;
+            Token::new(value)
+        }
+        None => ["GITHUB_TOKEN", "GH_TOKEN"]
+            .iter()
+            .find_map(|name| std::env::var(name).ok().and_then(Token::new)),
+    };
+    let api_url = args.github_api_url.trim_end_matches('/').to_owned();
+    let graphql_url = match &args.github_graphql_url {
+        Some(url) => url.clone(),
+        None => match api_url.strip_suffix("/api/v3") {
+            Some(host) => format!("{host}/api/graphql"),
+            None => format!("{api_url}/graphql"),
+        },
+    };
+    let server = args.github_server_url.trim_end_matches('/');
+    let host = server
+        .split_once("://")
+        .map_or(server, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    if host.is_empty() {
+        anyhow::bail!("--github-server-url {server}: expected a URL such as https://github.com");
+    }
+    let defaults = github::Config::github_com(None);
+    Ok(Online {
+        github: github::Config {
+            api_url,
+            graphql_url,
+            token,
+            timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+            retries: args.retries,
+            backoff: std::time::Duration::from_millis(args.retry_delay),
+            max_wait: std::time::Duration::from_secs(args.max_rate_limit_wait),
+            concurrency: args.concurrency.max(1),
+            ..defaults
+        },
+        hosts: GitHubHosts::new([host.to_owned()]),
+        cache: args.cache.clone(),
+    })
+}
+
+/// A one-line progress count on a terminal, for runs with many links to look up.
+fn progress_bar() -> impl Fn(Progress) + Sync {
+    let terminal = std::io::stderr().is_terminal();
+    move |progress: Progress| {
+        if !terminal || progress.total < 50 {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\rresolving links to other repositories: {}/{}",
+            progress.done, progress.total
+        );
+        if progress.done == progress.total {
+            let _ = writeln!(err);
+        }
+        let _ = err.flush();
     }
 }

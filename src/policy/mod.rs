@@ -4,7 +4,7 @@ use crate::finding::{Finding, Severity};
 use crate::mlem::Link;
 use crate::mlem::locate::{Locator, Part};
 use crate::mlem::parse::Problem;
-use crate::resolve::{ChainProblem, Outcome};
+use crate::resolve::{Advisory, ChainProblem, Outcome, Resolved};
 use crate::rules;
 use crate::schema::{Issue, IssueKind};
 
@@ -34,14 +34,14 @@ pub fn schema_finding(file: &str, locator: &Locator<'_>, issue: &Issue) -> Findi
     }
 }
 
-/// How remote links are treated when no resolver checks them.
+/// Whether links to other repositories were looked up: decides what "unverified" weighs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Remote {
     /// `--offline`: listed as unverified notes, by the user's choice.
     #[default]
     Offline,
-    /// No resolver could reach them: unverified warnings.
-    Unreachable,
+    /// Looked up on the network: what could not be verified is a warning.
+    Online,
 }
 
 /// The findings for one link in `file`, given where it resolved.
@@ -49,11 +49,58 @@ pub fn link_findings(
     file: &str,
     locator: &Locator<'_>,
     link: &Link,
+    resolved: &Resolved,
+    remote: Remote,
+) -> Vec<Finding> {
+    let mut found = outcome_findings(file, locator, link, &resolved.outcome, remote);
+    let repo_span = || repo_span(locator, link);
+    for advisory in &resolved.advisories {
+        found.push(match advisory {
+            Advisory::Renamed { from, to } => {
+                rules::link_repo_renamed::finding(file, repo_span(), from, to)
+            }
+            Advisory::Unpinned {
+                rev,
+                branch,
+                commit,
+            } => {
+                let span = match rev {
+                    Some(_) => locator.span(&link.field_route("rev"), Part::Value),
+                    None => repo_span(),
+                };
+                rules::link_unpinned_rev::finding(file, span, rev.as_deref(), branch, commit)
+            }
+        });
+    }
+    found
+}
+
+/// The findings for where a link landed.
+fn outcome_findings(
+    file: &str,
+    locator: &Locator<'_>,
+    link: &Link,
     outcome: &Outcome,
     remote: Remote,
 ) -> Vec<Finding> {
     let path_span = || locator.span(&link.field_route("path"), Part::Value);
+    let repo_span = || repo_span(locator, link);
     match outcome {
+        Outcome::RepoNotFound { repo, hint } => {
+            vec![rules::link_repo_not_found::finding(
+                file,
+                repo_span(),
+                repo,
+                hint.as_deref(),
+            )]
+        }
+        Outcome::RevNotFound { repo, rev } => {
+            let span = match &link.rev {
+                Some(_) => locator.span(&link.field_route("rev"), Part::Value),
+                None => repo_span(),
+            };
+            vec![rules::link_rev_not_found::finding(file, span, repo, rev)]
+        }
         Outcome::Found {
             path,
             object_type,
@@ -110,16 +157,20 @@ pub fn link_findings(
             )]
         }
         Outcome::Unverified { target, why } => {
-            let key = link
-                .project
-                .as_ref()
-                .map_or("path", |(key, _)| key.as_str());
-            let span = locator.span(&link.field_route(key), Part::Value);
-            let finding = rules::link_unverified::finding(file, span, target, why);
+            let finding = rules::link_unverified::finding(file, repo_span(), target, why);
             vec![match remote {
                 Remote::Offline => finding.with_severity(Severity::Note),
-                Remote::Unreachable => finding,
+                Remote::Online => finding,
             }]
         }
     }
+}
+
+/// Where a link names its repository (its `path` for a relative link).
+fn repo_span(locator: &Locator<'_>, link: &Link) -> crate::finding::Span {
+    let key = link
+        .project
+        .as_ref()
+        .map_or("path", |(key, _)| key.as_str());
+    locator.span(&link.field_route(key), Part::Value)
 }

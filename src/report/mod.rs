@@ -38,6 +38,8 @@ pub struct Summary {
     pub warnings: usize,
     /// Findings of severity note.
     pub notes: usize,
+    /// HTTP requests sent to GitHub's API, retries included.
+    pub requests: usize,
 }
 
 impl Report {

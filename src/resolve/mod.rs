@@ -1,7 +1,13 @@
 //! Resolve: where each link lands. Relative links are looked up inside the registry itself
 //! ([`local`]); links to other repositories are handed to the remote resolvers.
 
+pub mod cache;
+pub mod git;
+pub mod github;
 pub mod local;
+pub mod online;
+pub mod remote;
+pub mod target;
 
 use crate::mlem::ObjectType;
 
@@ -34,6 +40,20 @@ pub enum Outcome {
         /// Why it is not an object.
         reason: String,
     },
+    /// The repository does not exist, or the token cannot read it.
+    RepoNotFound {
+        /// The repository, as the link names it.
+        repo: String,
+        /// Why it may be there after all (e.g. private and no token given).
+        hint: Option<String>,
+    },
+    /// The repository has no branch, tag or commit by this name.
+    RevNotFound {
+        /// The repository, as the link names it.
+        repo: String,
+        /// The revision, as the link names it.
+        rev: String,
+    },
     /// The target is in another repository and was not checked.
     Unverified {
         /// The repository, as the link names it.
@@ -50,4 +70,44 @@ pub enum ChainProblem {
     Cycle(Vec<String>),
     /// The chain is longer than the limit; the paths visited until it was cut.
     TooLong(Vec<String>),
+}
+
+/// Where a link resolved, with what else was learned on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// Where the link landed, or why it did not.
+    pub outcome: Outcome,
+    /// Facts worth a warning even when the link resolves.
+    pub advisories: Vec<Advisory>,
+}
+
+impl From<Outcome> for Resolved {
+    fn from(outcome: Outcome) -> Resolved {
+        Resolved {
+            outcome,
+            advisories: Vec::new(),
+        }
+    }
+}
+
+/// Something true of a link's target that a reviewer should know before it reaches production.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Advisory {
+    /// The repository was renamed or moved: GitHub redirects the old name, for now.
+    Renamed {
+        /// The name the link uses.
+        from: String,
+        /// The name GitHub knows it by now.
+        to: String,
+    },
+    /// The revision is a branch (or absent: the default branch), so the target can change
+    /// without the registry changing.
+    Unpinned {
+        /// The rev as written; `None` when the link has none.
+        rev: Option<String>,
+        /// The branch it follows.
+        branch: String,
+        /// The commit the branch points at now.
+        commit: String,
+    },
 }

@@ -49,6 +49,7 @@ mod tests {
             &["changed.mlem".into()],
             &["models/gbt.mlem".into()],
             &Options::default(),
+            &|_| {},
         );
         let notes: Vec<_> = report
             .findings

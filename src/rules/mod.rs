@@ -10,8 +10,12 @@ pub mod link_cycle;
 pub mod link_not_mlem_object;
 pub mod link_path_escapes_repo;
 pub mod link_path_not_found;
+pub mod link_repo_not_found;
+pub mod link_repo_renamed;
+pub mod link_rev_not_found;
 pub mod link_target_deleted;
 pub mod link_type_mismatch;
+pub mod link_unpinned_rev;
 pub mod link_unverified;
 pub mod schema_invalid;
 pub mod schema_unknown_field;
@@ -55,12 +59,16 @@ pub static ALL: &[&Rule] = &[
     &file_too_large::RULE,
     &schema_invalid::RULE,
     &schema_unknown_field::RULE,
+    &link_repo_not_found::RULE,
+    &link_rev_not_found::RULE,
     &link_path_not_found::RULE,
     &link_type_mismatch::RULE,
     &link_not_mlem_object::RULE,
     &link_cycle::RULE,
     &link_chain_too_long::RULE,
     &link_path_escapes_repo::RULE,
+    &link_repo_renamed::RULE,
+    &link_unpinned_rev::RULE,
     &link_unverified::RULE,
     &link_target_deleted::RULE,
 ];
@@ -85,6 +93,23 @@ pub(crate) mod testing {
             .into_iter()
             .filter(|f| f.rule == rule)
             .collect()
+    }
+
+    /// The findings for a model link whose location lines are `location` (its `project`/`repo`
+    /// on line 4, then perhaps `rev`), resolved as `resolved` by an online run.
+    pub fn remote_findings(location: &str, resolved: crate::resolve::Resolved) -> Vec<Finding> {
+        let text = format!("object_type: link\nlink_type: model\npath: rf\n{location}");
+        let parsed =
+            crate::check::parse_content(crate::registry::Content::Bytes(text.clone().into_bytes()));
+        let object = parsed.object.expect("a link");
+        let locator = crate::mlem::locate::Locator::new(&text);
+        crate::policy::link_findings(
+            "a.mlem",
+            &locator,
+            &object.links[0],
+            &resolved,
+            crate::policy::Remote::Online,
+        )
     }
 }
 

@@ -1,0 +1,354 @@
+//! The one place that talks HTTP to GitHub: octocrab as the transport, the token attached only to
+//! the configured API, and every retry, backoff and rate-limit wait decided here.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http::HeaderMap;
+use octocrab::Octocrab;
+use tokio::sync::Semaphore;
+
+use super::Config;
+
+/// An answer from GitHub that is not a transient failure.
+#[derive(Debug)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The body, as text.
+    pub body: String,
+}
+
+/// Why a request gave no usable answer after its retries: the text of a `link/unverified`.
+pub type Unanswered = String;
+
+/// A GitHub API client for the resolvers.
+pub struct Client {
+    rest: Octocrab,
+    graphql: Octocrab,
+    graphql_path: String,
+    config: Config,
+    in_flight: Semaphore,
+    requests: AtomicUsize,
+    /// Set once the primary rate limit is spent for longer than we wait: nothing more is asked.
+    exhausted: Mutex<Option<String>>,
+}
+
+/// One request, sent as often as its retries allow.
+enum Call<'a> {
+    Get(&'a str),
+    GraphQl(&'a serde_json::Value),
+}
+
+/// What to do about one attempt's result.
+enum Verdict {
+    Done(Reply),
+    Retry { wait: Option<Duration>, why: String },
+    Exhausted { reset: Option<u64>, why: String },
+}
+
+impl Client {
+    /// A client for `config`'s API; must be called inside a tokio runtime.
+    pub fn new(config: Config) -> Result<Client, String> {
+        let (graphql_base, graphql_path) = split_url(&config.graphql_url)?;
+        let rest = build(&config, &config.api_url)?;
+        let graphql = build(&config, &graphql_base)?;
+        Ok(Client {
+            rest,
+            graphql,
+            graphql_path,
+            in_flight: Semaphore::new(config.concurrency.max(1)),
+            config,
+            requests: AtomicUsize::new(0),
+            exhausted: Mutex::new(None),
+        })
+    }
+
+    /// Whether a token is sent (GraphQL needs one).
+    pub fn authenticated(&self) -> bool {
+        self.config.token.is_some()
+    }
+
+    /// Requests sent so far, retries included.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// `GET` a REST path (`/repos/…`), relative to the API URL.
+    pub async fn get(&self, path: &str) -> Result<Reply, Unanswered> {
+        self.send(Call::Get(path)).await
+    }
+
+    /// `POST` a GraphQL document.
+    pub async fn graphql(&self, query: &str) -> Result<Reply, Unanswered> {
+        let body = serde_json::json!({ "query": query });
+        self.send(Call::GraphQl(&body)).await
+    }
+
+    async fn send(&self, call: Call<'_>) -> Result<Reply, Unanswered> {
+        let graphql = matches!(call, Call::GraphQl(_));
+        let mut tries = 0;
+        loop {
+            if let Some(why) = self.exhausted_reason() {
+                return Err(why);
+            }
+            let verdict = {
+                let _permit = self.in_flight.acquire().await.map_err(|e| e.to_string())?;
+                self.requests.fetch_add(1, Ordering::Relaxed);
+                match tokio::time::timeout(self.config.timeout, self.attempt(&call)).await {
+                    Err(_) => Verdict::Retry {
+                        wait: None,
+                        why: format!("GitHub did not answer within {:?}", self.config.timeout),
+                    },
+                    Ok(Err(error)) => Verdict::Retry {
+                        wait: None,
+                        why: format!("cannot reach GitHub: {}", short(&error)),
+                    },
+                    Ok(Ok(reply)) => judge(reply, graphql),
+                }
+            };
+            match verdict {
+                Verdict::Done(reply) => return Ok(reply),
+                Verdict::Retry { wait, why } => {
+                    if tries >= self.config.retries {
+                        return Err(format!("{why} (after {} attempts)", tries + 1));
+                    }
+                    let wait = wait.unwrap_or_else(|| backoff(self.config.backoff, tries));
+                    if wait > self.config.max_wait {
+                        return Err(format!("{why}; GitHub asks to wait {}s", wait.as_secs()));
+                    }
+                    tries += 1;
+                    tokio::time::sleep(wait).await;
+                }
+                Verdict::Exhausted { reset, why } => {
+                    let wait = reset.map(|r| Duration::from_secs(r.saturating_sub(now())));
+                    match wait {
+                        Some(wait)
+                            if wait <= self.config.max_wait && tries < self.config.retries =>
+                        {
+                            tries += 1;
+                            tokio::time::sleep(wait + Duration::from_millis(250)).await;
+                        }
+                        _ => {
+                            let why = match reset {
+                                Some(reset) => format!(
+                                    "{why}; it resets in {}s, longer than the {}s this run waits",
+                                    reset.saturating_sub(now()),
+                                    self.config.max_wait.as_secs()
+                                ),
+                                None => why,
+                            };
+                            *self.exhausted.lock().unwrap_or_else(|p| p.into_inner()) =
+                                Some(why.clone());
+                            return Err(why);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, call: &Call<'_>) -> octocrab::Result<Reply> {
+        let response = match call {
+            Call::Get(path) => self.rest._get(*path).await?,
+            Call::GraphQl(body) => {
+                let path = self.graphql_path.as_str();
+                self.graphql._post(path, Some(*body)).await?
+            }
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = self.rest.body_to_string(response).await?;
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn exhausted_reason(&self) -> Option<String> {
+        self.exhausted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+/// Sorts a reply into done, retry (5xx, secondary limits) or exhausted (primary limit).
+fn judge(reply: Reply, graphql: bool) -> Verdict {
+    let header = |name: &str| {
+        reply
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let status = reply.status;
+    if status >= 500 {
+        return Verdict::Retry {
+            wait: None,
+            why: format!("GitHub answered {status}"),
+        };
+    }
+    let reset = header("x-ratelimit-reset").and_then(|v| v.parse::<u64>().ok());
+    if status == 403 || status == 429 {
+        if let Some(after) = header("retry-after").and_then(|v| v.parse::<u64>().ok()) {
+            return Verdict::Retry {
+                wait: Some(Duration::from_secs(after)),
+                why: "GitHub's secondary rate limit".into(),
+            };
+        }
+        if header("x-ratelimit-remaining") == Some("0") {
+            return Verdict::Exhausted {
+                reset,
+                why: "GitHub's API rate limit is used up".into(),
+            };
+        }
+        if reply.body.contains("secondary rate limit") || status == 429 {
+            return Verdict::Retry {
+                wait: Some(Duration::from_secs(60)),
+                why: "GitHub's secondary rate limit".into(),
+            };
+        }
+    }
+    if graphql && status == 200 && reply.body.contains("\"RATE_LIMITED\"") {
+        return Verdict::Exhausted {
+            reset,
+            why: "GitHub's GraphQL rate limit is used up".into(),
+        };
+    }
+    Verdict::Done(reply)
+}
+
+/// Exponential backoff from `base` with up to 50% jitter, so retries from many runs spread out.
+fn backoff(base: Duration, tries: u32) -> Duration {
+    let exp = base.saturating_mul(1 << tries.min(6));
+    let jitter = (exp.as_millis() as u64 / 2).max(1);
+    let noise = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    exp + Duration::from_millis(noise % jitter)
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// An error's message without its source chain (which may repeat the URL).
+fn short(error: &octocrab::Error) -> String {
+    let text = error.to_string();
+    text.lines().next().unwrap_or("error").to_owned()
+}
+
+/// Splits `https://host/api/graphql` into the base octocrab joins onto and the path it posts to.
+fn split_url(url: &str) -> Result<(String, String), String> {
+    let trimmed = url.trim_end_matches('/');
+    let scheme_end = trimmed.find("://").map_or(0, |i| i + 3);
+    match trimmed[scheme_end..].find('/') {
+        Some(slash) => {
+            let (base, path) = trimmed.split_at(scheme_end + slash);
+            let (base_path, last) = path.rsplit_once('/').unwrap_or(("", path));
+            Ok((format!("{base}{base_path}"), format!("/{last}")))
+        }
+        None => Err(format!("`{url}` is not a GraphQL endpoint URL")),
+    }
+}
+
+/// An octocrab instance whose base is `base`: relative paths get the token, nothing else does.
+fn build(config: &Config, base: &str) -> Result<Octocrab, String> {
+    let mut builder = Octocrab::builder()
+        .base_uri(base)
+        .map_err(|e| format!("`{base}` is not a URL: {e}"))?
+        .add_header(
+            http::header::USER_AGENT,
+            concat!("mlem-registry/", env!("CARGO_PKG_VERSION")).to_owned(),
+        )
+        .set_connect_timeout(Some(config.timeout))
+        .set_read_timeout(Some(config.timeout));
+    if let Some(token) = &config.token {
+        builder = builder.personal_token(token.expose().to_owned());
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot set up the GitHub client: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graphql_urls_split_into_base_and_path() {
+        assert_eq!(
+            split_url("https://api.github.com/graphql").unwrap(),
+            ("https://api.github.com".into(), "/graphql".into())
+        );
+        assert_eq!(
+            split_url("https://ghe.example.com/api/graphql").unwrap(),
+            ("https://ghe.example.com/api".into(), "/graphql".into())
+        );
+        assert!(split_url("https://api.github.com").is_err());
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_bounded() {
+        let base = Duration::from_millis(100);
+        assert!(backoff(base, 0) < Duration::from_millis(151));
+        assert!(backoff(base, 3) >= Duration::from_millis(800));
+        assert!(backoff(base, 30) <= Duration::from_millis(9600));
+    }
+
+    fn reply(status: u16, headers: &[(&'static str, &str)], body: &str) -> Reply {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, value.parse().unwrap());
+        }
+        Reply {
+            status,
+            headers: map,
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn replies_are_judged_as_github_documents_them() {
+        assert!(matches!(
+            judge(reply(502, &[], ""), false),
+            Verdict::Retry { wait: None, .. }
+        ));
+        assert!(matches!(
+            judge(reply(403, &[("retry-after", "3")], ""), false),
+            Verdict::Retry { wait: Some(w), .. } if w == Duration::from_secs(3)
+        ));
+        assert!(matches!(
+            judge(
+                reply(
+                    403,
+                    &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "99")],
+                    ""
+                ),
+                false
+            ),
+            Verdict::Exhausted {
+                reset: Some(99),
+                ..
+            }
+        ));
+        assert!(matches!(
+            judge(reply(404, &[], ""), false),
+            Verdict::Done(_)
+        ));
+        assert!(matches!(
+            judge(
+                reply(200, &[], r#"{"errors":[{"type":"RATE_LIMITED"}]}"#),
+                true
+            ),
+            Verdict::Exhausted { .. }
+        ));
+    }
+}

@@ -1,0 +1,357 @@
+//! GraphQL batches: many repositories, revs and paths in one query, each behind an alias, and
+//! GitHub's answer (partial data plus `NOT_FOUND` errors) read back into answers.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::client::Reply;
+use super::{answer_for_blob, not_found_hint};
+use crate::resolve::remote::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
+use crate::resolve::target::RepoId;
+
+/// One query and the questions its aliases answer.
+#[derive(Debug)]
+pub struct Batch {
+    /// The GraphQL document.
+    pub query: String,
+    /// Per repository alias: the repository and its questions, by field alias.
+    repos: Vec<RepoPart>,
+}
+
+#[derive(Debug)]
+struct RepoPart {
+    alias: String,
+    repo: RepoId,
+    questions: Vec<(String, Question)>,
+}
+
+impl Batch {
+    /// Every question this batch answers.
+    pub fn questions(&self) -> impl Iterator<Item = &Question> {
+        self.repos
+            .iter()
+            .flat_map(|part| part.questions.iter().map(|(_, q)| q))
+    }
+}
+
+/// The fields a question costs in a query: a rev asks the branch, the tag and the object.
+fn cost(question: &Question) -> usize {
+    match question {
+        Question::Rev(_, Some(rev)) if !is_full_sha(rev) => 3,
+        _ => 1,
+    }
+}
+
+/// A full commit id: 40 hex digits.
+pub fn is_full_sha(rev: &str) -> bool {
+    rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Packs GitHub `questions` into queries of at most `max_fields` fields each.
+pub fn batches(questions: Vec<Question>, max_fields: usize) -> Vec<Batch> {
+    let mut by_repo: BTreeMap<RepoId, Vec<Question>> = BTreeMap::new();
+    for question in questions {
+        by_repo
+            .entry(question.repo().clone())
+            .or_default()
+            .push(question);
+    }
+    let mut batches = Vec::new();
+    let mut parts: Vec<(RepoId, Vec<Question>)> = Vec::new();
+    let mut fields = 0;
+    for (repo, questions) in by_repo {
+        let mut chunk = Vec::new();
+        for question in questions {
+            let needed = cost(&question);
+            if fields + needed + 1 > max_fields && (!chunk.is_empty() || !parts.is_empty()) {
+                if !chunk.is_empty() {
+                    parts.push((repo.clone(), std::mem::take(&mut chunk)));
+                }
+                batches.push(build(std::mem::take(&mut parts)));
+                fields = 0;
+            }
+            if chunk.is_empty() {
+                fields += 2;
+            }
+            fields += needed;
+            chunk.push(question);
+        }
+        if !chunk.is_empty() {
+            parts.push((repo, chunk));
+        }
+    }
+    if !parts.is_empty() {
+        batches.push(build(parts));
+    }
+    batches
+}
+
+/// A GraphQL string literal (JSON's escapes are a subset of GraphQL's).
+fn literal(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+}
+
+fn build(parts: Vec<(RepoId, Vec<Question>)>) -> Batch {
+    let mut query = String::from("query {\n");
+    let mut repos = Vec::new();
+    for (index, (repo, questions)) in parts.into_iter().enumerate() {
+        let RepoId::GitHub { owner, name } = &repo else {
+            continue;
+        };
+        let alias = format!("r{index}");
+        query.push_str(&format!(
+            "  {alias}: repository(owner: {}, name: {}, followRenames: true) {{\n    nameWithOwner\n    defaultBranchRef {{ name target {{ oid }} }}\n",
+            literal(owner),
+            literal(name)
+        ));
+        let mut named = Vec::new();
+        for (field, question) in questions.into_iter().enumerate() {
+            let field = format!("f{field}");
+            match &question {
+                Question::Rev(_, Some(rev)) => {
+                    if !is_full_sha(rev) {
+                        query.push_str(&format!(
+                            "    {field}h: ref(qualifiedName: {}) {{ target {{ oid }} }}\n",
+                            literal(&format!("refs/heads/{rev}"))
+                        ));
+                        query.push_str(&format!(
+                            "    {field}t: ref(qualifiedName: {}) {{ target {{ __typename oid ... on Tag {{ target {{ oid }} }} }} }}\n",
+                            literal(&format!("refs/tags/{rev}"))
+                        ));
+                    }
+                    query.push_str(&format!(
+                        "    {field}c: object(expression: {}) {{ __typename oid ... on Tag {{ target {{ __typename oid }} }} }}\n",
+                        literal(rev)
+                    ));
+                }
+                Question::Blob(_, rev, path) => {
+                    let expression = format!("{}:{path}", rev.as_deref().unwrap_or("HEAD"));
+                    query.push_str(&format!(
+                        "    {field}: object(expression: {}) {{ __typename ... on Blob {{ text isBinary byteSize }} }}\n",
+                        literal(&expression)
+                    ));
+                }
+                Question::Repo(_) | Question::Rev(_, None) => {}
+            }
+            named.push((field, question));
+        }
+        query.push_str("  }\n");
+        repos.push(RepoPart {
+            alias,
+            repo: repo.clone(),
+            questions: named,
+        });
+    }
+    query.push('}');
+    Batch { query, repos }
+}
+
+/// GraphQL cannot be used for this batch: ask REST instead.
+#[derive(Debug)]
+pub struct Fallback;
+
+/// Reads GitHub's reply to `batch`.
+pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fallback> {
+    if matches!(reply.status, 401 | 404) {
+        return Err(Fallback);
+    }
+    let all = |why: String| -> Vec<(Question, Answer)> {
+        batch
+            .questions()
+            .map(|q| (q.clone(), Answer::Unverified(why.clone())))
+            .collect()
+    };
+    let Ok(body) = serde_json::from_str::<Value>(&reply.body) else {
+        return Ok(all(format!(
+            "GitHub's GraphQL answer ({}) is not JSON",
+            reply.status
+        )));
+    };
+    if reply.status != 200 {
+        let message = body["message"].as_str().unwrap_or("no message");
+        return Ok(all(format!("GitHub answered {}: {message}", reply.status)));
+    }
+    let errors = body["errors"].as_array().cloned().unwrap_or_default();
+    let data = &body["data"];
+    if !data.is_object() {
+        let message = errors
+            .first()
+            .and_then(|e| e["message"].as_str())
+            .unwrap_or("no data");
+        return Ok(all(format!(
+            "GitHub's GraphQL API refused the query: {message}"
+        )));
+    }
+    let mut answers = Vec::new();
+    for part in &batch.repos {
+        let value = &data[&part.alias];
+        if value.is_null() {
+            let error = errors.iter().find(|e| e["path"][0] == part.alias.as_str());
+            let answer_all = |answer: &dyn Fn(&Question) -> Answer| {
+                part.questions
+                    .iter()
+                    .map(|(_, q)| (q.clone(), answer(q)))
+                    .collect::<Vec<_>>()
+            };
+            match error.map(|e| e["type"].as_str().unwrap_or("")) {
+                Some("NOT_FOUND") => {
+                    answers.push((
+                        Question::Repo(part.repo.clone()),
+                        Answer::Repo(RepoAnswer::NotFound {
+                            hint: Some(not_found_hint(true)),
+                        }),
+                    ));
+                    answers.extend(answer_all(&|q| match q {
+                        Question::Blob(..) => Answer::Blob(BlobAnswer::Missing),
+                        Question::Rev(..) => Answer::Rev(RevAnswer::NotFound),
+                        Question::Repo(_) => Answer::Repo(RepoAnswer::NotFound {
+                            hint: Some(not_found_hint(true)),
+                        }),
+                    }));
+                }
+                _ => {
+                    let why = error
+                        .and_then(|e| e["message"].as_str())
+                        .unwrap_or("GitHub returned no data for it")
+                        .to_owned();
+                    answers.extend(answer_all(&|_| Answer::Unverified(why.clone())));
+                }
+            }
+            continue;
+        }
+        let name = value["nameWithOwner"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        answers.push((
+            Question::Repo(part.repo.clone()),
+            Answer::Repo(RepoAnswer::Found { name }),
+        ));
+        let default = &value["defaultBranchRef"];
+        answers.push((
+            Question::Rev(part.repo.clone(), None),
+            match (default["name"].as_str(), default["target"]["oid"].as_str()) {
+                (Some(branch), Some(sha)) => Answer::Rev(RevAnswer::Commit {
+                    sha: sha.to_owned(),
+                    kind: RevKind::DefaultBranch(branch.to_owned()),
+                }),
+                _ => Answer::Rev(RevAnswer::NotFound),
+            },
+        ));
+        for (field, question) in &part.questions {
+            let answer = match question {
+                Question::Repo(_) | Question::Rev(_, None) => continue,
+                Question::Rev(_, Some(_)) => Answer::Rev(read_rev(value, field)),
+                Question::Blob(..) => Answer::Blob(read_blob(&value[field])),
+            };
+            answers.push((question.clone(), answer));
+        }
+    }
+    Ok(answers)
+}
+
+/// A rev is a tag if `refs/tags/REV` exists, else a branch, else whatever commit it names (git's
+/// own order for an ambiguous name).
+fn read_rev(repo: &Value, field: &str) -> RevAnswer {
+    let commit = |sha: Option<&str>, kind| match sha {
+        Some(sha) => RevAnswer::Commit {
+            sha: sha.to_owned(),
+            kind,
+        },
+        None => RevAnswer::NotFound,
+    };
+    let tag = &repo[format!("{field}t")]["target"];
+    if !tag.is_null() {
+        let sha = match tag["__typename"].as_str() {
+            Some("Tag") => tag["target"]["oid"].as_str(),
+            _ => tag["oid"].as_str(),
+        };
+        return commit(sha, RevKind::Tag);
+    }
+    let branch = &repo[format!("{field}h")]["target"];
+    if !branch.is_null() {
+        return commit(branch["oid"].as_str(), RevKind::Branch);
+    }
+    let object = &repo[format!("{field}c")];
+    match object["__typename"].as_str() {
+        Some("Commit") => commit(object["oid"].as_str(), RevKind::Commit),
+        Some("Tag") if object["target"]["__typename"] == "Commit" => {
+            commit(object["target"]["oid"].as_str(), RevKind::Tag)
+        }
+        _ => RevAnswer::NotFound,
+    }
+}
+
+fn read_blob(object: &Value) -> BlobAnswer {
+    match object["__typename"].as_str() {
+        None => BlobAnswer::Missing,
+        Some("Blob") => {
+            let size = object["byteSize"].as_u64().unwrap_or(0);
+            let text = object["text"]
+                .as_str()
+                .filter(|_| object["isBinary"] != true);
+            answer_for_blob(size, text.map(str::to_owned))
+        }
+        Some(_) => BlobAnswer::NotAFile,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo(name: &str) -> RepoId {
+        RepoId::GitHub {
+            owner: "org".into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn batches_respect_the_field_limit_and_keep_every_question() {
+        let mut questions = Vec::new();
+        for r in 0..10 {
+            questions.push(Question::Repo(repo(&format!("r{r}"))));
+            for p in 0..20 {
+                questions.push(Question::Blob(
+                    repo(&format!("r{r}")),
+                    Some("v1".into()),
+                    format!("m{p}.mlem"),
+                ));
+            }
+            questions.push(Question::Rev(repo(&format!("r{r}")), Some("main".into())));
+        }
+        let total = questions.len();
+        let batches = batches(questions, 50);
+        assert_eq!(
+            batches.iter().map(|b| b.questions().count()).sum::<usize>(),
+            total
+        );
+        assert!(batches.len() >= 5, "{}", batches.len());
+        for batch in &batches {
+            let fields =
+                batch.query.matches(": object(").count() + batch.query.matches(": ref(").count();
+            assert!(fields <= 50, "{fields}");
+        }
+    }
+
+    #[test]
+    fn names_are_escaped_as_string_literals() {
+        let batch = &batches(
+            vec![Question::Blob(
+                repo("r"),
+                Some("v\"1".into()),
+                "a b\\c.mlem".into(),
+            )],
+            100,
+        )[0];
+        assert!(
+            batch
+                .query
+                .contains(r#"object(expression: "v\"1:a b\\c.mlem")"#),
+            "{}",
+            batch.query
+        );
+    }
+}

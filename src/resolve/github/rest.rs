@@ -1,0 +1,295 @@
+//! The REST fallback, for when GraphQL cannot be used (no token, or a GitHub Enterprise server
+//! without it): one request per fact, repository metadata fetched once per repository.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use serde_json::Value;
+use tokio::sync::OnceCell;
+
+use super::client::{Client, Reply};
+use super::graphql::is_full_sha;
+use super::{answer_for_blob, not_found_hint};
+use crate::resolve::remote::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
+use crate::resolve::target::RepoId;
+
+/// What GitHub said about a repository: its API path (after any rename) and default branch.
+#[derive(Debug, Clone)]
+enum Meta {
+    Found {
+        path: String,
+        full_name: String,
+        default_branch: String,
+    },
+    NotFound,
+    Unverified(String),
+}
+
+/// Answers questions one REST request at a time, remembering each repository's metadata.
+#[derive(Default)]
+pub struct Rest {
+    repos: Mutex<HashMap<RepoId, Arc<OnceCell<Meta>>>>,
+}
+
+impl Rest {
+    /// Answers one question.
+    pub async fn answer(&self, client: &Client, api_url: &str, question: &Question) -> Answer {
+        let meta = self.meta(client, api_url, question.repo()).await;
+        let (path, full_name, default_branch) = match &meta {
+            Meta::Found {
+                path,
+                full_name,
+                default_branch,
+            } => (path.as_str(), full_name, default_branch.as_str()),
+            Meta::NotFound => {
+                return match question {
+                    Question::Repo(_) => Answer::Repo(RepoAnswer::NotFound {
+                        hint: Some(not_found_hint(client.authenticated())),
+                    }),
+                    Question::Rev(..) => Answer::Rev(RevAnswer::NotFound),
+                    Question::Blob(..) => Answer::Blob(BlobAnswer::Missing),
+                };
+            }
+            Meta::Unverified(why) => return Answer::Unverified(why.clone()),
+        };
+        let result = match question {
+            Question::Repo(_) => Ok(Answer::Repo(RepoAnswer::Found {
+                name: full_name.clone(),
+            })),
+            Question::Rev(_, None) => rev(client, path, default_branch)
+                .await
+                .map(|answer| match answer {
+                    RevAnswer::Commit { sha, .. } => RevAnswer::Commit {
+                        sha,
+                        kind: RevKind::DefaultBranch(default_branch.to_owned()),
+                    },
+                    other => other,
+                })
+                .map(Answer::Rev),
+            Question::Rev(_, Some(name)) => rev(client, path, name).await.map(Answer::Rev),
+            Question::Blob(_, rev, file) => {
+                let rev = rev.as_deref().unwrap_or(default_branch);
+                blob(client, path, rev, file).await.map(Answer::Blob)
+            }
+        };
+        result.unwrap_or_else(Answer::Unverified)
+    }
+
+    async fn meta(&self, client: &Client, api_url: &str, repo: &RepoId) -> Meta {
+        let cell = {
+            let mut repos = self.repos.lock().unwrap_or_else(|p| p.into_inner());
+            repos.entry(repo.clone()).or_default().clone()
+        };
+        cell.get_or_init(|| fetch_meta(client, api_url, repo))
+            .await
+            .clone()
+    }
+}
+
+async fn fetch_meta(client: &Client, api_url: &str, repo: &RepoId) -> Meta {
+    let RepoId::GitHub { owner, name } = repo else {
+        return Meta::Unverified("not a GitHub repository".into());
+    };
+    let mut path = format!("/repos/{}/{}", encode(owner), encode(name));
+    // One redirect at most: GitHub answers a renamed repository with 301 to `/repositories/ID`.
+    for _ in 0..2 {
+        let reply = match client.get(&path).await {
+            Ok(reply) => reply,
+            Err(why) => return Meta::Unverified(why),
+        };
+        match reply.status {
+            200 => {
+                let body: Value = serde_json::from_str(&reply.body).unwrap_or_default();
+                let (Some(full_name), Some(default_branch)) =
+                    (body["full_name"].as_str(), body["default_branch"].as_str())
+                else {
+                    return Meta::Unverified("GitHub's repository answer lacks its name".into());
+                };
+                return Meta::Found {
+                    path: format!("/repos/{full_name}"),
+                    full_name: full_name.to_owned(),
+                    default_branch: default_branch.to_owned(),
+                };
+            }
+            301 | 302 | 307 | 308 => match same_api(api_url, &reply) {
+                Some(next) => path = next,
+                None => {
+                    return Meta::Unverified(
+                        "GitHub redirected the repository to another host; not followed".into(),
+                    );
+                }
+            },
+            404 => return Meta::NotFound,
+            _ => return Meta::Unverified(unexpected(&reply)),
+        }
+    }
+    Meta::Unverified("GitHub redirected the repository more than once".into())
+}
+
+/// The path of a redirect's `Location` if it stays on the configured API (the token goes nowhere
+/// else).
+fn same_api(api_url: &str, reply: &Reply) -> Option<String> {
+    let location = reply.headers.get("location")?.to_str().ok()?;
+    let base = api_url.trim_end_matches('/');
+    let rest = location.strip_prefix(base)?;
+    rest.starts_with('/').then(|| rest.to_owned())
+}
+
+/// What commit `name` is: a tag, else a branch, else a commit id (git's order).
+async fn rev(client: &Client, repo: &str, name: &str) -> Result<RevAnswer, String> {
+    if !is_full_sha(name) {
+        let tag = client
+            .get(&format!("{repo}/git/ref/tags/{}", encode_path(name)))
+            .await?;
+        if tag.status == 200 {
+            let body: Value = serde_json::from_str(&tag.body).unwrap_or_default();
+            if body["object"]["type"] == "commit"
+                && let Some(sha) = body["object"]["sha"].as_str()
+            {
+                return Ok(commit(sha, RevKind::Tag));
+            }
+            return commit_of(client, repo, name, RevKind::Tag).await;
+        }
+        let branch = client
+            .get(&format!("{repo}/git/ref/heads/{}", encode_path(name)))
+            .await?;
+        if branch.status == 200 {
+            let body: Value = serde_json::from_str(&branch.body).unwrap_or_default();
+            if let Some(sha) = body["object"]["sha"].as_str() {
+                return Ok(commit(sha, RevKind::Branch));
+            }
+        }
+    }
+    commit_of(client, repo, name, RevKind::Commit).await
+}
+
+/// The commit `name` peels to, through `GET …/commits/{ref}`.
+async fn commit_of(
+    client: &Client,
+    repo: &str,
+    name: &str,
+    kind: RevKind,
+) -> Result<RevAnswer, String> {
+    let reply = client
+        .get(&format!("{repo}/commits/{}", encode_path(name)))
+        .await?;
+    match reply.status {
+        200 => {
+            let body: Value = serde_json::from_str(&reply.body).unwrap_or_default();
+            match body["sha"].as_str() {
+                Some(sha) => Ok(commit(sha, kind)),
+                None => Err("GitHub's commit answer lacks its sha".into()),
+            }
+        }
+        404 | 422 => Ok(RevAnswer::NotFound),
+        _ => Err(unexpected(&reply)),
+    }
+}
+
+fn commit(sha: &str, kind: RevKind) -> RevAnswer {
+    RevAnswer::Commit {
+        sha: sha.to_owned(),
+        kind,
+    }
+}
+
+/// What `GET …/contents/{path}?ref=` says is at `file`.
+async fn blob(client: &Client, repo: &str, rev: &str, file: &str) -> Result<BlobAnswer, String> {
+    let reply = client
+        .get(&format!(
+            "{repo}/contents/{}?ref={}",
+            encode_path(file),
+            encode(rev)
+        ))
+        .await?;
+    match reply.status {
+        200 => {}
+        404 => return Ok(BlobAnswer::Missing),
+        _ => return Err(unexpected(&reply)),
+    }
+    let body: Value = serde_json::from_str(&reply.body).unwrap_or_default();
+    if body.is_array() || body["type"] != "file" {
+        return Ok(BlobAnswer::NotAFile);
+    }
+    let size = body["size"].as_u64().unwrap_or(0);
+    let content: String = body["content"]
+        .as_str()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if body["encoding"] != "base64" {
+        // GitHub sends files over 1 MB without content (`encoding: none`).
+        return Ok(BlobAnswer::Unreadable(format!(
+            "it is {size} bytes, too large to be MLEM metadata"
+        )));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(content)
+        .map_err(|e| format!("GitHub sent undecodable file content: {e}"))?;
+    Ok(answer_for_blob(size, String::from_utf8(bytes).ok()))
+}
+
+/// The message for a status the resolver did not expect.
+fn unexpected(reply: &Reply) -> String {
+    let body: Value = serde_json::from_str(&reply.body).unwrap_or_default();
+    let message = body["message"].as_str().unwrap_or("no message");
+    format!("GitHub answered {}: {message}", reply.status)
+}
+
+/// Percent-encodes one path segment.
+fn encode(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Percent-encodes a path, keeping its slashes.
+fn encode_path(path: &str) -> String {
+    path.split('/').map(encode).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_encoded_segment_by_segment() {
+        assert_eq!(
+            encode_path("models/my model#1.mlem"),
+            "models/my%20model%231.mlem"
+        );
+        assert_eq!(encode("feature/x"), "feature%2Fx");
+    }
+
+    #[test]
+    fn redirects_are_followed_only_on_the_api_host() {
+        let reply = |location: &str| Reply {
+            status: 301,
+            headers: [(http::header::LOCATION, location.parse().unwrap())]
+                .into_iter()
+                .collect(),
+            body: String::new(),
+        };
+        let api = "https://api.github.com";
+        assert_eq!(
+            same_api(api, &reply("https://api.github.com/repositories/42")).as_deref(),
+            Some("/repositories/42")
+        );
+        assert_eq!(
+            same_api(api, &reply("https://evil.example/repositories/42")),
+            None
+        );
+        assert_eq!(
+            same_api(api, &reply("https://api.github.com.evil.example/x")),
+            None
+        );
+    }
+}

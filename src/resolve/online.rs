@@ -1,0 +1,161 @@
+//! Links to other repositories, looked up on the network: sets up the GitHub and git resolvers,
+//! the cache and an async runtime, then runs every link's walk to completion.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use super::cache::Cache;
+use super::git::LocalRepos;
+use super::github::{self, GitHub};
+use super::remote::{self, Answer, Answerer, Memo, Progress, Question, Walk};
+use super::target::{GitHubHosts, RepoId};
+use super::{Outcome, Resolved};
+use crate::mlem::Link;
+
+/// How to reach other repositories.
+#[derive(Debug, Clone)]
+pub struct Online {
+    /// GitHub's API.
+    pub github: github::Config,
+    /// Web hosts whose URLs are GitHub repositories (github.com, or an Enterprise host).
+    pub hosts: GitHubHosts,
+    /// Where answers about pinned targets are kept across runs.
+    pub cache: Option<PathBuf>,
+}
+
+/// What a run cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// HTTP requests sent to GitHub, retries included.
+    pub requests: usize,
+}
+
+/// Resolves `links` (each names another repository), in order.
+pub fn resolve(
+    links: &[&Link],
+    online: &Online,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> (Vec<Resolved>, Stats) {
+    if links.is_empty() {
+        return (Vec::new(), Stats::default());
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return all_unverified(links, &format!("cannot start: {error}")),
+    };
+    runtime.block_on(async {
+        let github = match GitHub::new(online.github.clone()) {
+            Ok(github) => github,
+            Err(why) => return all_unverified(links, &why),
+        };
+        let cache = online
+            .cache
+            .as_deref()
+            .map(|dir| Cache::open(dir, online.github.api_url.trim_end_matches('/')));
+        let hosts = Hosts {
+            github,
+            local: LocalRepos,
+            cache: Mutex::new(cache),
+        };
+        let mut results: Vec<Option<Resolved>> = vec![None; links.len()];
+        let mut walks = Vec::new();
+        let mut walked = Vec::new();
+        for (index, link) in links.iter().enumerate() {
+            match Walk::new(link, &online.hosts) {
+                Ok(walk) => {
+                    walks.push(walk);
+                    walked.push(index);
+                }
+                Err(outcome) => results[index] = Some(outcome.into()),
+            }
+        }
+        let resolved = remote::run(walks, &mut Memo::new(), &hosts, progress).await;
+        for (index, resolved) in walked.into_iter().zip(resolved) {
+            results[index] = Some(resolved);
+        }
+        if let Some(cache) = hosts
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            // A cache that cannot be written costs the next run time, not this run's result.
+            let _ = cache.save();
+        }
+        let stats = Stats {
+            requests: hosts.github.requests(),
+        };
+        (
+            results.into_iter().map(Option::unwrap_or_default).collect(),
+            stats,
+        )
+    })
+}
+
+fn all_unverified(links: &[&Link], why: &str) -> (Vec<Resolved>, Stats) {
+    let resolved = links
+        .iter()
+        .map(|link| {
+            Resolved::from(Outcome::Unverified {
+                target: link.project.as_ref().map_or("", |(_, v)| v).to_owned(),
+                why: why.to_owned(),
+            })
+        })
+        .collect();
+    (resolved, Stats::default())
+}
+
+/// Sends each question to the resolver for its host, through the cache.
+struct Hosts {
+    github: GitHub,
+    local: LocalRepos,
+    cache: Mutex<Option<Cache>>,
+}
+
+impl Hosts {
+    fn cached(&self, question: &Question) -> Option<Answer> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.as_ref()?.get(question)
+    }
+}
+
+impl Answerer for Hosts {
+    async fn answer(&self, questions: Vec<Question>) -> Vec<(Question, Answer)> {
+        let mut answers = Vec::with_capacity(questions.len());
+        let (mut github, mut local) = (Vec::new(), Vec::new());
+        for question in questions {
+            if let Some(answer) = self.cached(&question) {
+                answers.push((question, answer));
+                continue;
+            }
+            match question.repo() {
+                RepoId::GitHub { .. } => github.push(question),
+                RepoId::Local(_) => local.push(question),
+                RepoId::Remote(url) => {
+                    let why = format!(
+                        "`{url}` is not on GitHub or this machine; only GitHub and local repositories are looked up"
+                    );
+                    answers.push((question, Answer::Unverified(why)));
+                }
+            }
+        }
+        let mut fresh = self.local.answer(local);
+        fresh.extend(self.github.answer(github).await);
+        if let Some(cache) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+        {
+            for (question, answer) in &fresh {
+                cache.put(question, answer);
+            }
+        }
+        answers.extend(fresh);
+        answers
+    }
+}

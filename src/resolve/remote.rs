@@ -1,0 +1,687 @@
+//! Links to other repositories. Each link is walked hop by hop over facts (does the repository
+//! exist, what commit is this rev, what file is at this path); the walks run in rounds, and each
+//! round's questions are deduplicated and handed to the resolvers together, so every fact is
+//! asked once and a whole round fits in a few batched requests.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::local::{FileTarget, candidates};
+use super::target::{GitHubHosts, RepoId, Target, folder, parse};
+use super::{Advisory, ChainProblem, Outcome, Resolved};
+use crate::mlem::{Link, ObjectType};
+use crate::registry::Content;
+use crate::rules::link_chain_too_long::MAX_DEPTH;
+
+/// One fact a walk needs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Question {
+    /// Does the repository exist, and under which name?
+    Repo(RepoId),
+    /// Which commit does this rev name (`None`: the default branch)?
+    Rev(RepoId, Option<String>),
+    /// What is at this path at this rev (`None`: the default branch)?
+    Blob(RepoId, Option<String>, String),
+}
+
+impl Question {
+    /// The repository the question is about.
+    pub fn repo(&self) -> &RepoId {
+        match self {
+            Question::Repo(repo) | Question::Rev(repo, _) | Question::Blob(repo, _, _) => repo,
+        }
+    }
+}
+
+/// The answer to a [`Question`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Answer {
+    /// About a repository.
+    Repo(RepoAnswer),
+    /// About a rev.
+    Rev(RevAnswer),
+    /// About a path.
+    Blob(BlobAnswer),
+    /// The question could not be answered (network, rate limit); says why.
+    Unverified(String),
+}
+
+/// What is known of a repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RepoAnswer {
+    /// It exists and is readable; `name` is its current name (differs after a rename).
+    Found {
+        /// `owner/name` as the host knows it now.
+        name: String,
+    },
+    /// It does not exist, or cannot be read with the credentials given.
+    NotFound {
+        /// Why it may exist after all.
+        hint: Option<String>,
+    },
+}
+
+/// What is known of a rev.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RevAnswer {
+    /// It names this commit.
+    Commit {
+        /// The full commit id.
+        sha: String,
+        /// What kind of name it is.
+        kind: RevKind,
+    },
+    /// Nothing by that name.
+    NotFound,
+}
+
+/// What kind of name a rev is: only commits and tags stay put.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RevKind {
+    /// A branch: it moves.
+    Branch,
+    /// The default branch, for a link without a rev; its name.
+    DefaultBranch(String),
+    /// A tag (annotated tags are peeled to their commit).
+    Tag,
+    /// A commit id, full or abbreviated.
+    Commit,
+}
+
+/// What is at a path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BlobAnswer {
+    /// A text file.
+    Text(String),
+    /// A file, but not one to parse: binary or too large; says which.
+    Unreadable(String),
+    /// A directory or a submodule.
+    NotAFile,
+    /// Nothing.
+    Missing,
+}
+
+/// Answers known so far, by question.
+pub type Memo = HashMap<Question, Answer>;
+
+/// What a walk needs next.
+#[derive(Debug)]
+pub enum Step {
+    /// These facts; step again once they are known.
+    Ask(Vec<Question>),
+    /// The link is resolved.
+    Done(Resolved),
+}
+
+/// Where one hop of a walk looks.
+#[derive(Debug, Clone)]
+struct Hop {
+    repo: RepoId,
+    /// The repo value as written, for messages.
+    shown: String,
+    rev: Option<String>,
+    root: String,
+    tree: Vec<String>,
+    link_type: ObjectType,
+    candidates: Vec<String>,
+    next_candidate: usize,
+}
+
+/// One link to another repository, followed hop by hop across repositories.
+#[derive(Debug)]
+pub struct Walk {
+    hop: Hop,
+    /// The link's own `rev`, which wins over a rev in a `tree/` URL.
+    rev_override: Option<String>,
+    first_path: Option<String>,
+    visited: Vec<String>,
+    advisories: Vec<Advisory>,
+    hosts: GitHubHosts,
+}
+
+impl Walk {
+    /// Starts a walk for `link`, a link to another repository; `hosts` are the GitHub hosts.
+    pub fn new(link: &Link, hosts: &GitHubHosts) -> Result<Walk, Outcome> {
+        let shown = link.project.as_ref().map_or("", |(_, value)| value);
+        let target = parse(shown, hosts).map_err(|error| Outcome::RepoNotFound {
+            repo: shown.to_owned(),
+            hint: Some(error.why),
+        })?;
+        Ok(Walk {
+            rev_override: link.rev.clone(),
+            hop: hop_for(link, target, shown.to_owned())?,
+            first_path: None,
+            visited: Vec::new(),
+            advisories: Vec::new(),
+            hosts: hosts.clone(),
+        })
+    }
+
+    /// Advances as far as `memo` allows.
+    pub fn step(&mut self, memo: &Memo) -> Step {
+        loop {
+            let hop = &self.hop;
+            let repo_q = Question::Repo(hop.repo.clone());
+            match memo.get(&repo_q) {
+                None => return Step::Ask(self.wanted(memo)),
+                Some(Answer::Repo(RepoAnswer::Found { name })) => {
+                    if self.visited.is_empty()
+                        && let RepoId::GitHub { owner, name: old } = &hop.repo
+                        && !name.eq_ignore_ascii_case(&format!("{owner}/{old}"))
+                        && !self
+                            .advisories
+                            .iter()
+                            .any(|a| matches!(a, Advisory::Renamed { .. }))
+                    {
+                        self.advisories.push(Advisory::Renamed {
+                            from: format!("{owner}/{old}"),
+                            to: name.clone(),
+                        });
+                    }
+                }
+                Some(Answer::Repo(RepoAnswer::NotFound { hint })) => {
+                    return self.done(Outcome::RepoNotFound {
+                        repo: hop.shown.clone(),
+                        hint: hint.clone(),
+                    });
+                }
+                Some(other) => return self.unverified(other),
+            }
+            if !hop.tree.is_empty() {
+                match self.split_tree(memo) {
+                    Ok(true) => continue,
+                    Ok(false) => return Step::Ask(self.wanted(memo)),
+                    Err(outcome) => return self.done(outcome),
+                }
+            }
+            let hop = &self.hop;
+            let sha = match memo.get(&Question::Rev(hop.repo.clone(), hop.rev.clone())) {
+                None => return Step::Ask(self.wanted(memo)),
+                Some(Answer::Rev(RevAnswer::Commit { sha, kind })) => {
+                    if self.visited.is_empty() && !self.advisories.iter().any(is_unpinned) {
+                        let branch = match kind {
+                            RevKind::Branch => hop.rev.clone(),
+                            RevKind::DefaultBranch(name) => Some(name.clone()),
+                            RevKind::Tag | RevKind::Commit => None,
+                        };
+                        if let Some(branch) = branch {
+                            self.advisories.push(Advisory::Unpinned {
+                                rev: hop.rev.clone(),
+                                branch,
+                                commit: sha.clone(),
+                            });
+                        }
+                    }
+                    sha.clone()
+                }
+                Some(Answer::Rev(RevAnswer::NotFound)) => {
+                    return self.done(Outcome::RevNotFound {
+                        repo: hop.shown.clone(),
+                        rev: hop
+                            .rev
+                            .clone()
+                            .unwrap_or_else(|| "the default branch".into()),
+                    });
+                }
+                Some(other) => return self.unverified(other),
+            };
+            let path = hop.candidates[hop.next_candidate].clone();
+            let blob = Question::Blob(hop.repo.clone(), hop.rev.clone(), path.clone());
+            let text = match memo.get(&blob) {
+                None => return Step::Ask(self.wanted(memo)),
+                Some(Answer::Blob(BlobAnswer::Missing | BlobAnswer::NotAFile)) => {
+                    self.hop.next_candidate += 1;
+                    if self.hop.next_candidate == self.hop.candidates.len() {
+                        let tried = self.hop.candidates.iter().map(|c| self.shown(c)).collect();
+                        return self.done(Outcome::NotFound { tried });
+                    }
+                    continue;
+                }
+                Some(Answer::Blob(BlobAnswer::Unreadable(reason))) => {
+                    let reason = reason.clone();
+                    return self.done(Outcome::NotMlemObject {
+                        path: self.shown(&path),
+                        reason,
+                    });
+                }
+                Some(Answer::Blob(BlobAnswer::Text(text))) => text.clone(),
+                Some(other) => return self.unverified(other),
+            };
+            let location = self.shown(&path);
+            let parsed = crate::check::parse_content(Content::Bytes(text.into_bytes()));
+            let (object_type, next) = match FileTarget::from_parsed(parsed.object()) {
+                FileTarget::NotObject(reason) => {
+                    return self.done(Outcome::NotMlemObject {
+                        path: location,
+                        reason,
+                    });
+                }
+                FileTarget::Object(object_type, next) => (object_type, next),
+            };
+            let key = format!("{}@{sha}:{path}", self.hop.repo);
+            if self.visited.contains(&key) {
+                self.visited.push(key);
+                return self.found(object_type, Some(ChainProblem::Cycle(self.path_list())));
+            }
+            self.visited.push(key);
+            self.first_path.get_or_insert(location);
+            let Some(next) = next.filter(|_| self.hop.link_type != ObjectType::Link) else {
+                return self.found(object_type, None);
+            };
+            if self.visited.len() > MAX_DEPTH {
+                return self.found(object_type, Some(ChainProblem::TooLong(self.path_list())));
+            }
+            let target = match &next.project {
+                None => Target {
+                    repo: self.hop.repo.clone(),
+                    rev: Some(sha),
+                    root: self.hop.root.clone(),
+                    tree: Vec::new(),
+                },
+                Some((_, value)) => match parse(value, &self.hosts) {
+                    Ok(target) => target,
+                    Err(error) => {
+                        return self.done(Outcome::NotMlemObject {
+                            path: self.first_path.clone().unwrap_or_default(),
+                            reason: format!("the link there is broken: {error}"),
+                        });
+                    }
+                },
+            };
+            let shown = next
+                .project
+                .as_ref()
+                .map_or(self.hop.shown.clone(), |(_, v)| v.clone());
+            self.rev_override = next.rev.clone();
+            match hop_for(&next, target, shown) {
+                Ok(hop) => self.hop = hop,
+                Err(outcome) => return self.done(outcome),
+            }
+        }
+    }
+
+    /// Decides where the revision ends in a `tree/REV/SUBDIR` URL: the longest prefix that is a
+    /// branch or tag, else the first segment (a commit id). `Ok(false)`: refs still unknown.
+    fn split_tree(&mut self, memo: &Memo) -> Result<bool, Outcome> {
+        let hop = &self.hop;
+        let mut chosen = None;
+        for take in (1..=hop.tree.len()).rev() {
+            let rev = hop.tree[..take].join("/");
+            match memo.get(&Question::Rev(hop.repo.clone(), Some(rev))) {
+                None => return Ok(false),
+                Some(Answer::Rev(RevAnswer::Commit { kind, .. }))
+                    if take == 1 || matches!(kind, RevKind::Branch | RevKind::Tag) =>
+                {
+                    chosen.get_or_insert(take);
+                }
+                Some(Answer::Rev(_)) => {}
+                Some(Answer::Unverified(why)) => {
+                    return Err(Outcome::Unverified {
+                        target: hop.shown.clone(),
+                        why: why.clone(),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        let take = chosen.unwrap_or(1);
+        let hop = &mut self.hop;
+        let url_rev = hop.tree[..take].join("/");
+        hop.root = folder(&hop.tree[take..].join("/"));
+        hop.rev = Some(self.rev_override.clone().unwrap_or(url_rev));
+        hop.tree.clear();
+        let stems = std::mem::take(&mut hop.candidates);
+        hop.candidates = stems
+            .into_iter()
+            .map(|c| format!("{}{c}", hop.root))
+            .collect();
+        Ok(true)
+    }
+
+    /// Every fact the current hop may need that is not yet known, asked at once.
+    fn wanted(&self, memo: &Memo) -> Vec<Question> {
+        let hop = &self.hop;
+        let mut wanted = vec![Question::Repo(hop.repo.clone())];
+        if hop.tree.is_empty() {
+            wanted.push(Question::Rev(hop.repo.clone(), hop.rev.clone()));
+            wanted.push(Question::Blob(
+                hop.repo.clone(),
+                hop.rev.clone(),
+                hop.candidates[hop.next_candidate].clone(),
+            ));
+        } else {
+            for take in 1..=hop.tree.len() {
+                let rev = hop.tree[..take].join("/");
+                wanted.push(Question::Rev(hop.repo.clone(), Some(rev)));
+            }
+        }
+        wanted.retain(|q| !memo.contains_key(q));
+        wanted
+    }
+
+    fn shown(&self, path: &str) -> String {
+        if self.visited.is_empty() {
+            path.to_owned()
+        } else {
+            let rev = self.hop.rev.as_deref().unwrap_or("HEAD");
+            format!("{}@{rev}:{path}", self.hop.shown)
+        }
+    }
+
+    fn path_list(&self) -> Vec<String> {
+        self.visited.clone()
+    }
+
+    fn found(&mut self, object_type: ObjectType, chain: Option<ChainProblem>) -> Step {
+        let path = self.first_path.clone().unwrap_or_default();
+        self.done(Outcome::Found {
+            path,
+            object_type,
+            chain,
+        })
+    }
+
+    fn unverified(&mut self, answer: &Answer) -> Step {
+        let why = match answer {
+            Answer::Unverified(why) => why.clone(),
+            other => format!("the resolver gave an unexpected answer: {other:?}"),
+        };
+        let target = self.hop.shown.clone();
+        self.done(Outcome::Unverified { target, why })
+    }
+
+    fn done(&mut self, outcome: Outcome) -> Step {
+        Step::Done(Resolved {
+            outcome,
+            advisories: std::mem::take(&mut self.advisories),
+        })
+    }
+}
+
+fn is_unpinned(advisory: &Advisory) -> bool {
+    matches!(advisory, Advisory::Unpinned { .. })
+}
+
+/// The first hop of `link` into `target`.
+fn hop_for(link: &Link, target: Target, shown: String) -> Result<Hop, Outcome> {
+    let stems = candidates(link).map_err(|why| Outcome::Escapes { why })?;
+    let candidates = if target.tree.is_empty() {
+        stems
+            .into_iter()
+            .map(|c| format!("{}{c}", target.root))
+            .collect()
+    } else {
+        stems
+    };
+    Ok(Hop {
+        rev: link.rev.clone().or(target.rev),
+        repo: target.repo,
+        shown,
+        root: target.root,
+        tree: target.tree,
+        link_type: link.link_type,
+        candidates,
+        next_candidate: 0,
+    })
+}
+
+/// Answers a round of questions; every question asked must get an answer.
+pub trait Answerer {
+    /// Answers `questions` (deduplicated, none already known); may add answers not asked for.
+    fn answer(&self, questions: Vec<Question>) -> impl Future<Output = Vec<(Question, Answer)>>;
+}
+
+/// How far the walks are, for a progress bar.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Progress {
+    /// Links resolved so far.
+    pub done: usize,
+    /// Links to resolve in all.
+    pub total: usize,
+}
+
+/// The most rounds a run takes: a chain of `MAX_DEPTH` hops, each up to three rounds.
+const MAX_ROUNDS: usize = 3 * (MAX_DEPTH + 2);
+
+/// Runs `walks` to completion over `answerer`, starting from what `memo` already knows.
+pub async fn run(
+    mut walks: Vec<Walk>,
+    memo: &mut Memo,
+    answerer: &impl Answerer,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Vec<Resolved> {
+    let total = walks.len();
+    let mut results: Vec<Option<Resolved>> = vec![None; total];
+    let mut active: Vec<usize> = (0..total).collect();
+    let mut done = 0;
+    for _ in 0..MAX_ROUNDS {
+        let mut asked = HashSet::new();
+        active.retain(|&i| match walks[i].step(memo) {
+            Step::Ask(questions) => {
+                asked.extend(questions);
+                true
+            }
+            Step::Done(resolved) => {
+                results[i] = Some(resolved);
+                done += 1;
+                false
+            }
+        });
+        progress(Progress { done, total });
+        if asked.is_empty() {
+            break;
+        }
+        let mut questions: Vec<Question> = asked.into_iter().collect();
+        questions.sort();
+        let mut answers = answerer.answer(questions.clone()).await;
+        for question in questions {
+            if !answers.iter().any(|(q, _)| *q == question) {
+                let why = "the resolver gave no answer".to_owned();
+                answers.push((question, Answer::Unverified(why)));
+            }
+        }
+        memo.extend(answers);
+    }
+    for i in active {
+        results[i] = Some(Resolved::from(Outcome::Unverified {
+            target: walks[i].hop.shown.clone(),
+            why: "the chain of links needs too many lookups".into(),
+        }));
+    }
+    results.into_iter().map(Option::unwrap_or_default).collect()
+}
+
+impl Default for Resolved {
+    fn default() -> Resolved {
+        Resolved::from(Outcome::Unverified {
+            target: String::new(),
+            why: "not resolved".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gh(name: &str) -> RepoId {
+        let (owner, name) = name.split_once('/').unwrap();
+        RepoId::GitHub {
+            owner: owner.into(),
+            name: name.into(),
+        }
+    }
+
+    fn link(repo: &str, rev: Option<&str>, path: &str) -> Link {
+        Link {
+            route: Vec::new(),
+            link_type: ObjectType::Model,
+            path: path.into(),
+            project: Some((crate::mlem::ProjectKey::Repo, repo.into())),
+            rev: rev.map(str::to_owned),
+        }
+    }
+
+    fn walks(links: &[Link]) -> Vec<Walk> {
+        links
+            .iter()
+            .map(|l| Walk::new(l, &GitHubHosts::default()).unwrap())
+            .collect()
+    }
+
+    /// A fake host: a fixed table of facts.
+    struct Table(Memo);
+
+    impl Answerer for Table {
+        async fn answer(&self, questions: Vec<Question>) -> Vec<(Question, Answer)> {
+            questions
+                .into_iter()
+                .map(|q| {
+                    let a = self.0.get(&q).cloned().unwrap_or(match &q {
+                        Question::Repo(_) => Answer::Repo(RepoAnswer::NotFound { hint: None }),
+                        Question::Rev(..) => Answer::Rev(RevAnswer::NotFound),
+                        Question::Blob(..) => Answer::Blob(BlobAnswer::Missing),
+                    });
+                    (q, a)
+                })
+                .collect()
+        }
+    }
+
+    fn resolve(table: &Table, links: &[Link]) -> Vec<Resolved> {
+        let walks = walks(links);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(run(walks, &mut Memo::new(), table, &|_| {}))
+    }
+
+    fn model_table() -> Table {
+        let repo = gh("org/models");
+        let sha = "a".repeat(40);
+        let commit = |kind| {
+            Answer::Rev(RevAnswer::Commit {
+                sha: sha.clone(),
+                kind,
+            })
+        };
+        let text = |t: &str| Answer::Blob(BlobAnswer::Text(t.into()));
+        Table(Memo::from([
+            (
+                Question::Repo(repo.clone()),
+                Answer::Repo(RepoAnswer::Found {
+                    name: "org/models".into(),
+                }),
+            ),
+            (
+                Question::Rev(repo.clone(), Some("v1".into())),
+                commit(RevKind::Tag),
+            ),
+            (
+                Question::Rev(repo.clone(), Some("main".into())),
+                commit(RevKind::Branch),
+            ),
+            (
+                Question::Rev(repo.clone(), Some("feature/x".into())),
+                commit(RevKind::Branch),
+            ),
+            (
+                Question::Blob(repo.clone(), Some("v1".into()), "rf.mlem".into()),
+                text("object_type: model\n"),
+            ),
+            (
+                Question::Blob(repo.clone(), Some("feature/x".into()), "sub/rf.mlem".into()),
+                text("object_type: model\n"),
+            ),
+            (
+                Question::Blob(
+                    repo.clone(),
+                    Some("v1".into()),
+                    ".mlem/model/old.mlem".into(),
+                ),
+                text("object_type: data\n"),
+            ),
+        ]))
+    }
+
+    #[test]
+    fn a_pinned_link_resolves_in_one_round() {
+        let table = model_table();
+        let got = resolve(
+            &table,
+            &[link("https://github.com/org/models", Some("v1"), "rf")],
+        );
+        assert!(
+            matches!(&got[0].outcome, Outcome::Found { path, object_type: ObjectType::Model, .. } if path == "rf.mlem")
+        );
+        assert!(got[0].advisories.is_empty());
+    }
+
+    #[test]
+    fn falls_back_to_the_mlem_folder_and_reports_the_type() {
+        let got = resolve(
+            &model_table(),
+            &[link("https://github.com/org/models", Some("v1"), "old")],
+        );
+        assert!(matches!(
+            &got[0].outcome,
+            Outcome::Found {
+                object_type: ObjectType::Data,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn missing_repo_rev_and_path_are_told_apart() {
+        let table = model_table();
+        let got = resolve(
+            &table,
+            &[
+                link("https://github.com/org/gone", Some("v1"), "rf"),
+                link("https://github.com/org/models", Some("v9"), "rf"),
+                link("https://github.com/org/models", Some("v1"), "nope"),
+            ],
+        );
+        assert!(matches!(got[0].outcome, Outcome::RepoNotFound { .. }));
+        assert!(matches!(got[1].outcome, Outcome::RevNotFound { .. }));
+        assert!(matches!(&got[2].outcome, Outcome::NotFound { tried } if tried.len() == 2));
+    }
+
+    #[test]
+    fn branches_are_unpinned_and_tree_urls_split_on_refs() {
+        let got = resolve(
+            &model_table(),
+            &[link(
+                "https://github.com/org/models/tree/feature/x/sub",
+                None,
+                "rf",
+            )],
+        );
+        assert!(
+            matches!(&got[0].outcome, Outcome::Found { path, .. } if path == "sub/rf.mlem"),
+            "{got:?}"
+        );
+        assert!(
+            matches!(&got[0].advisories[..], [Advisory::Unpinned { branch, .. }] if branch == "feature/x")
+        );
+    }
+
+    #[test]
+    fn unanswered_questions_are_unverified_never_broken() {
+        struct Down;
+        impl Answerer for Down {
+            async fn answer(&self, questions: Vec<Question>) -> Vec<(Question, Answer)> {
+                let why = || Answer::Unverified("503".into());
+                questions.into_iter().map(|q| (q, why())).collect()
+            }
+        }
+        let walks = walks(&[link("https://github.com/org/models", Some("v1"), "rf")]);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let got = runtime.block_on(run(walks, &mut Memo::new(), &Down, &|_| {}));
+        assert!(matches!(got[0].outcome, Outcome::Unverified { .. }));
+    }
+}

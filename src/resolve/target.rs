@@ -1,0 +1,334 @@
+//! Targets: what a link's `repo`/`project` value names — a GitHub repository (with perhaps a
+//! `tree/REV/SUBDIR` suffix), another git remote, or a repository on this machine.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A repository as the resolvers address it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RepoId {
+    /// A repository on the configured GitHub host, asked through its API.
+    GitHub {
+        /// The owning user or organization.
+        owner: String,
+        /// The repository's name, without `.git`.
+        name: String,
+    },
+    /// A repository on this machine (`file://` or an absolute path), read in full with gix.
+    Local(PathBuf),
+    /// Any other git remote, asked over the git protocol.
+    Remote(String),
+}
+
+impl fmt::Display for RepoId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RepoId::GitHub { owner, name } => write!(f, "{owner}/{name}"),
+            RepoId::Local(path) => write!(f, "{}", path.display()),
+            RepoId::Remote(url) => f.write_str(url),
+        }
+    }
+}
+
+/// A parsed `repo`/`project` value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Target {
+    /// The repository.
+    pub repo: RepoId,
+    /// A revision the URL itself names (`github://owner:repo@REV`).
+    pub rev: Option<String>,
+    /// The folder of the MLEM project inside the repository, `""` or ending in `/`.
+    pub root: String,
+    /// The `REV/SUBDIR` segments after `/tree/` in a GitHub URL: where the revision ends and the
+    /// folder starts is decided against the repository's refs, as MLEM does.
+    pub tree: Vec<String>,
+}
+
+/// The GitHub web hosts links may name, e.g. `github.com` or a GitHub Enterprise host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitHubHosts(Vec<String>);
+
+impl GitHubHosts {
+    /// The hosts, lower-cased; `github.com` when none is given.
+    pub fn new(hosts: impl IntoIterator<Item = String>) -> GitHubHosts {
+        let mut hosts: Vec<String> = hosts.into_iter().map(|h| h.to_lowercase()).collect();
+        if hosts.is_empty() {
+            hosts.push("github.com".into());
+        }
+        GitHubHosts(hosts)
+    }
+
+    fn contains(&self, host: &str) -> bool {
+        let host = host.to_lowercase();
+        let host = host.strip_prefix("www.").unwrap_or(&host);
+        self.0.iter().any(|h| h == host)
+    }
+}
+
+impl Default for GitHubHosts {
+    fn default() -> GitHubHosts {
+        GitHubHosts::new([])
+    }
+}
+
+/// Why a `repo`/`project` value names no repository.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not a repository address: {why}")]
+pub struct ParseError {
+    /// The value as written.
+    pub value: String,
+    /// What is wrong with it.
+    pub why: String,
+}
+
+/// Parses a link's `repo`/`project` value.
+pub fn parse(value: &str, github: &GitHubHosts) -> Result<Target, ParseError> {
+    let error = |why: &str| ParseError {
+        value: value.to_owned(),
+        why: why.to_owned(),
+    };
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(error("it is empty"));
+    }
+    if let Some(rest) = trimmed.strip_prefix("github://") {
+        return parse_fsspec(rest).ok_or_else(|| error("expected github://OWNER:REPO@REV/PATH"));
+    }
+    if let Some(path) = trimmed.strip_prefix("file://") {
+        let path = path.strip_prefix("localhost").unwrap_or(path);
+        if !path.starts_with('/') {
+            return Err(error("a file:// URL needs an absolute path"));
+        }
+        return Ok(plain(RepoId::Local(PathBuf::from(path))));
+    }
+    if trimmed.starts_with('/') {
+        return Ok(plain(RepoId::Local(PathBuf::from(trimmed))));
+    }
+    if let Some((host, path)) = scp_like(trimmed) {
+        return if github.contains(host) {
+            github_path(path, false).ok_or_else(|| error("expected OWNER/REPO after the host"))
+        } else {
+            Ok(plain(RepoId::Remote(trimmed.to_owned())))
+        };
+    }
+    let Some((scheme, rest)) = trimmed.split_once("://") else {
+        return Err(error(
+            "expected a URL such as https://github.com/OWNER/REPO",
+        ));
+    };
+    let scheme = scheme.to_lowercase();
+    if !matches!(
+        scheme.as_str(),
+        "https" | "http" | "ssh" | "git" | "git+ssh"
+    ) {
+        return Err(error(&format!("`{scheme}://` is not a git transport")));
+    }
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let host = host.split(':').next().unwrap_or(host);
+    if host.is_empty() {
+        return Err(error("the URL has no host"));
+    }
+    if github.contains(host) {
+        let web = matches!(scheme.as_str(), "https" | "http");
+        return github_path(path, web).ok_or_else(|| error("expected OWNER/REPO after the host"));
+    }
+    Ok(plain(RepoId::Remote(trimmed.to_owned())))
+}
+
+fn plain(repo: RepoId) -> Target {
+    Target {
+        repo,
+        rev: None,
+        root: String::new(),
+        tree: Vec::new(),
+    }
+}
+
+/// `git@host:path`, the scp-like syntax git accepts for ssh.
+fn scp_like(value: &str) -> Option<(&str, &str)> {
+    if value.contains("://") {
+        return None;
+    }
+    let (user_host, path) = value.split_once(':')?;
+    let host = user_host.rsplit('@').next()?;
+    (!host.is_empty() && !host.contains('/') && !path.is_empty()).then_some((host, path))
+}
+
+/// `OWNER/REPO[.git][/][tree/REV/SUBDIR…]` after a GitHub host.
+fn github_path(path: &str, web: bool) -> Option<Target> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let (owner, name) = match segments.as_slice() {
+        [owner, name, ..] => (*owner, name.strip_suffix(".git").unwrap_or(name)),
+        _ => return None,
+    };
+    if !valid_name(owner) || !valid_name(name) {
+        return None;
+    }
+    let rest = &segments[2..];
+    let tree = match rest {
+        [] => Vec::new(),
+        ["tree" | "blob", tail @ ..] if web && !tail.is_empty() => {
+            tail.iter().map(|s| (*s).to_owned()).collect()
+        }
+        _ => return None,
+    };
+    Some(Target {
+        repo: RepoId::GitHub {
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+        },
+        rev: None,
+        root: String::new(),
+        tree,
+    })
+}
+
+/// fsspec's `OWNER:REPO@REV/PATH`, which MLEM accepts as `github://…`.
+fn parse_fsspec(rest: &str) -> Option<Target> {
+    let (owner, rest) = rest.split_once(':')?;
+    let (name, after) = match rest.split_once('@') {
+        Some((name, after)) => (name, Some(after)),
+        None => (rest.split('/').next()?, None),
+    };
+    if !valid_name(owner) || !valid_name(name) {
+        return None;
+    }
+    let (rev, root) = match after {
+        Some(after) => match after.split_once('/') {
+            Some((rev, root)) => (Some(rev.to_owned()), root),
+            None => (Some(after.to_owned()), ""),
+        },
+        None => (None, rest.split_once('/').map_or("", |(_, root)| root)),
+    };
+    if rev.as_deref() == Some("") {
+        return None;
+    }
+    Some(Target {
+        repo: RepoId::GitHub {
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+        },
+        rev,
+        root: folder(root),
+        tree: Vec::new(),
+    })
+}
+
+/// A folder path as a prefix: `""` or `a/b/`.
+pub fn folder(path: &str) -> String {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", parts.join("/"))
+    }
+}
+
+/// GitHub's rule for owner and repository names: letters, digits, `-`, `_` and `.`.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gh(owner: &str, name: &str) -> RepoId {
+        RepoId::GitHub {
+            owner: owner.into(),
+            name: name.into(),
+        }
+    }
+
+    fn ok(value: &str) -> Target {
+        parse(value, &GitHubHosts::default()).unwrap()
+    }
+
+    #[test]
+    fn github_urls_in_every_spelling() {
+        for value in [
+            "https://github.com/iterative/example-mlem-get-started",
+            "https://github.com/iterative/example-mlem-get-started/",
+            "https://github.com/iterative/example-mlem-get-started.git",
+            "http://www.github.com/iterative/example-mlem-get-started",
+            "git@github.com:iterative/example-mlem-get-started.git",
+            "ssh://git@github.com/iterative/example-mlem-get-started.git",
+            "HTTPS://GitHub.com/iterative/example-mlem-get-started",
+        ] {
+            let target = ok(value);
+            assert_eq!(
+                target.repo,
+                gh("iterative", "example-mlem-get-started"),
+                "{value}"
+            );
+            assert!(target.tree.is_empty() && target.root.is_empty(), "{value}");
+        }
+    }
+
+    #[test]
+    fn tree_urls_keep_their_segments_for_the_ref_lookup() {
+        let target = ok("https://github.com/org/repo/tree/feature/x/sub/dir");
+        assert_eq!(target.repo, gh("org", "repo"));
+        assert_eq!(target.tree, ["feature", "x", "sub", "dir"]);
+    }
+
+    #[test]
+    fn fsspec_urls_carry_rev_and_folder() {
+        let target = ok("github://org:repo@v1.0/projects/a");
+        assert_eq!(target.repo, gh("org", "repo"));
+        assert_eq!(target.rev.as_deref(), Some("v1.0"));
+        assert_eq!(target.root, "projects/a/");
+        assert_eq!(ok("github://org:repo").rev, None);
+    }
+
+    #[test]
+    fn other_hosts_and_local_paths() {
+        assert_eq!(
+            ok("https://gitlab.com/org/repo.git").repo,
+            RepoId::Remote("https://gitlab.com/org/repo.git".into())
+        );
+        assert_eq!(
+            ok("git@bitbucket.org:org/repo.git").repo,
+            RepoId::Remote("git@bitbucket.org:org/repo.git".into())
+        );
+        assert_eq!(
+            ok("file:///srv/repo").repo,
+            RepoId::Local("/srv/repo".into())
+        );
+        assert_eq!(ok("/srv/repo").repo, RepoId::Local("/srv/repo".into()));
+    }
+
+    #[test]
+    fn enterprise_hosts_come_from_configuration() {
+        let hosts = GitHubHosts::new(["ghe.example.com".to_owned()]);
+        let target = parse("https://ghe.example.com/team/models", &hosts).unwrap();
+        assert_eq!(target.repo, gh("team", "models"));
+        let other = parse("https://github.com/team/models", &hosts).unwrap();
+        assert!(matches!(other.repo, RepoId::Remote(_)));
+    }
+
+    #[test]
+    fn nonsense_is_an_error_not_a_guess() {
+        for value in [
+            "",
+            "models",
+            "ftp://github.com/a/b",
+            "https://github.com/only-owner",
+            "https://github.com/a/b/issues/1",
+            "https://github.com/a/b c",
+            "github://nocolon",
+            "file://relative/path",
+        ] {
+            assert!(parse(value, &GitHubHosts::default()).is_err(), "{value}");
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! `link/repo-renamed`: the link names a repository by an old name that GitHub redirects.
+
+use super::Rule;
+use crate::finding::{Finding, Span};
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    id: "link/repo-renamed",
+    severity: crate::finding::Severity::Warning,
+    summary: "the link's repository was renamed or moved",
+    explain: "\
+GitHub redirects a renamed or transferred repository's old name to the new one, so the link
+still resolves today. The redirect lasts only until someone creates a repository under the old
+name, and then the link silently points somewhere else.
+
+Fix: write the repository's current name, which the message gives.",
+};
+
+/// The finding for a link naming `from` (at `span`), which GitHub now calls `to`.
+pub fn finding(file: &str, span: Span, from: &str, to: &str) -> Finding {
+    RULE.finding(
+        file,
+        span,
+        format!("repository `{from}` was renamed to `{to}`"),
+    )
+    .with_help(format!(
+        "write `{to}`: GitHub's redirect from the old name can be taken over"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::resolve::{Advisory, Outcome, Resolved};
+    use crate::rules::testing::remote_findings;
+
+    #[test]
+    fn names_the_new_repository() {
+        let resolved = Resolved {
+            outcome: Outcome::Found {
+                path: "rf.mlem".into(),
+                object_type: crate::mlem::ObjectType::Model,
+                chain: None,
+            },
+            advisories: vec![Advisory::Renamed {
+                from: "org/old".into(),
+                to: "org/new".into(),
+            }],
+        };
+        let found = remote_findings("project: https://github.com/org/old\nrev: v1\n", resolved);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].rule, "link/repo-renamed");
+        assert!(found[0].message.contains("`org/new`"));
+        assert_eq!(found[0].span.start.line, 4);
+    }
+}
