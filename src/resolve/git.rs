@@ -1,7 +1,11 @@
 //! Targets that are not on GitHub, resolved with gix: a repository on this machine (`file://` or
-//! a path) is read in full — refs, commits, trees, blobs — without a checkout.
+//! a path) is read in full — refs, commits, trees, blobs — without a checkout; any other git
+//! remote (GitLab, Bitbucket, self-hosted; https, ssh, git) has its refs listed over the git
+//! protocol, which verifies the repository and the rev but cannot read files without a fetch.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use super::github::answer_for_blob;
 use super::remote::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
@@ -110,5 +114,301 @@ fn blob_of(repo: &gix::Repository, rev: Option<&str>, file: &str) -> BlobAnswer 
     match repo.find_object(object.detach()) {
         Ok(blob) => answer_for_blob(size, String::from_utf8(blob.data.clone()).ok()),
         Err(_) => BlobAnswer::Missing,
+    }
+}
+
+/// Answers questions about other git remotes from the refs they advertise.
+#[derive(Default)]
+pub struct RemoteRepos {
+    /// Each remote's refs (full name → commit), listed once per run.
+    refs: Mutex<HashMap<String, Result<Vec<(String, String)>, Listing>>>,
+    /// A scratch repository: gix connects to remotes on behalf of one.
+    scratch: Mutex<Option<Scratch>>,
+}
+
+/// Why a remote's refs could not be listed.
+#[derive(Debug, Clone)]
+enum Listing {
+    /// The remote says there is no such repository (or hides it without credentials).
+    NotFound(String),
+    /// Anything else: network, protocol, timeout.
+    Failed(String),
+}
+
+/// A bare repository in the temp dir, removed when the run ends.
+struct Scratch {
+    dir: PathBuf,
+    repo: gix::Repository,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl RemoteRepos {
+    /// Answers `questions`, all about other git remotes. Blocks on the network.
+    pub fn answer(&self, questions: Vec<Question>) -> Vec<(Question, Answer)> {
+        questions
+            .into_iter()
+            .map(|question| {
+                let RepoId::Remote(url) = question.repo() else {
+                    let why = "not a git remote".to_owned();
+                    return (question, Answer::Unverified(why));
+                };
+                let answer = match self.list(url) {
+                    Err(Listing::Failed(why)) => Answer::Unverified(why),
+                    Err(Listing::NotFound(why)) => match &question {
+                        Question::Repo(_) => Answer::Repo(RepoAnswer::NotFound { hint: Some(why) }),
+                        Question::Rev(..) => Answer::Rev(RevAnswer::NotFound),
+                        Question::Blob(..) => Answer::Blob(BlobAnswer::Missing),
+                    },
+                    Ok(refs) => answer_from_refs(&question, url, &refs),
+                };
+                (question, answer)
+            })
+            .collect()
+    }
+
+    fn list(&self, url: &str) -> Result<Vec<(String, String)>, Listing> {
+        if let Some(known) = self.refs.lock().unwrap_or_else(|p| p.into_inner()).get(url) {
+            return known.clone();
+        }
+        let listed = self.list_uncached(url);
+        self.refs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(url.to_owned(), listed.clone());
+        listed
+    }
+
+    fn list_uncached(&self, url: &str) -> Result<Vec<(String, String)>, Listing> {
+        let mut scratch = self.scratch.lock().unwrap_or_else(|p| p.into_inner());
+        if scratch.is_none() {
+            *scratch = Some(Scratch::new().map_err(Listing::Failed)?);
+        }
+        let repo = &scratch.as_ref().expect("set above").repo;
+        list_refs(repo, url)
+    }
+}
+
+impl Scratch {
+    fn new() -> Result<Scratch, String> {
+        static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("mlem-registry-{}-{n}", std::process::id()));
+        let repo = gix::init_bare(&dir).map_err(|e| format!("cannot set up git: {e}"))?;
+        Ok(Scratch { dir, repo })
+    }
+}
+
+/// Lists `url`'s branches and tags (commits peeled), with no credentials: nothing may prompt.
+fn list_refs(repo: &gix::Repository, url: &str) -> Result<Vec<(String, String)>, Listing> {
+    let failed = |e: &dyn std::fmt::Display| {
+        let text = e.to_string();
+        let lower = text.to_lowercase();
+        if [
+            "not found",
+            "does not exist",
+            "404",
+            "403",
+            "401",
+            "authentication",
+        ]
+        .iter()
+        .any(|k| lower.contains(k))
+        {
+            Listing::NotFound(format!("the remote refused or does not know it ({text})"))
+        } else {
+            Listing::Failed(format!("cannot list the refs of `{url}`: {text}"))
+        }
+    };
+    let remote = repo
+        .remote_at(url)
+        .map_err(|e| failed(&e))?
+        .with_refspecs(
+            ["+refs/heads/*:refs/remotes/r/*", "+refs/tags/*:refs/tags/*"],
+            gix::remote::Direction::Fetch,
+        )
+        .map_err(|e| failed(&e))?;
+    let connection = remote
+        .connect(gix::remote::Direction::Fetch)
+        .map_err(|e| failed(&e))?
+        .with_credentials(|_| Ok(None));
+    let options = gix::remote::ref_map::Options {
+        prefix_from_spec_as_filter_on_remote: false,
+        ..Default::default()
+    };
+    let (map, _) = connection
+        .ref_map(gix::progress::Discard, options)
+        .map_err(|e| failed(&e))?;
+    Ok(map
+        .remote_refs
+        .iter()
+        .filter_map(|r| {
+            let (name, target, peeled) = r.unpack();
+            Some((name.to_string(), peeled.or(target)?.to_string()))
+        })
+        .collect())
+}
+
+/// What `refs` say about `question`: branches and tags are known, files are not.
+fn answer_from_refs(question: &Question, url: &str, refs: &[(String, String)]) -> Answer {
+    let find = |name: String| {
+        refs.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, sha)| sha.clone())
+    };
+    match question {
+        Question::Repo(_) => Answer::Repo(RepoAnswer::Found {
+            name: url.to_owned(),
+        }),
+        Question::Rev(_, None) => match find("HEAD".into()) {
+            Some(sha) => {
+                let branch = refs
+                    .iter()
+                    .find(|(n, s)| n.starts_with("refs/heads/") && *s == sha)
+                    .map_or("HEAD".into(), |(n, _)| n["refs/heads/".len()..].to_owned());
+                Answer::Rev(RevAnswer::Commit {
+                    sha,
+                    kind: RevKind::DefaultBranch(branch),
+                })
+            }
+            None => Answer::Rev(RevAnswer::NotFound),
+        },
+        Question::Rev(_, Some(rev)) => {
+            if let Some(sha) = find(format!("refs/tags/{rev}")) {
+                Answer::Rev(RevAnswer::Commit {
+                    sha,
+                    kind: RevKind::Tag,
+                })
+            } else if let Some(sha) = find(format!("refs/heads/{rev}")) {
+                Answer::Rev(RevAnswer::Commit {
+                    sha,
+                    kind: RevKind::Branch,
+                })
+            } else if let Some((_, sha)) = refs
+                .iter()
+                .find(|(_, sha)| sha.starts_with(rev.as_str()) && rev.len() >= 7)
+            {
+                Answer::Rev(RevAnswer::Commit {
+                    sha: sha.clone(),
+                    kind: RevKind::Commit,
+                })
+            } else if rev.len() >= 7 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+                Answer::Unverified(format!(
+                    "`{url}` is not on GitHub: a commit id that no branch or tag points at cannot be checked without fetching"
+                ))
+            } else {
+                Answer::Rev(RevAnswer::NotFound)
+            }
+        }
+        Question::Blob(..) => Answer::Unverified(format!(
+            "`{url}` is not on GitHub: its repository and rev were checked over the git protocol, but files cannot be read without fetching"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.invalid"])
+            .args(["-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"])
+            .args(args)
+            .current_dir(dir)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    /// A repository with branch `main`, annotated tag `v1` and `models/rf.mlem`.
+    fn repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "-b", "main"]);
+        std::fs::create_dir(dir.path().join("models")).unwrap();
+        std::fs::write(dir.path().join("models/rf.mlem"), "object_type: model\n").unwrap();
+        git(dir.path(), &["add", "."]);
+        git(dir.path(), &["commit", "-qm", "one"]);
+        git(dir.path(), &["tag", "-a", "v1", "-m", "v1"]);
+        dir
+    }
+
+    #[test]
+    fn a_local_repository_is_read_in_full() {
+        let dir = repo();
+        let id = RepoId::Local(dir.path().to_owned());
+        let answers = LocalRepos.answer(vec![
+            Question::Rev(id.clone(), Some("v1".into())),
+            Question::Rev(id.clone(), None),
+            Question::Blob(id.clone(), Some("v1".into()), "models/rf.mlem".into()),
+            Question::Blob(id.clone(), Some("v1".into()), "models".into()),
+            Question::Rev(id.clone(), Some("nope".into())),
+        ]);
+        assert!(matches!(
+            &answers[0].1,
+            Answer::Rev(RevAnswer::Commit {
+                kind: RevKind::Tag,
+                ..
+            })
+        ));
+        assert!(
+            matches!(&answers[1].1, Answer::Rev(RevAnswer::Commit { kind: RevKind::DefaultBranch(b), .. }) if b == "main")
+        );
+        assert_eq!(
+            answers[2].1,
+            Answer::Blob(BlobAnswer::Text("object_type: model\n".into()))
+        );
+        assert_eq!(answers[3].1, Answer::Blob(BlobAnswer::NotAFile));
+        assert_eq!(answers[4].1, Answer::Rev(RevAnswer::NotFound));
+    }
+
+    #[test]
+    fn a_remote_is_known_by_its_refs_over_the_git_protocol() {
+        let dir = repo();
+        let url = format!("file://{}", dir.path().display());
+        let id = RepoId::Remote(url.clone());
+        let answers = RemoteRepos::default().answer(vec![
+            Question::Repo(id.clone()),
+            Question::Rev(id.clone(), Some("v1".into())),
+            Question::Rev(id.clone(), Some("main".into())),
+            Question::Rev(id.clone(), Some("nope".into())),
+            Question::Blob(id.clone(), Some("v1".into()), "models/rf.mlem".into()),
+        ]);
+        assert!(
+            matches!(&answers[0].1, Answer::Repo(RepoAnswer::Found { .. })),
+            "{answers:?}"
+        );
+        assert!(matches!(
+            &answers[1].1,
+            Answer::Rev(RevAnswer::Commit {
+                kind: RevKind::Tag,
+                ..
+            })
+        ));
+        assert!(matches!(
+            &answers[2].1,
+            Answer::Rev(RevAnswer::Commit {
+                kind: RevKind::Branch,
+                ..
+            })
+        ));
+        assert_eq!(answers[3].1, Answer::Rev(RevAnswer::NotFound));
+        assert!(matches!(&answers[4].1, Answer::Unverified(_)));
+        let missing = RemoteRepos::default().answer(vec![Question::Repo(RepoId::Remote(
+            "file:///nonexistent/repo".into(),
+        ))]);
+        assert!(
+            matches!(
+                &missing[0].1,
+                Answer::Repo(RepoAnswer::NotFound { .. }) | Answer::Unverified(_)
+            ),
+            "{missing:?}"
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use super::cache::Cache;
-use super::git::LocalRepos;
+use super::git::{LocalRepos, RemoteRepos};
 use super::github::{self, GitHub};
 use super::remote::{self, Answer, Answerer, Memo, Progress, Question, Walk};
 use super::target::{GitHubHosts, RepoId};
@@ -59,6 +59,7 @@ pub fn resolve(
         let hosts = Hosts {
             github,
             local: LocalRepos,
+            remotes: std::sync::Arc::new(RemoteRepos::default()),
             cache: Mutex::new(cache),
         };
         let mut results: Vec<Option<Resolved>> = vec![None; links.len()];
@@ -113,6 +114,7 @@ fn all_unverified(links: &[&Link], why: &str) -> (Vec<Resolved>, Stats) {
 struct Hosts {
     github: GitHub,
     local: LocalRepos,
+    remotes: std::sync::Arc<RemoteRepos>,
     cache: Mutex<Option<Cache>>,
 }
 
@@ -126,7 +128,7 @@ impl Hosts {
 impl Answerer for Hosts {
     async fn answer(&self, questions: Vec<Question>) -> Vec<(Question, Answer)> {
         let mut answers = Vec::with_capacity(questions.len());
-        let (mut github, mut local) = (Vec::new(), Vec::new());
+        let (mut github, mut local, mut remote) = (Vec::new(), Vec::new(), Vec::new());
         for question in questions {
             if let Some(answer) = self.cached(&question) {
                 answers.push((question, answer));
@@ -135,16 +137,23 @@ impl Answerer for Hosts {
             match question.repo() {
                 RepoId::GitHub { .. } => github.push(question),
                 RepoId::Local(_) => local.push(question),
-                RepoId::Remote(url) => {
-                    let why = format!(
-                        "`{url}` is not on GitHub or this machine; only GitHub and local repositories are looked up"
-                    );
-                    answers.push((question, Answer::Unverified(why)));
-                }
+                RepoId::Remote(_) => remote.push(question),
             }
         }
+        // Git remotes block on the network: they run on their own thread, beside GitHub's batches.
+        let remotes = self.remotes.clone();
+        let asked = remote.clone();
+        let remote_answers = tokio::task::spawn_blocking(move || remotes.answer(asked));
         let mut fresh = self.local.answer(local);
         fresh.extend(self.github.answer(github).await);
+        match remote_answers.await {
+            Ok(answers) => fresh.extend(answers),
+            Err(error) => fresh.extend(
+                remote
+                    .into_iter()
+                    .map(|q| (q, Answer::Unverified(format!("git lookup failed: {error}")))),
+            ),
+        }
         if let Some(cache) = self
             .cache
             .lock()
