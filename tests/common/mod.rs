@@ -1,6 +1,8 @@
 //! Shared test helpers: real git repositories in temp dirs, and the binary under test.
 #![allow(dead_code)]
 
+pub mod github;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -143,6 +145,16 @@ pub fn example_repo() -> Repo {
 pub fn bin() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("mlem-registry").unwrap();
     cmd.env_remove("NO_COLOR").env("CLICOLOR", "0");
+    // The runner's own GitHub settings must not leak into a test (nor its token anywhere).
+    for name in [
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "GITHUB_API_URL",
+        "GITHUB_GRAPHQL_URL",
+        "GITHUB_SERVER_URL",
+    ] {
+        cmd.env_remove(name);
+    }
     cmd
 }
 
