@@ -476,7 +476,15 @@ fn graphql_needs_a_token_and_rejects_invalid_documents() {
     );
     let syntax = "query { repository(owner: \"o\" ";
     assert!(query(&gh, syntax)["errors"][0]["message"].is_string());
-    assert_eq!(gh.invalid_queries(), [bad, syntax]);
+    // A variable missing is a request error, recorded with its message.
+    let missing = "query($n: String!) { repository(owner: \"o\", name: $n) { name } }";
+    let body = graphql(&gh, "Bearer x", missing, json!({})).json();
+    assert!(
+        body["errors"][0]["message"].as_str().unwrap().contains("n"),
+        "{body}"
+    );
+    assert_eq!(gh.invalid_queries()[..2], [bad, syntax]);
+    assert!(gh.invalid_queries()[2].starts_with(missing));
     assert_eq!(gh.requests()[1].authorization.as_deref(), Some("Bearer x"));
 }
 

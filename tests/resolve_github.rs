@@ -144,12 +144,7 @@ fn assert_example_findings(json: &Value) {
 #[test]
 fn graphql_resolves_the_example_history() {
     let (server, _example) = serve_example();
-    let registry = registry(
-        &the_example_links()
-            .into_iter()
-            .map(|(p, t)| (p, t))
-            .collect::<Vec<_>>(),
-    );
+    let registry = registry(&the_example_links());
     let (code, json, _) = run(&server, &registry, Some(TOKEN), &[]);
     assert_eq!(code, 1, "{json:#}");
     assert_example_findings(&json);

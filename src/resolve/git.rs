@@ -121,10 +121,13 @@ fn blob_of(repo: &gix::Repository, rev: Option<&str>, file: &str) -> BlobAnswer 
 #[derive(Default)]
 pub struct RemoteRepos {
     /// Each remote's refs (full name → commit), listed once per run.
-    refs: Mutex<HashMap<String, Result<Vec<(String, String)>, Listing>>>,
+    refs: Mutex<HashMap<String, Result<Refs, Listing>>>,
     /// A scratch repository: gix connects to remotes on behalf of one.
     scratch: Mutex<Option<Scratch>>,
 }
+
+/// A remote's refs: (full name, commit id), tags peeled.
+type Refs = Vec<(String, String)>;
 
 /// Why a remote's refs could not be listed.
 #[derive(Debug, Clone)]
@@ -171,7 +174,7 @@ impl RemoteRepos {
             .collect()
     }
 
-    fn list(&self, url: &str) -> Result<Vec<(String, String)>, Listing> {
+    fn list(&self, url: &str) -> Result<Refs, Listing> {
         if let Some(known) = self.refs.lock().unwrap_or_else(|p| p.into_inner()).get(url) {
             return known.clone();
         }
@@ -183,7 +186,7 @@ impl RemoteRepos {
         listed
     }
 
-    fn list_uncached(&self, url: &str) -> Result<Vec<(String, String)>, Listing> {
+    fn list_uncached(&self, url: &str) -> Result<Refs, Listing> {
         let mut scratch = self.scratch.lock().unwrap_or_else(|p| p.into_inner());
         if scratch.is_none() {
             *scratch = Some(Scratch::new().map_err(Listing::Failed)?);
@@ -204,7 +207,7 @@ impl Scratch {
 }
 
 /// Lists `url`'s branches and tags (commits peeled), with no credentials: nothing may prompt.
-fn list_refs(repo: &gix::Repository, url: &str) -> Result<Vec<(String, String)>, Listing> {
+fn list_refs(repo: &gix::Repository, url: &str) -> Result<Refs, Listing> {
     let failed = |e: &dyn std::error::Error| {
         let text = with_sources(e);
         let lower = text.to_lowercase();

@@ -474,14 +474,12 @@ pub async fn run(
         }
         let mut questions: Vec<Question> = asked.into_iter().collect();
         questions.sort();
-        let mut answers = answerer.answer(questions.clone()).await;
-        for question in questions {
-            if !answers.iter().any(|(q, _)| *q == question) {
-                let why = "the resolver gave no answer".to_owned();
-                answers.push((question, Answer::Unverified(why)));
-            }
-        }
+        let answers = answerer.answer(questions.clone()).await;
         memo.extend(answers);
+        for question in questions {
+            memo.entry(question)
+                .or_insert_with(|| Answer::Unverified("the resolver gave no answer".to_owned()));
+        }
     }
     for i in active {
         results[i] = Some(Resolved::from(Outcome::Unverified {

@@ -2,11 +2,13 @@
 //! GitHub's statuses, headers and error shapes, plus injectable latency and faults.
 //!
 //! Self-contained so that a bench can include it with
-//! `#[path = "../tests/common/github.rs"] mod github;`.
-#![allow(dead_code)]
+//! `#[path = "../tests/common/github.rs"] #[allow(dead_code)] mod github;`.
 
 use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -25,7 +27,8 @@ use serde_json::{Value, json};
 /// A running GitHub API server on 127.0.0.1; dropping it stops it.
 pub struct GitHub {
     state: Arc<State>,
-    server: Arc<tiny_http::Server>,
+    stopping: Arc<AtomicBool>,
+    port: u16,
     accept: Option<JoinHandle<()>>,
 }
 
@@ -47,11 +50,17 @@ pub enum Fault {
 /// One request as the server saw it, with the status it answered.
 #[derive(Clone, Debug)]
 pub struct Recorded {
+    /// `GET`, `POST`, ...
     pub method: String,
+    /// The path and query, as sent: `/repos/o/r/contents/a.mlem?ref=main`.
     pub path: String,
+    /// The `Host` header.
     pub host: Option<String>,
+    /// The `Authorization` header, e.g. `Bearer X` or `token X`.
     pub authorization: Option<String>,
+    /// The body, lossily decoded as UTF-8.
     pub body: String,
+    /// The status the server answered.
     pub status: u16,
 }
 
@@ -111,24 +120,30 @@ impl Inner {
 impl GitHub {
     /// Starts a server on a random loopback port.
     pub fn start() -> GitHub {
-        let server = tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let server = Arc::new(server);
-        let port = server.server_addr().to_ip().expect("an IP listener").port();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let port = listener.local_addr().expect("a local address").port();
+        let stopping = Arc::new(AtomicBool::new(false));
         let mut inner = Inner::default();
         (inner.limit, inner.reset) = (5000, now() + 3600);
         let (url, inner) = (format!("http://127.0.0.1:{port}"), Mutex::new(inner));
         let state = Arc::new(State { url, inner });
-        let (server_, state_) = (server.clone(), state.clone());
+        let (stopping_, state_) = (stopping.clone(), state.clone());
+        // One thread per connection, kept alive as GitHub does: no pool to queue behind.
         let accept = std::thread::spawn(move || {
-            for request in server_.incoming_requests() {
+            for stream in listener.incoming() {
+                if stopping_.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
                 let state = state_.clone();
-                std::thread::spawn(move || handle(&state, request));
+                std::thread::spawn(move || serve_connection(&state, stream));
             }
         });
         let accept = Some(accept);
         GitHub {
             state,
-            server,
+            stopping,
+            port,
             accept,
         }
     }
@@ -221,7 +236,9 @@ impl GitHub {
 
 impl Drop for GitHub {
     fn drop(&mut self) {
-        self.server.unblock();
+        self.stopping.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
         if let Some(accept) = self.accept.take() {
             let _ = accept.join();
         }
@@ -278,18 +295,127 @@ fn error(status: u16, message: &str) -> Reply {
     reply(status, body)
 }
 
-fn handle(state: &State, mut request: tiny_http::Request) {
-    let header = |name: &'static str| {
-        let found = request.headers().iter().find(|h| h.field.equiv(name));
-        found.map(|h| h.value.as_str().to_owned())
+/// One HTTP/1.1 request as read off the wire.
+struct HttpRequest {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    /// The body could be read whole.
+    readable: bool,
+}
+
+impl HttpRequest {
+    fn header(&self, name: &str) -> Option<String> {
+        let found = self
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name));
+        found.map(|(_, v)| v.clone())
+    }
+}
+
+/// Answers requests on one connection until the client closes it (or asks to).
+fn serve_connection(state: &State, stream: TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(120)));
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
     };
+    let mut reader = BufReader::new(stream);
+    while let Some(request) = read_request(&mut reader) {
+        let close = request
+            .header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        let (status, headers, body) = handle(state, request);
+        let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+        for (name, value) in &headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
+        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(&body).is_err() {
+            return;
+        }
+        if close {
+            return;
+        }
+    }
+}
+
+/// Reads a request: request line, headers, and a `content-length` or chunked body.
+fn read_request(reader: &mut impl BufRead) -> Option<HttpRequest> {
+    let mut line = String::new();
+    reader.read_line(&mut line).ok().filter(|&n| n > 0)?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_ascii_uppercase();
+    let target = parts.next()?.to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok().filter(|&n| n > 0)?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':')?;
+        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    let mut request = HttpRequest {
+        method,
+        target,
+        headers,
+        body: Vec::new(),
+        readable: true,
+    };
+    let chunked = request
+        .header("transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    if chunked {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).ok()?;
+            let size = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
+            let mut chunk = vec![0; size + 2];
+            reader.read_exact(&mut chunk).ok()?;
+            if size == 0 {
+                break;
+            }
+            request.body.extend_from_slice(&chunk[..size]);
+        }
+    } else if let Some(length) = request.header("content-length") {
+        let length: usize = length.parse().ok()?;
+        request.body = vec![0; length];
+        request.readable = reader.read_exact(&mut request.body).is_ok();
+    }
+    Some(request)
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        301 => "Moved Permanently",
+        307 => "Temporary Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+/// Answers one request: status, headers and body.
+fn handle(state: &State, request: HttpRequest) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let header = |name: &str| request.header(name);
     let (host, authorization) = (header("Host"), header("Authorization"));
     let accept = header("Accept").unwrap_or_default();
-    let method = request.method().as_str().to_ascii_uppercase();
-    let path = request.url().to_owned();
-    let mut bytes = Vec::new();
-    let readable = request.as_reader().read_to_end(&mut bytes).is_ok();
-    let body = String::from_utf8_lossy(&bytes).into_owned();
+    let method = request.method.clone();
+    let path = request.target.clone();
+    let readable = request.readable;
+    let body = String::from_utf8_lossy(&request.body).into_owned();
     let seen = Recorded {
         method,
         path,
@@ -343,14 +469,11 @@ fn handle(state: &State, mut request: tiny_http::Request) {
     }
     std::thread::sleep(latency);
 
-    let response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
-    let mut response = response.with_chunked_threshold(usize::MAX);
-    for (name, value) in headers {
-        if let Ok(header) = tiny_http::Header::from_bytes(name, value.as_bytes()) {
-            response.add_header(header);
-        }
-    }
-    let _ = request.respond(response);
+    let headers = headers
+        .into_iter()
+        .map(|(n, v)| (n.to_owned(), v))
+        .collect();
+    (reply.status, headers, reply.body)
 }
 
 /// The token of an `Authorization: Bearer X` or `token X` header.
@@ -566,7 +689,7 @@ impl<'a> Api<'a> {
             let (Some(key), Some(value)) = (decode(key, true), decode(value, true)) else {
                 return error(400, "Malformed query string");
             };
-            if key == "ref" {
+            if key == "ref" && !value.is_empty() {
                 spec = Some(value);
             }
         }

@@ -1,0 +1,113 @@
+//! Benchmark: resolving links to other repositories through the GitHub test server.
+//!
+//! 10,000 links over 500 repositories (20 model files each, links pinned to a full commit id),
+//! the server adding 50 ms of latency to every request. Reports wall time and requests for a
+//! first run, and for a second run with `--cache` (which should make no request at all).
+//!
+//!   cargo bench --bench remote [-- LINKS REPOS LATENCY_MS]
+
+#[path = "../tests/common/github.rs"]
+#[allow(dead_code)]
+mod github;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args([
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.invalid",
+        ])
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(output.status.success(), "git {args:?}");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// More `check` flags from `BENCH_FLAGS` (e.g. `--concurrency 16`), to compare settings.
+fn extra_flags() -> Vec<String> {
+    std::env::var("BENCH_FLAGS")
+        .map(|f| f.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let links = args.first().copied().unwrap_or(10_000);
+    let repos = args.get(1).copied().unwrap_or(500);
+    let latency = args.get(2).copied().unwrap_or(50);
+    let per_repo = links.div_ceil(repos);
+
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("source");
+    std::fs::create_dir_all(source.join("models")).unwrap();
+    for j in 0..per_repo {
+        let text = format!("object_type: model\nartifacts: {{}}\n# model {j}\n");
+        std::fs::write(source.join(format!("models/m{j}.mlem")), text).unwrap();
+    }
+    git(&source, &["init", "-q", "-b", "main"]);
+    git(&source, &["add", "-A"]);
+    git(&source, &["commit", "-q", "-m", "models"]);
+    let sha = git(&source, &["rev-parse", "HEAD"]);
+
+    let server = github::GitHub::start();
+    for r in 0..repos {
+        server.add_repo(&format!("org/repo-{r:03}"), &source);
+    }
+
+    let registry = work.path().join("registry");
+    for i in 0..links {
+        let (r, j) = (i / per_repo, i % per_repo);
+        let dir = registry.join(format!("links/repo-{r:03}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = format!(
+            "link_type: model\nobject_type: link\npath: models/m{j}\nproject: https://github.com/org/repo-{r:03}\nrev: {sha}\n"
+        );
+        std::fs::write(dir.join(format!("m{j}.mlem")), text).unwrap();
+    }
+    git(&registry, &["init", "-q", "-b", "main"]);
+    git(&registry, &["add", "-A"]);
+    git(&registry, &["commit", "-q", "-m", "registry"]);
+
+    server.set_latency(Duration::from_millis(latency as u64));
+    let cache = work.path().join("cache");
+    println!("{links} links over {repos} repositories, {latency} ms latency per request");
+    for run in ["first run", "second run (--cache)"] {
+        let before = server.requests().len();
+        let start = Instant::now();
+        let output = Command::new(env!("CARGO_BIN_EXE_mlem-registry"))
+            .arg("check")
+            .arg(&registry)
+            .args(extra_flags())
+            .args(["--format", "json", "--cache"])
+            .arg(&cache)
+            .env("GITHUB_API_URL", server.url())
+            .env("GITHUB_TOKEN", "bench-token")
+            .env_remove("GH_TOKEN")
+            .output()
+            .unwrap();
+        let wall = start.elapsed();
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let requests = server.requests().len() - before;
+        let summary = &report["summary"];
+        println!(
+            "{run:<22} {:>7.0} ms  {requests:>4} requests  {:.4} requests/link  exit {}  findings {}  unverified {}",
+            wall.as_secs_f64() * 1000.0,
+            requests as f64 / links as f64,
+            output.status.code().unwrap_or(-1),
+            report["findings"].as_array().map_or(0, Vec::len),
+            summary["unverified"],
+        );
+        assert!(server.invalid_queries().is_empty());
+    }
+}
