@@ -576,3 +576,37 @@ fn chains_are_followed_across_repositories() {
         "{json:#}"
     );
 }
+
+/// Replaces 40-hex commit ids (they depend on when the test repository was built).
+fn redact_shas(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+            continue;
+        }
+        out.push_str(if run.len() == 40 { "[sha]" } else { &run });
+        run.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
+#[test]
+fn human_output_for_remote_findings_snapshot() {
+    let (server, _example) = serve_example();
+    let registry = registry(&the_example_links());
+    let output = bin()
+        .arg("check")
+        .arg(registry.path())
+        .args(["--color", "never"])
+        .env("GITHUB_API_URL", server.url())
+        .env("GITHUB_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout)
+        .replace(&*registry.path().to_string_lossy(), "[registry]");
+    insta::assert_snapshot!(redact_shas(&text));
+}

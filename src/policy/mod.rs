@@ -132,12 +132,13 @@ fn outcome_findings(
             }
             found
         }
-        Outcome::NotFound { tried } => {
+        Outcome::NotFound { tried, within } => {
             vec![rules::link_path_not_found::finding(
                 file,
                 path_span(),
                 &link.path,
                 tried,
+                within.as_deref(),
             )]
         }
         Outcome::Escapes { why } => {

@@ -209,7 +209,7 @@ impl Scratch {
 /// Lists `url`'s branches and tags (commits peeled), with no credentials: nothing may prompt.
 fn list_refs(repo: &gix::Repository, url: &str) -> Result<Refs, Listing> {
     let failed = |e: &dyn std::error::Error| {
-        let text = with_sources(e);
+        let text = super::describe(e);
         let lower = text.to_lowercase();
         if [
             "not found",
@@ -254,22 +254,6 @@ fn list_refs(repo: &gix::Repository, url: &str) -> Result<Refs, Listing> {
             Some((name.to_string(), peeled.or(target)?.to_string()))
         })
         .collect())
-}
-
-/// An error and its causes on one line: gix's outer message alone ("handshake failed") hides
-/// the HTTP status that says what went wrong.
-fn with_sources(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// What `refs` say about `question`: branches and tags are known, files are not.

@@ -122,7 +122,10 @@ impl LocalResolver {
                 Target::File(file) => return Ok((candidate.clone(), file)),
             }
         }
-        Err(Outcome::NotFound { tried })
+        Err(Outcome::NotFound {
+            tried,
+            within: None,
+        })
     }
 
     fn target(&self, reader: &dyn Reader, path: &str) -> Target {

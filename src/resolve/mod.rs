@@ -27,6 +27,8 @@ pub enum Outcome {
     NotFound {
         /// Every path that was tried, in order.
         tried: Vec<String>,
+        /// Where they were tried, for a link to another repository: "`REPO` at `REV`".
+        within: Option<String>,
     },
     /// The path leaves the repository; nothing was read there.
     Escapes {
@@ -110,4 +112,20 @@ pub enum Advisory {
         /// The commit the branch points at now.
         commit: String,
     },
+}
+
+/// An error and its causes on one line: the outer message alone ("handshake failed", "client
+/// error") often hides what went wrong (the HTTP status, the DNS failure).
+pub fn describe(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }

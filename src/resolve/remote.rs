@@ -234,7 +234,9 @@ impl Walk {
                     self.hop.next_candidate += 1;
                     if self.hop.next_candidate == self.hop.candidates.len() {
                         let tried = self.hop.candidates.iter().map(|c| self.shown(c)).collect();
-                        return self.done(Outcome::NotFound { tried });
+                        let rev = self.hop.rev.as_deref().unwrap_or("its default branch");
+                        let within = Some(format!("`{}` at `{rev}`", self.hop.shown));
+                        return self.done(Outcome::NotFound { tried, within });
                     }
                     continue;
                 }
@@ -644,7 +646,7 @@ mod tests {
         );
         assert!(matches!(got[0].outcome, Outcome::RepoNotFound { .. }));
         assert!(matches!(got[1].outcome, Outcome::RevNotFound { .. }));
-        assert!(matches!(&got[2].outcome, Outcome::NotFound { tried } if tried.len() == 2));
+        assert!(matches!(&got[2].outcome, Outcome::NotFound { tried, .. } if tried.len() == 2));
     }
 
     #[test]

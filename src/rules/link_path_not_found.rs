@@ -14,19 +14,29 @@ ends in `.mlem`), then with `.mlem` appended, then in MLEM 0.2's layout
 `.mlem/<link_type>/<path>.mlem`; the message lists every place that was tried.
 
 A relative link (no `project`/`repo`) is looked up inside the registry repository, at the same
-revision being checked, relative to the repository root. Loading the link in production fails.
+revision being checked, relative to the repository root. A link to another repository is looked
+up in that repository at its `rev` (below the folder of a `tree/REV/SUBDIR` URL); the message
+names both. Loading the link in production fails.
 
 Fix: correct `path`, restore the target, or, if the target moved to another repository, add
 `project` and `rev` so the link points there.",
 };
 
-/// The finding for a link whose `path` (at `span`) was looked for at each of `tried`.
-pub fn finding(file: &str, span: Span, path: &str, tried: &[String]) -> Finding {
+/// The finding for a link whose `path` (at `span`) was looked for at each of `tried`, `within`
+/// another repository ("`REPO` at `REV`") or in the registry.
+pub fn finding(
+    file: &str,
+    span: Span,
+    path: &str,
+    tried: &[String],
+    within: Option<&str>,
+) -> Finding {
+    let within = within.map_or(String::new(), |w| format!(" in {w}"));
     RULE.finding(
         file,
         span,
         format!(
-            "link target `{path}` not found (tried {})",
+            "link target `{path}` not found{within} (tried {})",
             tried.join(", ")
         ),
     )

@@ -114,7 +114,11 @@ impl Client {
                 Verdict::Done(reply) => return Ok(reply),
                 Verdict::Retry { wait, why } => {
                     if tries >= self.config.retries {
-                        return Err(format!("{why} (after {} attempts)", tries + 1));
+                        let attempts = match tries {
+                            0 => "1 attempt".to_owned(),
+                            n => format!("{} attempts", n + 1),
+                        };
+                        return Err(format!("{why} (after {attempts})"));
                     }
                     let wait = wait.unwrap_or_else(|| backoff(self.config.backoff, tries));
                     if wait > self.config.max_wait {
@@ -239,9 +243,9 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// An error's message without its source chain (which may repeat the URL).
+/// An error's message with its causes, on one line.
 fn short(error: &octocrab::Error) -> String {
-    let text = error.to_string();
+    let text = crate::resolve::describe(error);
     text.lines().next().unwrap_or("error").to_owned()
 }
 
