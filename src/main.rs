@@ -112,6 +112,17 @@ fn online(args: &cli::GitHubArgs) -> anyhow::Result<Online> {
             None => format!("{api_url}/graphql"),
         },
     };
+    if origin(&graphql_url) != origin(&api_url) {
+        anyhow::bail!(
+            "the GraphQL URL {graphql_url} is not on the API's host {}: the token goes to that host only",
+            origin(&api_url)
+        );
+    }
+    if !api_url.starts_with("https://") && !is_loopback(&api_url) {
+        anyhow::bail!(
+            "--github-api-url {api_url}: the token is sent only over https (or to 127.0.0.1)"
+        );
+    }
     let server = args.github_server_url.trim_end_matches('/');
     let host = server
         .split_once("://")
@@ -138,6 +149,20 @@ fn online(args: &cli::GitHubArgs) -> anyhow::Result<Online> {
         hosts: GitHubHosts::new([host.to_owned()]),
         cache: args.cache.clone(),
     })
+}
+
+/// `scheme://host:port` of a URL.
+fn origin(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..].find('/').map_or(url.len(), |i| start + i);
+    &url[..end]
+}
+
+/// A URL on this machine's loopback interface (the test server's).
+fn is_loopback(url: &str) -> bool {
+    let host = origin(url).split("://").nth(1).unwrap_or_default();
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 
 /// A one-line progress count on a terminal, for runs with many links to look up.

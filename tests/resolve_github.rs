@@ -446,8 +446,8 @@ fn the_cache_makes_pinned_links_free_and_moving_ones_asked_again() {
             remote("model", EXAMPLE, Some(&sha), "models/rf"),
         ),
         (
-            "pinned-data.mlem",
-            remote("data", EXAMPLE, Some(&sha), "data/iris.csv"),
+            "pinned-mistyped.mlem",
+            remote("data", EXAMPLE, Some(&sha), "models/rf"),
         ),
     ]);
     let cache = tempfile::tempdir().unwrap();
@@ -569,10 +569,7 @@ fn chains_are_followed_across_repositories() {
     assert_eq!(code, 1);
     assert_eq!(
         ids(&json),
-        [(
-            "link/path-not-found".to_owned(),
-            "via-broken.mlem".to_owned()
-        )],
+        [("link/chain-broken".to_owned(), "via-broken.mlem".to_owned())],
         "{json:#}"
     );
 }

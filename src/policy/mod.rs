@@ -121,6 +121,14 @@ fn outcome_findings(
                 Some(ChainProblem::Cycle(chain)) => {
                     found.push(rules::link_cycle::finding(file, path_span(), chain));
                 }
+                Some(ChainProblem::Broken { chain, why }) => {
+                    found.push(rules::link_chain_broken::finding(
+                        file,
+                        path_span(),
+                        chain,
+                        why,
+                    ));
+                }
                 Some(ChainProblem::TooLong(chain)) => {
                     found.push(rules::link_chain_too_long::finding(
                         file,

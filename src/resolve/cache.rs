@@ -1,6 +1,8 @@
 //! `--cache DIR`: what was learned about immutable targets — a full commit id and the files at
 //! it — kept across runs, so pinned links cost no requests the second time. Answers about moving
-//! names (branches, tags, the default branch) are never cached.
+//! names (branches, tags, the default branch) are never cached, nor is any negative answer (a
+//! commit or file not found may be a repository not readable with this run's token). That a
+//! repository exists is kept for a day, so a deleted or renamed one is noticed.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -8,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::github::graphql::is_full_sha;
-use super::remote::{Answer, Question, RepoAnswer};
+use super::remote::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer};
 use super::target::RepoId;
 
 /// The cache file's name inside the cache directory; the version changes with its format.
@@ -27,7 +29,23 @@ pub struct Cache {
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct CacheFile {
     /// By scope, then by question key.
-    scopes: HashMap<String, HashMap<String, Answer>>,
+    scopes: HashMap<String, HashMap<String, Entry>>,
+}
+
+/// One answer and when it was learned (seconds since the epoch).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Entry {
+    answer: Answer,
+    at: u64,
+}
+
+/// How long "this repository exists" is trusted.
+const REPO_TTL_SECS: u64 = 24 * 60 * 60;
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl Cache {
@@ -49,20 +67,34 @@ impl Cache {
     /// The cached answer to `question`, if it is about something that cannot change.
     pub fn get(&self, question: &Question) -> Option<Answer> {
         let key = key(question)?;
-        self.file.scopes.get(&self.scope)?.get(&key).cloned()
+        let entry = self.file.scopes.get(&self.scope)?.get(&key)?;
+        let fresh = match question {
+            Question::Repo(_) => now().saturating_sub(entry.at) < REPO_TTL_SECS,
+            _ => true,
+        };
+        fresh.then(|| entry.answer.clone())
     }
 
     /// Keeps `answer` if `question` is about something that cannot change and it was verified.
     pub fn put(&mut self, question: &Question, answer: &Answer) {
-        let cacheable = match (question, answer) {
-            (_, Answer::Unverified(_)) => false,
-            (Question::Repo(_), Answer::Repo(found)) => matches!(found, RepoAnswer::Found { .. }),
-            _ => true,
+        let cacheable = match answer {
+            Answer::Repo(found) => matches!(found, RepoAnswer::Found { .. }),
+            Answer::Rev(found) => matches!(found, RevAnswer::Commit { .. }),
+            Answer::Blob(found) => !matches!(found, BlobAnswer::Missing),
+            Answer::Unverified(_) => false,
         };
         if let (true, Some(key)) = (cacheable, key(question)) {
             let scope = self.file.scopes.entry(self.scope.clone()).or_default();
-            if scope.get(&key) != Some(answer) {
-                scope.insert(key, answer.clone());
+            let known = scope.get(&key).is_some_and(|e| e.answer == *answer);
+            if !known {
+                let at = now();
+                scope.insert(
+                    key,
+                    Entry {
+                        answer: answer.clone(),
+                        at,
+                    },
+                );
                 self.dirty = true;
             }
         }
@@ -85,9 +117,7 @@ impl Cache {
     }
 }
 
-/// The cache key of a question about an immutable thing; `None` for everything else. A
-/// repository's existence is kept so pinned links need no request at all; a run that asks about
-/// a moving rev of it learns afresh whether it still exists.
+/// The cache key of a question about an immutable thing (or a repository); `None` otherwise.
 fn key(question: &Question) -> Option<String> {
     let repo = |repo: &RepoId| match repo {
         RepoId::Local(_) => None,
@@ -106,7 +136,7 @@ fn key(question: &Question) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolve::remote::{BlobAnswer, RevAnswer, RevKind};
+    use crate::resolve::remote::RevKind;
 
     fn repo() -> RepoId {
         RepoId::GitHub {
@@ -133,11 +163,14 @@ mod tests {
             &Question::Rev(repo(), Some(sha.clone())),
             &Answer::Unverified("503".into()),
         );
+        let gone = Question::Blob(repo(), Some(sha.clone()), "gone.mlem".into());
+        cache.put(&gone, &Answer::Blob(BlobAnswer::Missing));
         cache.save().unwrap();
 
         let cache = Cache::open(dir.path(), "https://api.github.com");
         assert_eq!(cache.get(&pinned), Some(text));
         assert_eq!(cache.get(&moving), None);
+        assert_eq!(cache.get(&gone), None, "negative answers are asked again");
         assert_eq!(cache.get(&Question::Rev(repo(), Some(sha))), None);
         assert_eq!(
             Cache::open(dir.path(), "https://ghe.example/api/v3").get(&pinned),

@@ -201,32 +201,23 @@ impl Scratch {
         static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("mlem-registry-{}-{n}", std::process::id()));
-        let repo = gix::init_bare(&dir).map_err(|e| format!("cannot set up git: {e}"))?;
+        gix::init_bare(&dir).map_err(|e| format!("cannot set up git: {e}"))?;
+        // Nothing may prompt or hang: ssh in batch mode, and time limits on HTTP.
+        let settings = "[core]\n\tsshCommand = ssh -o BatchMode=yes -o ConnectTimeout=20\n\
+                        [http]\n\tlowSpeedLimit = 1\n\tlowSpeedTime = 30\n\
+                        [gitoxide \"http\"]\n\tconnectTimeout = 20000\n";
+        let config = dir.join("config");
+        let mut text = std::fs::read_to_string(&config).unwrap_or_default();
+        text.push_str(settings);
+        std::fs::write(&config, text).map_err(|e| format!("cannot set up git: {e}"))?;
+        let repo = gix::open(&dir).map_err(|e| format!("cannot set up git: {e}"))?;
         Ok(Scratch { dir, repo })
     }
 }
 
 /// Lists `url`'s branches and tags (commits peeled), with no credentials: nothing may prompt.
 fn list_refs(repo: &gix::Repository, url: &str) -> Result<Refs, Listing> {
-    let failed = |e: &dyn std::error::Error| {
-        let text = super::describe(e);
-        let lower = text.to_lowercase();
-        if [
-            "not found",
-            "does not exist",
-            "404",
-            "403",
-            "401",
-            "authentication",
-        ]
-        .iter()
-        .any(|k| lower.contains(k))
-        {
-            Listing::NotFound(format!("the remote refused or does not know it ({text})"))
-        } else {
-            Listing::Failed(format!("cannot list the refs of `{url}`: {text}"))
-        }
-    };
+    let failed = |e: &dyn std::error::Error| classify(url, &super::describe(e));
     let remote = repo
         .remote_at(url)
         .map_err(|e| failed(&e))?
@@ -256,6 +247,69 @@ fn list_refs(repo: &gix::Repository, url: &str) -> Result<Refs, Listing> {
         .collect())
 }
 
+/// What `rev` names among `refs`: a full ref name, a tag, a branch, or a commit id a ref points
+/// at. Only a plain name that no ref has is "not found"; anything else git could accept (an id no
+/// ref points at, `main~1`) cannot be settled without fetching.
+fn rev_from_refs(url: &str, refs: &[(String, String)], rev: &str) -> Answer {
+    let find = |name: &str| {
+        refs.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, sha)| sha.clone())
+    };
+    let commit = |sha: String, kind| Answer::Rev(RevAnswer::Commit { sha, kind });
+    if rev == "HEAD" || rev.starts_with("refs/") {
+        return match find(rev) {
+            Some(sha) if rev.starts_with("refs/tags/") => commit(sha, RevKind::Tag),
+            Some(sha) => commit(sha, RevKind::Branch),
+            None => Answer::Rev(RevAnswer::NotFound),
+        };
+    }
+    if let Some(sha) = find(&format!("refs/tags/{rev}")) {
+        return commit(sha, RevKind::Tag);
+    }
+    if let Some(sha) = find(&format!("refs/heads/{rev}")) {
+        return commit(sha, RevKind::Branch);
+    }
+    let hex = rev.len() >= 4 && rev.bytes().all(|b| b.is_ascii_hexdigit());
+    if hex {
+        let prefix = rev.to_ascii_lowercase();
+        if let Some((_, sha)) = refs.iter().find(|(_, sha)| sha.starts_with(&prefix)) {
+            return commit(sha.clone(), RevKind::Commit);
+        }
+    }
+    if hex || rev.contains(['~', '^', '@', ':']) {
+        return Answer::Unverified(format!(
+            "`{url}` is not on GitHub: `{rev}` cannot be checked without fetching (only branches, tags and the commits they point at are listed)"
+        ));
+    }
+    Answer::Rev(RevAnswer::NotFound)
+}
+
+/// Sorts a failed listing: the server saying the repository is not there (HTTP 404, 401, git's
+/// "not found"/"not exported") is a finding; anything else (timeouts, 403/429 limits, ssh keys,
+/// DNS) leaves the link unverified. The URL is left out of the match: it may contain "404".
+fn classify(url: &str, text: &str) -> Listing {
+    let lower = text.replace(url, "").to_lowercase();
+    let missing = [
+        "status 404",
+        "status code 404",
+        "404 not found",
+        "status 401",
+        "status code 401",
+        "repository not found",
+        "does not appear to be a git repository",
+        "not exported",
+        "does not exist",
+    ];
+    if missing.iter().any(|k| lower.contains(k)) {
+        Listing::NotFound(format!(
+            "the remote does not know it, or wants credentials ({text})"
+        ))
+    } else {
+        Listing::Failed(format!("cannot list the refs of `{url}`: {text}"))
+    }
+}
+
 /// What `refs` say about `question`: branches and tags are known, files are not.
 fn answer_from_refs(question: &Question, url: &str, refs: &[(String, String)]) -> Answer {
     let find = |name: String| {
@@ -280,33 +334,7 @@ fn answer_from_refs(question: &Question, url: &str, refs: &[(String, String)]) -
             }
             None => Answer::Rev(RevAnswer::NotFound),
         },
-        Question::Rev(_, Some(rev)) => {
-            if let Some(sha) = find(format!("refs/tags/{rev}")) {
-                Answer::Rev(RevAnswer::Commit {
-                    sha,
-                    kind: RevKind::Tag,
-                })
-            } else if let Some(sha) = find(format!("refs/heads/{rev}")) {
-                Answer::Rev(RevAnswer::Commit {
-                    sha,
-                    kind: RevKind::Branch,
-                })
-            } else if let Some((_, sha)) = refs
-                .iter()
-                .find(|(_, sha)| sha.starts_with(rev.as_str()) && rev.len() >= 7)
-            {
-                Answer::Rev(RevAnswer::Commit {
-                    sha: sha.clone(),
-                    kind: RevKind::Commit,
-                })
-            } else if rev.len() >= 7 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
-                Answer::Unverified(format!(
-                    "`{url}` is not on GitHub: a commit id that no branch or tag points at cannot be checked without fetching"
-                ))
-            } else {
-                Answer::Rev(RevAnswer::NotFound)
-            }
-        }
+        Question::Rev(_, Some(rev)) => rev_from_refs(url, refs, rev),
         Question::Blob(..) => Answer::Unverified(format!(
             "`{url}` is not on GitHub: its repository and rev were checked over the git protocol, but files cannot be read without fetching"
         )),

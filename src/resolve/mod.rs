@@ -72,6 +72,13 @@ pub enum ChainProblem {
     Cycle(Vec<String>),
     /// The chain is longer than the limit; the paths visited until it was cut.
     TooLong(Vec<String>),
+    /// A link further down the chain (in another repository) is broken.
+    Broken {
+        /// The links visited, ending with the broken one.
+        chain: Vec<String>,
+        /// What is wrong with it.
+        why: String,
+    },
 }
 
 /// Where a link resolved, with what else was learned on the way.

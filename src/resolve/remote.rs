@@ -135,6 +135,9 @@ pub struct Walk {
     /// The link's own `rev`, which wins over a rev in a `tree/` URL.
     rev_override: Option<String>,
     first_path: Option<String>,
+    /// The type the link gets when loaded, as for relative links: the first target's, or its
+    /// next link's `link_type`.
+    first_type: Option<ObjectType>,
     visited: Vec<String>,
     advisories: Vec<Advisory>,
     hosts: GitHubHosts,
@@ -152,6 +155,7 @@ impl Walk {
             rev_override: link.rev.clone(),
             hop: hop_for(link, target, shown.to_owned())?,
             first_path: None,
+            first_type: None,
             visited: Vec::new(),
             advisories: Vec::new(),
             hosts: hosts.clone(),
@@ -268,6 +272,12 @@ impl Walk {
             }
             self.visited.push(key);
             self.first_path.get_or_insert(location);
+            if self.first_type.is_none() {
+                self.first_type = Some(match &next {
+                    Some(next) if self.hop.link_type != ObjectType::Link => next.link_type,
+                    _ => object_type,
+                });
+            }
             let Some(next) = next.filter(|_| self.hop.link_type != ObjectType::Link) else {
                 return self.found(object_type, None);
             };
@@ -394,10 +404,43 @@ impl Walk {
     }
 
     fn done(&mut self, outcome: Outcome) -> Step {
+        // Past the first hop, a failure is the chain's, not the registry link's own target's.
+        let outcome = match outcome {
+            Outcome::Found { .. } | Outcome::Unverified { .. } => outcome,
+            broken if !self.visited.is_empty() => Outcome::Found {
+                path: self.first_path.clone().unwrap_or_default(),
+                object_type: self.first_type.unwrap_or(self.hop.link_type),
+                chain: Some(ChainProblem::Broken {
+                    chain: self.visited.clone(),
+                    why: what_broke(&broken),
+                }),
+            },
+            first_hop => first_hop,
+        };
         Step::Done(Resolved {
             outcome,
             advisories: std::mem::take(&mut self.advisories),
         })
+    }
+}
+
+/// One line on what is wrong at a hop further down a chain.
+fn what_broke(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::RepoNotFound { repo, .. } => format!("repository `{repo}` not found"),
+        Outcome::RevNotFound { repo, rev } => format!("revision `{rev}` not found in `{repo}`"),
+        Outcome::NotFound { tried, within } => format!(
+            "no MLEM file{} (tried {})",
+            within
+                .as_ref()
+                .map_or(String::new(), |w| format!(" in {w}")),
+            tried.join(", ")
+        ),
+        Outcome::NotMlemObject { path, reason } => {
+            format!("`{path}` is not a MLEM object: {reason}")
+        }
+        Outcome::Escapes { why } => format!("its path leaves the repository: {why}"),
+        Outcome::Found { .. } | Outcome::Unverified { .. } => String::new(),
     }
 }
 

@@ -49,9 +49,13 @@ pub struct Target {
 pub struct GitHubHosts(Vec<String>);
 
 impl GitHubHosts {
-    /// The hosts, lower-cased; `github.com` when none is given.
+    /// The hosts (a port is ignored), lower-cased; `github.com` when none is given.
     pub fn new(hosts: impl IntoIterator<Item = String>) -> GitHubHosts {
-        let mut hosts: Vec<String> = hosts.into_iter().map(|h| h.to_lowercase()).collect();
+        let mut hosts: Vec<String> = hosts
+            .into_iter()
+            .map(|h| h.split(':').next().unwrap_or_default().to_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect();
         if hosts.is_empty() {
             hosts.push("github.com".into());
         }
@@ -60,7 +64,8 @@ impl GitHubHosts {
 
     fn contains(&self, host: &str) -> bool {
         let host = host.to_lowercase();
-        let host = host.strip_prefix("www.").unwrap_or(&host);
+        let host = host.split(':').next().unwrap_or_default();
+        let host = host.strip_prefix("www.").unwrap_or(host);
         self.0.iter().any(|h| h == host)
     }
 }
@@ -169,6 +174,9 @@ fn github_path(path: &str, web: bool) -> Option<Target> {
     let tree = match rest {
         [] => Vec::new(),
         ["tree" | "blob", tail @ ..] if web && !tail.is_empty() => {
+            if tail.iter().any(|s| is_dots(s)) {
+                return None;
+            }
             tail.iter().map(|s| (*s).to_owned()).collect()
         }
         _ => return None,
@@ -201,7 +209,7 @@ fn parse_fsspec(rest: &str) -> Option<Target> {
         },
         None => (None, rest.split_once('/').map_or("", |(_, root)| root)),
     };
-    if rev.as_deref() == Some("") {
+    if rev.as_deref() == Some("") || root.split('/').any(is_dots) {
         return None;
     }
     Some(Target {
@@ -226,6 +234,11 @@ pub fn folder(path: &str) -> String {
     } else {
         format!("{}/", parts.join("/"))
     }
+}
+
+/// `.` or `..`: never part of a folder or rev a link may name.
+fn is_dots(segment: &str) -> bool {
+    segment == "." || segment == ".."
 }
 
 /// GitHub's rule for owner and repository names: letters, digits, `-`, `_` and `.`.
@@ -327,6 +340,8 @@ mod tests {
             "https://github.com/a/b c",
             "github://nocolon",
             "file://relative/path",
+            "https://github.com/a/b/tree/main/../../x",
+            "github://a:b@main/../..",
         ] {
             assert!(parse(value, &GitHubHosts::default()).is_err(), "{value}");
         }

@@ -5,6 +5,7 @@ use crate::finding::{Finding, Severity, Span};
 
 pub mod file_empty;
 pub mod file_too_large;
+pub mod link_chain_broken;
 pub mod link_chain_too_long;
 pub mod link_cycle;
 pub mod link_not_mlem_object;
@@ -66,6 +67,7 @@ pub static ALL: &[&Rule] = &[
     &link_not_mlem_object::RULE,
     &link_cycle::RULE,
     &link_chain_too_long::RULE,
+    &link_chain_broken::RULE,
     &link_path_escapes_repo::RULE,
     &link_repo_renamed::RULE,
     &link_unpinned_rev::RULE,

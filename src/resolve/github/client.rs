@@ -218,13 +218,25 @@ fn judge(reply: Reply, graphql: bool) -> Verdict {
             };
         }
     }
-    if graphql && status == 200 && reply.body.contains("\"RATE_LIMITED\"") {
+    if graphql && status == 200 && rate_limited(&reply.body) {
         return Verdict::Exhausted {
             reset,
             why: "GitHub's GraphQL rate limit is used up".into(),
         };
     }
     Verdict::Done(reply)
+}
+
+/// Whether a GraphQL answer carries GitHub's `RATE_LIMITED` error (checked on the parsed JSON: a
+/// file's text may contain the word).
+fn rate_limited(body: &str) -> bool {
+    if !body.contains("RATE_LIMITED") {
+        return false;
+    }
+    let parsed: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    parsed["errors"]
+        .as_array()
+        .is_some_and(|errors| errors.iter().any(|e| e["type"] == "RATE_LIMITED"))
 }
 
 /// Exponential backoff from `base` with up to 50% jitter, so retries from many runs spread out.

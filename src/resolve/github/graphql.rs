@@ -64,7 +64,8 @@ pub fn batches(questions: Vec<Question>, max_fields: usize) -> Vec<Batch> {
         let mut chunk = Vec::new();
         for question in questions {
             let needed = cost(&question);
-            if fields + needed + 1 > max_fields && (!chunk.is_empty() || !parts.is_empty()) {
+            let overhead = if chunk.is_empty() { 2 } else { 0 };
+            if fields + overhead + needed > max_fields && (!chunk.is_empty() || !parts.is_empty()) {
                 if !chunk.is_empty() {
                     parts.push((repo.clone(), std::mem::take(&mut chunk)));
                 }
@@ -128,7 +129,7 @@ fn build(parts: Vec<(RepoId, Vec<Question>)>) -> Batch {
                 Question::Blob(_, rev, path) => {
                     let expression = format!("{}:{path}", rev.as_deref().unwrap_or("HEAD"));
                     query.push_str(&format!(
-                        "    {field}: object(expression: {}) {{ __typename ... on Blob {{ text isBinary byteSize }} }}\n",
+                        "    {field}: object(expression: {}) {{ __typename ... on Blob {{ text isBinary isTruncated byteSize }} }}\n",
                         literal(&expression)
                     ));
                 }
@@ -186,6 +187,15 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
     let mut answers = Vec::new();
     for part in &batch.repos {
         let value = &data[&part.alias];
+        if !value.is_null() && !value.is_object() {
+            let why = "GitHub's answer lacks this repository".to_owned();
+            let unverified = part
+                .questions
+                .iter()
+                .map(|(_, q)| (q.clone(), Answer::Unverified(why.clone())));
+            answers.extend(unverified);
+            continue;
+        }
         if value.is_null() {
             let error = errors.iter().find(|e| e["path"][0] == part.alias.as_str());
             let answer_all = |answer: &dyn Fn(&Question) -> Answer| {
@@ -228,22 +238,48 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
             Question::Repo(part.repo.clone()),
             Answer::Repo(RepoAnswer::Found { name }),
         ));
+        // A field GitHub could not answer (no access to contents, a timeout) is null with an
+        // error naming its path: that is unverified, not missing.
+        let field_error = |field: &str| {
+            errors.iter().find_map(|e| {
+                let path = e["path"].as_array()?;
+                let named = path.first()? == part.alias.as_str()
+                    && path.get(1)?.as_str()?.starts_with(field);
+                named.then(|| {
+                    let message = e["message"].as_str().unwrap_or("GitHub could not answer");
+                    Answer::Unverified(format!("GitHub's GraphQL API: {message}"))
+                })
+            })
+        };
         let default = &value["defaultBranchRef"];
         answers.push((
             Question::Rev(part.repo.clone(), None),
-            match (default["name"].as_str(), default["target"]["oid"].as_str()) {
-                (Some(branch), Some(sha)) => Answer::Rev(RevAnswer::Commit {
-                    sha: sha.to_owned(),
-                    kind: RevKind::DefaultBranch(branch.to_owned()),
-                }),
-                _ => Answer::Rev(RevAnswer::NotFound),
-            },
+            field_error("defaultBranchRef").unwrap_or_else(|| {
+                match (default["name"].as_str(), default["target"]["oid"].as_str()) {
+                    (Some(branch), Some(sha)) => Answer::Rev(RevAnswer::Commit {
+                        sha: sha.to_owned(),
+                        kind: RevKind::DefaultBranch(branch.to_owned()),
+                    }),
+                    _ => Answer::Rev(RevAnswer::NotFound),
+                }
+            }),
         ));
         for (field, question) in &part.questions {
             let answer = match question {
                 Question::Repo(_) | Question::Rev(_, None) => continue,
-                Question::Rev(_, Some(_)) => Answer::Rev(read_rev(value, field)),
-                Question::Blob(..) => Answer::Blob(read_blob(&value[field])),
+                // `f1` must not match `f10`: rev fields end in h/t/c, blob fields in nothing.
+                Question::Rev(_, Some(_)) => ["h", "t", "c"]
+                    .iter()
+                    .find_map(|suffix| field_error(&format!("{field}{suffix}")))
+                    .unwrap_or_else(|| Answer::Rev(read_rev(value, field))),
+                Question::Blob(..) => match value.get(field.as_str()) {
+                    None => Answer::Unverified("GitHub's answer lacks this path".into()),
+                    Some(blob) if blob["isTruncated"] == true => {
+                        Answer::Unverified("GitHub's GraphQL API truncated the file".into())
+                    }
+                    Some(blob) => exact_error(&errors, &part.alias, field)
+                        .unwrap_or_else(|| Answer::Blob(read_blob(blob))),
+                },
             };
             answers.push((question.clone(), answer));
         }
@@ -281,6 +317,17 @@ fn read_rev(repo: &Value, field: &str) -> RevAnswer {
         }
         _ => RevAnswer::NotFound,
     }
+}
+
+/// The error GitHub reported for exactly `alias.field` (or below it), as an unverified answer.
+fn exact_error(errors: &[Value], alias: &str, field: &str) -> Option<Answer> {
+    errors.iter().find_map(|e| {
+        let path = e["path"].as_array()?;
+        (path.first()? == alias && path.get(1)? == field).then(|| {
+            let message = e["message"].as_str().unwrap_or("GitHub could not answer");
+            Answer::Unverified(format!("GitHub's GraphQL API: {message}"))
+        })
+    })
 }
 
 fn read_blob(object: &Value) -> BlobAnswer {

@@ -208,9 +208,15 @@ async fn blob(client: &Client, repo: &str, rev: &str, file: &str) -> Result<Blob
         404 => return Ok(BlobAnswer::Missing),
         _ => return Err(unexpected(&reply)),
     }
-    let body: Value = serde_json::from_str(&reply.body).unwrap_or_default();
-    if body.is_array() || body["type"] != "file" {
+    let body: Value = serde_json::from_str(&reply.body)
+        .map_err(|e| format!("GitHub's contents answer is not JSON: {e}"))?;
+    if body.is_array() {
         return Ok(BlobAnswer::NotAFile);
+    }
+    match body["type"].as_str() {
+        Some("file") => {}
+        Some(_) => return Ok(BlobAnswer::NotAFile),
+        None => return Err("GitHub's contents answer has no `type`".into()),
     }
     let size = body["size"].as_u64().unwrap_or(0);
     let content: String = body["content"]
@@ -238,8 +244,12 @@ fn unexpected(reply: &Reply) -> String {
     format!("GitHub answered {}: {message}", reply.status)
 }
 
-/// Percent-encodes one path segment.
+/// Percent-encodes one path segment; `.` and `..` too, so no server normalizes them into
+/// another endpoint.
 fn encode(segment: &str) -> String {
+    if segment.bytes().all(|b| b == b'.') {
+        return segment.replace('.', "%2E");
+    }
     let mut out = String::with_capacity(segment.len());
     for byte in segment.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
@@ -267,6 +277,7 @@ mod tests {
             "models/my%20model%231.mlem"
         );
         assert_eq!(encode("feature/x"), "feature%2Fx");
+        assert_eq!(encode_path("a/../b"), "a/%2E%2E/b");
     }
 
     #[test]
