@@ -607,3 +607,33 @@ fn human_output_for_remote_findings_snapshot() {
         .replace(&*registry.path().to_string_lossy(), "[registry]");
     insta::assert_snapshot!(redact_shas(&text));
 }
+
+#[test]
+fn the_token_is_never_sent_to_a_graphql_url_off_the_api_host_or_in_clear_text() {
+    let registry = registry(&[(
+        "tag.mlem",
+        remote("model", EXAMPLE, Some("2-train"), "models/rf"),
+    )]);
+    for env in [
+        [
+            ("GITHUB_API_URL", "https://api.github.com"),
+            ("GITHUB_GRAPHQL_URL", "https://evil.example/graphql"),
+        ],
+        [
+            ("GITHUB_API_URL", "http://ghe.example.com/api/v3"),
+            ("GITHUB_GRAPHQL_URL", "http://ghe.example.com/api/graphql"),
+        ],
+    ] {
+        let output = bin()
+            .arg("check")
+            .arg(registry.path())
+            .envs(env)
+            .env("GITHUB_TOKEN", TOKEN)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("token"), "{stderr}");
+        assert!(!stderr.contains(TOKEN));
+    }
+}

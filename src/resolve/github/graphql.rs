@@ -383,6 +383,61 @@ mod tests {
         }
     }
 
+    fn reply(body: serde_json::Value) -> Reply {
+        Reply {
+            status: 200,
+            headers: http::HeaderMap::new(),
+            body: body.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_field_github_could_not_answer_is_unverified_not_missing() {
+        let blob = Question::Blob(repo("r"), Some("v1".into()), "rf.mlem".into());
+        let rev = Question::Rev(repo("r"), Some("v1".into()));
+        let batch = &batches(vec![rev.clone(), blob.clone()], 100)[0];
+        let answers = read(
+            batch,
+            &reply(serde_json::json!({
+                "data": {"r0": {
+                    "nameWithOwner": "org/r",
+                    "defaultBranchRef": {"name": "main", "target": {"oid": "a"}},
+                    "f0h": null, "f0t": null, "f0c": {"__typename": "Commit", "oid": "b"},
+                    "f1": null
+                }},
+                "errors": [{"type": "FORBIDDEN", "path": ["r0", "f1"], "message": "Resource not accessible by integration"}]
+            })),
+        )
+        .unwrap();
+        let answer = |q: &Question| answers.iter().find(|(a, _)| a == q).map(|(_, a)| a.clone());
+        assert!(
+            matches!(answer(&blob), Some(Answer::Unverified(why)) if why.contains("not accessible"))
+        );
+        assert!(matches!(
+            answer(&rev),
+            Some(Answer::Rev(RevAnswer::Commit {
+                kind: RevKind::Commit,
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn a_missing_repository_is_not_found_with_partial_data() {
+        let blob = Question::Blob(repo("gone"), None, "rf.mlem".into());
+        let batch = &batches(vec![blob.clone()], 100)[0];
+        let answers = read(
+            batch,
+            &reply(serde_json::json!({
+                "data": {"r0": null},
+                "errors": [{"type": "NOT_FOUND", "path": ["r0"], "message": "Could not resolve to a Repository with the name 'org/gone'."}]
+            })),
+        )
+        .unwrap();
+        assert!(answers.iter().any(|(q, a)| matches!(q, Question::Repo(_))
+            && matches!(a, Answer::Repo(RepoAnswer::NotFound { .. }))));
+    }
+
     #[test]
     fn names_are_escaped_as_string_literals() {
         let batch = &batches(
