@@ -38,6 +38,19 @@ fn extra_flags() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// CPU seconds (user + system) used by finished child processes: the tool's own cost, apart
+/// from the test server's, which runs in this process.
+fn children_cpu() -> f64 {
+    // SAFETY: getrusage writes into the zeroed struct we own.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
@@ -84,6 +97,7 @@ fn main() {
     println!("{links} links over {repos} repositories, {latency} ms latency per request");
     for run in ["first run", "second run (--cache)"] {
         let before = server.requests().len();
+        let cpu_before = children_cpu();
         let start = Instant::now();
         let output = Command::new(env!("CARGO_BIN_EXE_mlem-registry"))
             .arg("check")
@@ -97,12 +111,14 @@ fn main() {
             .output()
             .unwrap();
         let wall = start.elapsed();
+        let cpu = children_cpu() - cpu_before;
         let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         let requests = server.requests().len() - before;
         let summary = &report["summary"];
         println!(
-            "{run:<22} {:>7.0} ms  {requests:>4} requests  {:.4} requests/link  exit {}  findings {}  unverified {}",
+            "{run:<22} {:>7.0} ms wall  {:>6.0} ms CPU (tool)  {requests:>4} requests  {:.4} requests/link  exit {}  findings {}  unverified {}",
             wall.as_secs_f64() * 1000.0,
+            cpu * 1000.0,
             requests as f64 / links as f64,
             output.status.code().unwrap_or(-1),
             report["findings"].as_array().map_or(0, Vec::len),
