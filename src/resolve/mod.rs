@@ -1,5 +1,8 @@
 //! Resolve: where each link lands. Relative links are looked up inside the registry itself
-//! ([`local`]); links to other repositories are handed to the remote resolvers.
+//! ([`local`]). A link to another repository names a [`target`]; it is walked hop by hop in
+//! rounds of deduplicated questions ([`remote`]) answered by [`github`] (GraphQL batches, REST
+//! fallback) and [`git`] (local repositories in full, other remotes by their refs), through the
+//! [`cache`]; [`online`] sets all of that up for one run.
 
 pub mod cache;
 pub mod git;

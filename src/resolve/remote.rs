@@ -712,6 +712,51 @@ mod tests {
     }
 
     #[test]
+    fn chains_are_followed_across_repositories_until_they_cycle() {
+        let sha = "b".repeat(40);
+        let mut facts = Memo::new();
+        for (name, text) in [
+            (
+                "org/a",
+                "object_type: link\nlink_type: model\npath: b\nproject: https://github.com/org/b\nrev: v1\n",
+            ),
+            (
+                "org/b",
+                "object_type: link\nlink_type: model\npath: a\nproject: https://github.com/org/a\nrev: v1\n",
+            ),
+        ] {
+            let repo = gh(name);
+            let found = RepoAnswer::Found { name: name.into() };
+            facts.insert(Question::Repo(repo.clone()), Answer::Repo(found));
+            let commit = RevAnswer::Commit {
+                sha: sha.clone(),
+                kind: RevKind::Tag,
+            };
+            facts.insert(
+                Question::Rev(repo.clone(), Some("v1".into())),
+                Answer::Rev(commit),
+            );
+            let file = if name == "org/a" { "a.mlem" } else { "b.mlem" };
+            let blob = Question::Blob(repo, Some("v1".into()), file.into());
+            facts.insert(blob, Answer::Blob(BlobAnswer::Text(text.into())));
+        }
+        let got = resolve(
+            &Table(facts),
+            &[link("https://github.com/org/a", Some("v1"), "a")],
+        );
+        match &got[0].outcome {
+            Outcome::Found {
+                chain: Some(ChainProblem::Cycle(visited)),
+                ..
+            } => {
+                assert_eq!(visited.len(), 3, "{visited:?}");
+                assert_eq!(visited[0], visited[2]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn unanswered_questions_are_unverified_never_broken() {
         struct Down;
         impl Answerer for Down {
