@@ -9,7 +9,7 @@ use crate::mlem::parse::{self, Problem};
 use crate::mlem::{Link, MlemObject};
 use crate::policy::{self, Remote};
 use crate::registry::{self, Content, Lookup, Snapshot};
-use crate::report::Report;
+use crate::report::{LinkRecord, LinkStatus, Report};
 use crate::resolve::local::{FileTarget, LocalResolver};
 use crate::resolve::online::{self, Online};
 use crate::resolve::remote::Progress;
@@ -107,6 +107,9 @@ pub fn run(
         for finding in &mut report.findings {
             finding.file.insert_str(0, &opened.prefix);
         }
+        for link in &mut report.links {
+            link.file.insert_str(0, &opened.prefix);
+        }
         report.sources = std::mem::take(&mut report.sources)
             .into_iter()
             .map(|(path, text)| (format!("{}{path}", opened.prefix), text))
@@ -120,6 +123,7 @@ struct FileResult {
     path: String,
     parsed: ParsedFile,
     findings: Vec<Finding>,
+    links: Vec<LinkRecord>,
 }
 
 /// Checks `files` (paths in `snapshot`); links resolve against the whole snapshot. Links elsewhere
@@ -161,13 +165,11 @@ pub fn check_files(
             let locator = Locator::new(&result.parsed.text);
             for link in object.links.iter().filter(|l| l.project.is_none()) {
                 let resolved = resolver.resolve(&**reader, &result.path, link).into();
-                result.findings.extend(policy::link_findings(
-                    &result.path,
-                    &locator,
-                    link,
-                    &resolved,
-                    remote,
-                ));
+                let found = policy::link_findings(&result.path, &locator, link, &resolved, remote);
+                result
+                    .links
+                    .push(record(&result.path, &locator, link, &resolved, &found));
+                result.findings.extend(found);
             }
         },
     );
@@ -190,6 +192,7 @@ pub fn check_files(
                 .insert(result.path.clone(), result.parsed.text);
         }
         report.findings.extend(result.findings);
+        report.links.extend(result.links);
     }
     if !deleted.is_empty() {
         deleted_target_notes(snapshot, files, deleted, &resolver, &mut report);
@@ -250,10 +253,39 @@ fn resolve_remote(
         for (index, resolved) in resolved {
             let link = &object.links[index];
             let found = policy::link_findings(&result.path, &locator, link, &resolved, remote);
+            result
+                .links
+                .push(record(&result.path, &locator, link, &resolved, &found));
             result.findings.extend(found);
         }
     }
     requests
+}
+
+/// The summary's line for one link, from the findings it got.
+fn record(
+    file: &str,
+    locator: &Locator<'_>,
+    link: &Link,
+    resolved: &Resolved,
+    found: &[Finding],
+) -> LinkRecord {
+    let worst = found.iter().max_by_key(|f| f.severity);
+    let status = match worst {
+        Some(f) if f.rule == rules::link_unverified::RULE.id => LinkStatus::Unverified,
+        Some(f) => LinkStatus::Finding(f.rule, f.severity),
+        None => LinkStatus::Ok,
+    };
+    let span = locator.span(&link.field_route("path"), crate::mlem::locate::Part::Value);
+    LinkRecord {
+        file: file.to_owned(),
+        line: span.start.line,
+        repo: link.project.as_ref().map(|(_, repo)| repo.clone()),
+        path: link.path.clone(),
+        rev: link.rev.clone(),
+        commit: resolved.commit.clone(),
+        status,
+    }
 }
 
 fn offline(link: &Link, why: &str) -> Resolved {
@@ -310,6 +342,7 @@ fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Option<FileRe
         path: path.to_owned(),
         parsed,
         findings,
+        links: Vec::new(),
     })
 }
 

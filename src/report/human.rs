@@ -28,21 +28,7 @@ impl Reporter for Human {
             let text = report.sources.get(&finding.file).map_or("", String::as_str);
             writeln!(out, "{}\n", renderer.render(&[group(finding, text)]))?;
         }
-        let s = &report.summary;
-        writeln!(
-            out,
-            "checked {} files, {} links: {} errors, {} warnings, {} notes{}",
-            s.files,
-            s.links,
-            s.errors,
-            s.warnings,
-            s.notes,
-            if s.unverified > 0 {
-                format!(" ({} links not verified)", s.unverified)
-            } else {
-                String::new()
-            }
-        )
+        writeln!(out, "{}", report.summary.line())
     }
 }
 

@@ -1,7 +1,10 @@
 //! Report: the result of a check, and one [`Reporter`] per output format.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
+pub mod summary;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -21,6 +24,38 @@ pub struct Report {
     pub summary: Summary,
     /// Remarks about the run itself (not about a file), e.g. "not a git repository".
     pub notices: Vec<String>,
+    /// Every link checked, in file order, for tables such as the job summary.
+    pub links: Vec<LinkRecord>,
+}
+
+/// One link and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRecord {
+    /// The file holding the link.
+    pub file: String,
+    /// The line of its `path`.
+    pub line: usize,
+    /// The repository it names (`repo`/`project`), `None` for a relative link.
+    pub repo: Option<String>,
+    /// Its `path`.
+    pub path: String,
+    /// Its `rev`, if any.
+    pub rev: Option<String>,
+    /// The commit the rev resolved to, for a link to another repository.
+    pub commit: Option<String>,
+    /// What became of it.
+    pub status: LinkStatus,
+}
+
+/// What became of a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkStatus {
+    /// Resolved, nothing to say.
+    Ok,
+    /// Could not be checked.
+    Unverified,
+    /// Its worst finding: rule and severity.
+    Finding(&'static str, Severity),
 }
 
 /// Counts over a whole run.
@@ -40,6 +75,20 @@ pub struct Summary {
     pub notes: usize,
     /// HTTP requests sent to GitHub's API, retries included.
     pub requests: usize,
+}
+
+impl Summary {
+    /// One line for a log: what was checked and what was found.
+    pub fn line(&self) -> String {
+        let unverified = match self.unverified {
+            0 => String::new(),
+            n => format!(" ({n} links not verified)"),
+        };
+        format!(
+            "checked {} files, {} links: {} errors, {} warnings, {} notes{unverified}",
+            self.files, self.links, self.errors, self.warnings, self.notes
+        )
+    }
 }
 
 impl Report {
@@ -62,6 +111,8 @@ impl Report {
         self.summary.errors = count(Severity::Error);
         self.summary.warnings = count(Severity::Warning);
         self.summary.notes = count(Severity::Note);
+        self.links
+            .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     }
 
     /// The most severe finding's severity, if there is any finding.
@@ -83,6 +134,12 @@ pub enum Format {
     Human,
     /// A versioned JSON document (see docs/json-output.md).
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: an annotation per finding on the pull request's lines.
+    Github,
+    /// Markdown for a job summary or a PR comment: the findings and a table of every link.
+    Summary,
 }
 
 impl Format {
@@ -91,6 +148,9 @@ impl Format {
         match self {
             Format::Human => Box::new(human::Human { color }),
             Format::Json => Box::new(json::Json),
+            Format::Sarif => Box::new(sarif::Sarif),
+            Format::Github => Box::new(github::Github),
+            Format::Summary => Box::new(summary::Summary),
         }
     }
 }

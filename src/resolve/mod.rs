@@ -91,6 +91,8 @@ pub struct Resolved {
     pub outcome: Outcome,
     /// Facts worth a warning even when the link resolves.
     pub advisories: Vec<Advisory>,
+    /// The commit the link's rev resolved to, for a link to another repository.
+    pub commit: Option<String>,
 }
 
 impl From<Outcome> for Resolved {
@@ -98,6 +100,7 @@ impl From<Outcome> for Resolved {
         Resolved {
             outcome,
             advisories: Vec::new(),
+            commit: None,
         }
     }
 }

@@ -138,6 +138,8 @@ pub struct Walk {
     /// The type the link gets when loaded, as for relative links: the first target's, or its
     /// next link's `link_type`.
     first_type: Option<ObjectType>,
+    /// The commit the link's own rev resolved to.
+    first_commit: Option<String>,
     visited: Vec<String>,
     advisories: Vec<Advisory>,
     hosts: GitHubHosts,
@@ -156,6 +158,7 @@ impl Walk {
             hop: hop_for(link, target, shown.to_owned())?,
             first_path: None,
             first_type: None,
+            first_commit: None,
             visited: Vec::new(),
             advisories: Vec::new(),
             hosts: hosts.clone(),
@@ -203,6 +206,9 @@ impl Walk {
             let sha = match memo.get(&Question::Rev(hop.repo.clone(), hop.rev.clone())) {
                 None => return Step::Ask(self.wanted(memo)),
                 Some(Answer::Rev(RevAnswer::Commit { sha, kind })) => {
+                    if self.visited.is_empty() {
+                        self.first_commit = Some(sha.clone());
+                    }
                     if self.visited.is_empty() && !self.advisories.iter().any(is_unpinned) {
                         let branch = match kind {
                             RevKind::Branch => hop.rev.clone(),
@@ -420,6 +426,7 @@ impl Walk {
         Step::Done(Resolved {
             outcome,
             advisories: std::mem::take(&mut self.advisories),
+            commit: self.first_commit.take(),
         })
     }
 }

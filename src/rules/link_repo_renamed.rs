@@ -41,6 +41,7 @@ mod tests {
                 object_type: crate::mlem::ObjectType::Model,
                 chain: None,
             },
+            commit: None,
             advisories: vec![Advisory::Renamed {
                 from: "org/old".into(),
                 to: "org/new".into(),

@@ -40,6 +40,7 @@ mod tests {
                 object_type: crate::mlem::ObjectType::Model,
                 chain: None,
             },
+            commit: None,
             advisories: vec![Advisory::Unpinned {
                 rev: rev.map(str::to_owned),
                 branch: "main".into(),

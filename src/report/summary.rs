@@ -1,0 +1,131 @@
+//! `--format summary`: Markdown for a GitHub job summary (or a pull-request comment): the counts,
+//! every finding, and a table of every link with where it resolved.
+
+use std::io::Write;
+
+use super::{LinkStatus, Report, Reporter};
+use crate::finding::Severity;
+
+/// Writes the Markdown summary.
+pub struct Summary;
+
+/// Rows of the link table at most: GitHub cuts a job summary at 1 MiB.
+const MAX_LINK_ROWS: usize = 1000;
+/// Rows of the findings table at most, for the same reason.
+const MAX_FINDING_ROWS: usize = 1000;
+
+impl Reporter for Summary {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+        let s = &report.summary;
+        let verdict = match (s.errors, s.warnings, s.unverified) {
+            (0, 0, 0) => "✅ all links resolve".to_owned(),
+            (0, _, _) => format!(
+                "⚠️ {} warnings, {} links not verified",
+                s.warnings, s.unverified
+            ),
+            (errors, _, _) => format!("❌ {errors} errors, {} warnings", s.warnings),
+        };
+        writeln!(out, "## mlem-registry: {verdict}\n")?;
+        writeln!(out, "{}\n", report.summary.line())?;
+        for notice in &report.notices {
+            writeln!(out, "> {}\n", cell(notice))?;
+        }
+        if !report.findings.is_empty() {
+            writeln!(out, "### Findings\n")?;
+            writeln!(out, "| | file | line | rule | message |")?;
+            writeln!(out, "|---|---|---|---|---|")?;
+            for f in report.findings.iter().take(MAX_FINDING_ROWS) {
+                writeln!(
+                    out,
+                    "| {} | {} | {} | `{}` | {} |",
+                    icon(f.severity),
+                    code(&f.file),
+                    f.span.start.line,
+                    f.rule,
+                    cell(&f.message)
+                )?;
+            }
+            more(out, report.findings.len(), MAX_FINDING_ROWS, "findings")?;
+            writeln!(out)?;
+        }
+        if !report.links.is_empty() {
+            writeln!(out, "### Links\n")?;
+            writeln!(out, "| file | target | rev | resolved | status |")?;
+            writeln!(out, "|---|---|---|---|---|")?;
+            for link in report.links.iter().take(MAX_LINK_ROWS) {
+                let target = match &link.repo {
+                    Some(repo) => format!("{} {}", cell(repo), code(&link.path)),
+                    None => format!("{} (this registry)", code(&link.path)),
+                };
+                let rev = link.rev.as_deref().map_or("—".into(), code);
+                let resolved = link
+                    .commit
+                    .as_deref()
+                    .map_or("—".into(), |c| format!("`{}`", &c[..c.len().min(12)]));
+                let status = match &link.status {
+                    LinkStatus::Ok => "✅ ok".to_owned(),
+                    LinkStatus::Unverified => "❔ not verified".to_owned(),
+                    LinkStatus::Finding(rule, severity) => format!("{} `{rule}`", icon(*severity)),
+                };
+                writeln!(
+                    out,
+                    "| {}:{} | {target} | {rev} | {resolved} | {status} |",
+                    code(&link.file),
+                    link.line
+                )?;
+            }
+            more(out, report.links.len(), MAX_LINK_ROWS, "links")?;
+        }
+        Ok(())
+    }
+}
+
+fn more(out: &mut dyn Write, total: usize, shown: usize, what: &str) -> std::io::Result<()> {
+    if total > shown {
+        writeln!(out, "\n… and {} more {what} (see the log).", total - shown)?;
+    }
+    Ok(())
+}
+
+fn icon(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "❌",
+        Severity::Warning => "⚠️",
+        Severity::Note => "ℹ️",
+    }
+}
+
+/// Text safe inside a Markdown table cell: no pipes, no line breaks.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// `text` as code inside a table cell.
+fn code(text: &str) -> String {
+    format!("`{}`", cell(text).replace('`', "'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::memory::MemoryTree;
+
+    #[test]
+    fn lists_findings_and_every_link() {
+        let tree = MemoryTree::new([
+            ("models/rf.mlem", b"object_type: model\n".to_vec()),
+            ("good.mlem", b"object_type: link\nlink_type: model\npath: models/rf\n".to_vec()),
+            ("bad|name.mlem", b"object_type: link\nlink_type: model\npath: models/gone\n".to_vec()),
+            (
+                "remote.mlem",
+                b"object_type: link\nlink_type: model\npath: m\nproject: https://github.com/o/r\nrev: v1\n".to_vec(),
+            ),
+        ]);
+        let report =
+            crate::check::check_snapshot(&tree, &crate::check::Options::default()).unwrap();
+        let mut out = Vec::new();
+        Summary.write(&report, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        insta::assert_snapshot!(text);
+    }
+}
