@@ -103,18 +103,8 @@ pub fn run(
         progress,
     );
     report.notices = opened.notices;
-    if !opened.prefix.is_empty() {
-        for finding in &mut report.findings {
-            finding.file.insert_str(0, &opened.prefix);
-        }
-        for link in &mut report.links {
-            link.file.insert_str(0, &opened.prefix);
-        }
-        report.sources = std::mem::take(&mut report.sources)
-            .into_iter()
-            .map(|(path, text)| (format!("{}{path}", opened.prefix), text))
-            .collect();
-    }
+    report.root = Some(opened.root);
+    report.rebase(&opened.prefix);
     Ok(report)
 }
 

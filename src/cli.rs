@@ -22,6 +22,9 @@ pub enum Command {
     /// Exit codes: 0 clean, 1 a finding at or above --fail-on, 2 usage or I/O error, 3 some
     /// link could not be verified (network, rate limit) and nothing failed.
     Check(Box<CheckArgs>),
+    /// Run as the GitHub Action: reads the action's inputs (`INPUT_*`) and the Actions
+    /// environment, then checks with annotations, a check run, a job summary and step outputs.
+    Action,
     /// Print a JSON Schema shipped with the tool (for editors such as yaml-language-server).
     Schema {
         /// Which schema.
@@ -51,9 +54,19 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub github: GitHubArgs,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
+    /// Output format [default: github under GitHub Actions (GITHUB_ACTIONS=true), else human].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Also write FORMAT to PATH (`-`: standard output), e.g. `--output sarif=results.sarif`;
+    /// repeat it to feed several consumers from one run.
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
+    pub output: Vec<(Format, PathBuf)>,
+
+    /// Publish the findings as a GitHub check run of this name on the head commit (needs
+    /// `checks: write`; without it, annotations go to the log as workflow commands).
+    #[arg(long, value_name = "NAME")]
+    pub check_run: Option<String>,
 
     /// Exit with 1 when a finding has this severity or a higher one.
     #[arg(long, value_enum, default_value = "error")]
@@ -66,6 +79,27 @@ pub struct CheckArgs {
     /// Print what a rule means and how to fix it, then exit.
     #[arg(long, value_name = "RULE")]
     pub explain: Option<String>,
+}
+
+/// `FORMAT=PATH` for `--output`.
+fn parse_output(value: &str) -> Result<(Format, PathBuf), String> {
+    let (format, path) = value
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH, got `{value}`"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_owned()))
+            .collect();
+        format!(
+            "unknown format `{format}`; formats are: {}",
+            names.join(", ")
+        )
+    })?;
+    if path.is_empty() {
+        return Err(format!("`{value}` names no path"));
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 /// Where GitHub is and how to talk to it. The token is read from the environment only, so it

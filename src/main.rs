@@ -1,12 +1,15 @@
 //! The `mlem-registry` binary: parses arguments, runs the library, writes output, sets the exit
 //! code. Everything else lives in the library.
 
+mod actions;
 mod cli;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
+use mlem_registry::report::Format;
+use mlem_registry::report::check_run::Conclusion;
 use mlem_registry::resolve::github::{self, Token};
 use mlem_registry::resolve::online::Online;
 use mlem_registry::resolve::remote::Progress;
@@ -40,55 +43,91 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
-        cli::Command::Check(args) => {
-            if let Some(id) = &args.explain {
-                let rule = rules::find(id).ok_or_else(|| {
-                    let ids: Vec<_> = rules::ALL.iter().map(|r| r.id).collect();
-                    anyhow::anyhow!("no rule `{id}`; rules are: {}", ids.join(", "))
-                })?;
-                writeln!(
-                    out,
-                    "{} ({}): {}\n\n{}",
-                    rule.id, rule.severity, rule.summary, rule.explain
-                )?;
-                return Ok(exit::CLEAN);
-            }
-            let selection = match (&args.rev, &args.changed_since) {
-                (Some(rev), _) => registry::Selection::Revision(rev.clone()),
-                (_, Some(rev)) => registry::Selection::ChangedSince(rev.clone()),
-                _ => registry::Selection::Worktree,
-            };
-            let options = check::Options {
-                online: (!args.offline).then(|| online(&args.github)).transpose()?,
-            };
-            let progress = progress_bar();
-            let report = check::run(&args.path, &selection, &options, &progress)?;
-            let color = match args.color {
-                cli::Color::Always => true,
-                cli::Color::Never => false,
-                cli::Color::Auto => {
-                    std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                }
-            };
-            args.format.reporter(color).write(&report, &mut out)?;
-            out.flush()?;
-            let failed = report
-                .worst()
-                .is_some_and(|worst| worst >= args.fail_on.severity());
-            Ok(if failed {
-                exit::FINDINGS
-            } else if options.online.is_some() && report.summary.unverified > 0 {
-                exit::UNVERIFIED
-            } else {
-                exit::CLEAN
-            })
+        cli::Command::Check(args) => check(&args, None, &mut out),
+        cli::Command::Action => {
+            let (args, sarif) = actions::action_args()?;
+            check(&args, sarif.as_deref(), &mut out)
         }
         cli::Command::Schema { name } => {
             writeln!(out, "{}", name.text().trim_end())?;
             Ok(exit::CLEAN)
         }
     }
+}
+
+/// `check`: runs the library, writes every output asked for, and picks the exit code.
+fn check(
+    args: &cli::CheckArgs,
+    sarif: Option<&std::path::Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    if let Some(id) = &args.explain {
+        let rule = rules::find(id).ok_or_else(|| {
+            let ids: Vec<_> = rules::ALL.iter().map(|r| r.id).collect();
+            anyhow::anyhow!("no rule `{id}`; rules are: {}", ids.join(", "))
+        })?;
+        writeln!(
+            out,
+            "{} ({}): {}\n\n{}",
+            rule.id, rule.severity, rule.summary, rule.explain
+        )?;
+        return Ok(exit::CLEAN);
+    }
+    let selection = match (&args.rev, &args.changed_since) {
+        (Some(rev), _) => registry::Selection::Revision(rev.clone()),
+        (_, Some(rev)) => registry::Selection::ChangedSince(rev.clone()),
+        _ => registry::Selection::Worktree,
+    };
+    let options = check::Options {
+        online: (!args.offline).then(|| online(&args.github)).transpose()?,
+    };
+    let progress = progress_bar();
+    let mut report = check::run(&args.path, &selection, &options, &progress)?;
+    let actions = actions::Actions::detect();
+    if let Some(actions) = &actions {
+        actions.rebase(&mut report);
+    }
+    let color = match args.color {
+        cli::Color::Always => true,
+        cli::Color::Never => false,
+        cli::Color::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let failed = report
+        .worst()
+        .is_some_and(|worst| worst >= args.fail_on.severity());
+    let unverified = options.online.is_some() && report.summary.unverified > 0;
+    let (code, conclusion) = match (failed, unverified) {
+        (true, _) => (exit::FINDINGS, Conclusion::Failure),
+        (false, true) => (exit::UNVERIFIED, Conclusion::Neutral),
+        (false, false) => (exit::CLEAN, Conclusion::Success),
+    };
+    let default = match actions {
+        Some(_) => Format::Github,
+        None => Format::Human,
+    };
+    let mut format = args.format.unwrap_or(default);
+    if let Some(name) = &args.check_run {
+        let published = actions::check_run(name, &report, options.online.as_ref(), conclusion);
+        if published && args.format.is_none() {
+            // The check run carries the annotations: the log gets the readable form.
+            format = Format::Human;
+        } else if !published && format != Format::Github {
+            Format::Github.reporter(false).write(&report, out)?;
+        }
+    }
+    format.reporter(color).write(&report, out)?;
+    out.flush()?;
+    for (format, path) in &args.output {
+        actions::write_output(*format, path, &report)?;
+    }
+    if let Some(actions) = &actions {
+        actions.write_summary(&report)?;
+        actions.write_outputs(&report, sarif)?;
+    }
+    Ok(code)
 }
 
 /// How to reach other repositories, from the GitHub flags and the environment.

@@ -119,6 +119,9 @@ pub struct Opened {
     /// Where the MLEM project sits in its repository (`""` at the root, else `dir/`): reported
     /// paths are the project's paths with this prefix, so they are relative to the repository.
     pub prefix: String,
+    /// The directory reported paths are relative to: the repository's working tree (or the
+    /// plain directory checked).
+    pub root: std::path::PathBuf,
 }
 
 impl Opened {
@@ -127,6 +130,7 @@ impl Opened {
         snapshot: Box<dyn Snapshot>,
         notices: Vec<String>,
         prefix: String,
+        root: std::path::PathBuf,
     ) -> Result<Opened, Error> {
         Ok(Opened {
             files: snapshot.mlem_files()?,
@@ -134,8 +138,15 @@ impl Opened {
             deleted: Vec::new(),
             notices,
             prefix,
+            root,
         })
     }
+}
+
+/// Whether the git repository around `path` has the commit (or ref) `rev`: a shallow checkout
+/// may not have a pull request's base.
+pub fn has_revision(path: &std::path::Path, rev: &str) -> bool {
+    gix::discover(path).is_ok_and(|repo| repo.rev_parse_single(rev).is_ok())
 }
 
 /// Opens the registry containing `path`: the git repository around it, or, outside any
@@ -155,7 +166,8 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
                 path.display()
             );
             let tree = worktree::Worktree::plain(path)?;
-            return Opened::whole(Box::new(tree), vec![notice], String::new());
+            let root = path.to_path_buf();
+            return Opened::whole(Box::new(tree), vec![notice], String::new(), root);
         }
         Err(error) => {
             return Err(Error::git(
@@ -189,12 +201,12 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
     match selection {
         Selection::Worktree => {
             let tree = worktree::Worktree::from_git(&repo, &prefix)?;
-            Opened::whole(Box::new(tree), notices, prefix)
+            Opened::whole(Box::new(tree), notices, prefix, workdir)
         }
         Selection::Revision(rev) => {
             let tree = commit::CommitTree::open(&repo, rev, &prefix)?;
             notices.push(format!("checked revision {rev} (commit {})", tree.commit));
-            Opened::whole(Box::new(tree), notices, prefix)
+            Opened::whole(Box::new(tree), notices, prefix, workdir)
         }
         Selection::ChangedSince(rev) => {
             let changes = changed::since(&repo, rev, &prefix)?;
@@ -213,6 +225,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
                 deleted: changes.deleted,
                 notices,
                 prefix,
+                root: workdir,
             })
         }
     }

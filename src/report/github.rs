@@ -45,10 +45,20 @@ pub fn command(finding: &Finding) -> String {
         start.line,
         end.line,
         start.column,
-        end.column,
+        last_column(finding),
         escape_property(finding.rule),
         escape_data(&message)
     )
+}
+
+/// The column of the span's last character: GitHub's end columns are inclusive, spans' are not.
+pub fn last_column(finding: &Finding) -> usize {
+    let (start, end) = (finding.span.start, finding.span.end);
+    if start.line == end.line {
+        end.column.saturating_sub(1).max(start.column)
+    } else {
+        end.column
+    }
 }
 
 /// GitHub's escaping of a command's message: `%`, CR and LF.
@@ -94,7 +104,7 @@ mod tests {
         };
         assert_eq!(
             command(&finding),
-            "::error file=links/a%2C b.mlem,line=3,endLine=3,col=7,endColumn=17,title=link/path-not-found::link target `m` not found%0Ahelp: fix it: now"
+            "::error file=links/a%2C b.mlem,line=3,endLine=3,col=7,endColumn=16,title=link/path-not-found::link target `m` not found%0Ahelp: fix it: now"
         );
     }
 }

@@ -1,5 +1,6 @@
 //! Report: the result of a check, and one [`Reporter`] per output format.
 
+pub mod check_run;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -26,6 +27,8 @@ pub struct Report {
     pub notices: Vec<String>,
     /// Every link checked, in file order, for tables such as the job summary.
     pub links: Vec<LinkRecord>,
+    /// The directory the paths are relative to, when known.
+    pub root: Option<std::path::PathBuf>,
 }
 
 /// One link and what became of it.
@@ -113,6 +116,25 @@ impl Report {
         self.summary.notes = count(Severity::Note);
         self.links
             .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    }
+
+    /// Makes every path relative to a parent directory of the root: `folder` (`dir/`) is what
+    /// lies between them. GitHub wants paths relative to the workspace, which may hold the
+    /// registry in a subfolder.
+    pub fn rebase(&mut self, folder: &str) {
+        if folder.is_empty() {
+            return;
+        }
+        for finding in &mut self.findings {
+            finding.file.insert_str(0, folder);
+        }
+        for link in &mut self.links {
+            link.file.insert_str(0, folder);
+        }
+        self.sources = std::mem::take(&mut self.sources)
+            .into_iter()
+            .map(|(path, text)| (format!("{folder}{path}"), text))
+            .collect();
     }
 
     /// The most severe finding's severity, if there is any finding.

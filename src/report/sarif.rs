@@ -24,6 +24,9 @@ pub const FINGERPRINT_KEY: &str = "mlemRegistry/v1";
 
 /// The base every `artifactLocation.uri` is relative to: the repository root.
 const SRCROOT: &str = "%SRCROOT%";
+/// What `%SRCROOT%` stands for, as the log describes it.
+const SRCROOT_DESCRIPTION: &str =
+    "The directory file paths are relative to: the repository's root (or a workspace above it).";
 
 /// Writes the report as one SARIF 2.1.0 log with a single run.
 pub struct Sarif;
@@ -61,9 +64,7 @@ fn log(report: &Report) -> Value {
             }],
             "originalUriBaseIds": {
                 SRCROOT: {
-                    "description": {
-                        "text": "The root of the registry's git repository: file paths are relative to it."
-                    }
+                    "description": { "text": SRCROOT_DESCRIPTION }
                 }
             },
             "columnKind": "utf16CodeUnits",
@@ -222,24 +223,28 @@ fn uri_reference(path: &str) -> String {
 /// line and how many findings with those same three came before it, as 16 hex digits.
 fn fingerprint(rule: &str, file: &str, line: &str, occurrence: usize) -> String {
     let occurrence = occurrence.to_string();
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for field in [rule, file, line, &occurrence] {
-        // A 0xff byte never occurs in UTF-8, so it separates the fields unambiguously.
-        for &byte in field.as_bytes().iter().chain(&[0xff]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
+    // A 0xff byte never occurs in UTF-8, so it separates the fields unambiguously.
+    let bytes = [rule, file, line, &occurrence]
+        .into_iter()
+        .flat_map(|field| field.bytes().chain([0xff]));
+    format!("{:016x}", fnv1a(bytes))
+}
+
+/// The 64-bit FNV-1a hash: tiny, and unlike std's `DefaultHasher` the same on every release.
+fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Span;
     use crate::registry::memory::MemoryTree;
 
-    /// A registry with a syntax error, a link to nothing, a file with a space in its name and a
-    /// finding after an astral character (two UTF-16 units) on its line.
+    /// A registry with a syntax error, a link to nothing, a file with a space in its name and
+    /// findings after an astral character (two UTF-16 units) on their line.
     const FILES: &[(&str, &str)] = &[
         ("broken.mlem", "object_type: link\npath: [unclosed\n"),
         (
@@ -256,24 +261,199 @@ mod tests {
         ),
     ];
 
+    fn render_report(report: &Report) -> Value {
+        let mut out = Vec::new();
+        Sarif.write(report, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.ends_with("}\n"),
+            "pretty-printed with a trailing newline"
+        );
+        serde_json::from_str(&text).unwrap()
+    }
+
     fn render(files: &[(&str, &str)]) -> Value {
         let tree = MemoryTree::new(files.iter().map(|(p, c)| (*p, c.as_bytes().to_vec())));
         let report = crate::check::check_snapshot(&tree, &crate::check::Options::default())
             .expect("an in-memory registry can always be listed");
-        let mut out = Vec::new();
-        Sarif.write(&report, &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert!(text.ends_with("}\n"));
-        serde_json::from_str(&text).unwrap()
+        render_report(&report)
     }
 
-    fn results(log: &Value) -> &Vec<Value> {
+    fn results(log: &Value) -> &[Value] {
         log["runs"][0]["results"].as_array().unwrap()
     }
 
+    fn find<'a>(log: &'a Value, rule: &str, uri: &str) -> &'a Value {
+        fn location(r: &Value) -> &Value {
+            &r["locations"][0]["physicalLocation"]["artifactLocation"]
+        }
+        results(log)
+            .iter()
+            .find(|r| r["ruleId"] == rule && location(r)["uri"] == uri)
+            .unwrap_or_else(|| panic!("no {rule} result in {uri}"))
+    }
+
+    /// Errors from the SARIF schema, read as the draft-04 it declares and again as draft-07,
+    /// whose `uri-reference` format (unknown to draft 4) checks every `artifactLocation.uri`.
+    fn region(result: &Value) -> &Value {
+        &result["locations"][0]["physicalLocation"]["region"]
+    }
+
+    fn schema_errors(log: &Value) -> Vec<String> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/schemastore/sarif-schema-2.1.0.json"
+        );
+        let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut errors = Vec::new();
+        for draft in [jsonschema::Draft::Draft4, jsonschema::Draft::Draft7] {
+            let validator = jsonschema::options()
+                .with_draft(draft)
+                .should_validate_formats(true)
+                .build(&schema)
+                .expect("the SARIF schema compiles without network access");
+            errors.extend(
+                validator
+                    .iter_errors(log)
+                    .map(|error| format!("{draft:?} {}: {error}", error.instance_path())),
+            );
+        }
+        errors
+    }
+
     #[test]
-    fn debug_print() {
+    fn the_log_is_valid_sarif() {
         let log = render(FILES);
-        println!("{}", serde_json::to_string_pretty(&log["runs"][0]["results"]).unwrap());
+        assert_eq!(results(&log).len(), 5);
+        let errors = schema_errors(&log);
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        // The check has teeth: an unencoded space is not a URI reference.
+        let mut bad = log.clone();
+        let location = &mut bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+        location["artifactLocation"]["uri"] = "my links/x.mlem".into();
+        assert!(!schema_errors(&bad).is_empty());
+    }
+
+    #[test]
+    fn snapshot() {
+        let mut log = render(FILES);
+        let driver = &mut log["runs"][0]["tool"]["driver"];
+        driver["version"] = "[version]".into();
+        driver["semanticVersion"] = "[version]".into();
+        // Rule texts live in src/rules; keep one in full, the others' long texts redacted.
+        for rule in driver["rules"].as_array_mut().unwrap().iter_mut().skip(1) {
+            rule["fullDescription"]["text"] = "[first paragraph of rule.explain]".into();
+            rule["help"] = json!({ "text": "[rule.explain]", "markdown": "[rule.explain]" });
+        }
+        insta::assert_json_snapshot!(log);
+    }
+
+    #[test]
+    fn every_rule_is_described_and_results_point_at_theirs() {
+        let log = render(FILES);
+        let described = log["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap();
+        let ids: Vec<&str> = described
+            .iter()
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
+        let all: Vec<&str> = rules::ALL.iter().map(|r| r.id).collect();
+        assert_eq!(ids, all);
+        assert_eq!(described[9]["name"], "LinkPathNotFound");
+        assert_eq!(described[9]["defaultConfiguration"]["level"], "error");
+        for result in results(&log) {
+            let index = result["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(described[index]["id"], result["ruleId"]);
+        }
+    }
+
+    #[test]
+    fn columns_count_utf16_units_and_uris_are_encoded() {
+        let log = render(FILES);
+        // `models/x` starts at character 57, after "é😀": the emoji is two UTF-16 units.
+        let emoji = region(find(&log, "link/path-not-found", "emoji.mlem"));
+        assert_eq!(
+            (emoji["startColumn"].as_u64(), emoji["endColumn"].as_u64()),
+            (Some(58), Some(66))
+        );
+        let plain = region(find(&log, "link/path-not-found", "links/rf.mlem"));
+        assert_eq!(plain["startColumn"], 7);
+        let spaced = find(&log, "link/path-not-found", "my%20links/gbt%20v2.mlem");
+        assert_eq!(spaced["level"], "error");
+        assert_eq!(uri_reference("a:b/ü #%.mlem"), "a%3Ab/%C3%BC%20%23%25.mlem");
+    }
+
+    #[test]
+    fn messages_carry_their_help() {
+        let log = render(FILES);
+        let text = find(&log, "schema/unknown-field", "emoji.mlem")["message"]["text"]
+            .as_str()
+            .unwrap();
+        assert!(text.starts_with("unknown field `note`"), "{text}");
+        assert!(text.contains("\n\nhelp: link fields are"), "{text}");
+    }
+
+    fn fingerprint_of(result: &Value) -> &str {
+        result["partialFingerprints"][FINGERPRINT_KEY]
+            .as_str()
+            .unwrap()
+    }
+
+    #[test]
+    fn fingerprints_survive_lines_inserted_above() {
+        let before = render(FILES);
+        let shifted: Vec<(&str, String)> = FILES
+            .iter()
+            .map(|(path, text)| (*path, format!("# moved down a line\n{text}")))
+            .collect();
+        let shifted: Vec<(&str, &str)> = shifted.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        let after = render(&shifted);
+        let line = |r: &Value| region(r)["startLine"].as_u64();
+        assert_eq!(results(&before).len(), results(&after).len());
+        for (old, new) in results(&before).iter().zip(results(&after)) {
+            assert_eq!(old["ruleId"], new["ruleId"]);
+            assert_eq!(line(new), line(old).map(|l| l + 1));
+            assert_eq!(fingerprint_of(old), fingerprint_of(new));
+        }
+    }
+
+    #[test]
+    fn fingerprints_tell_findings_apart() {
+        let log = render(FILES);
+        let mut prints: Vec<&str> = results(&log).iter().map(fingerprint_of).collect();
+        prints.sort();
+        prints.dedup();
+        assert_eq!(prints.len(), results(&log).len());
+        // The same rule on two identical lines of one file: told apart by their order.
+        let text = "a: 1\na: 1\n";
+        let rule = rules::find("schema/invalid").unwrap();
+        let report = Report {
+            findings: vec![
+                rule.finding("x.mlem", Span::from_bytes(text, 0, 1), "one"),
+                rule.finding("x.mlem", Span::from_bytes(text, 5, 6), "two"),
+            ],
+            sources: [("x.mlem".to_owned(), text.to_owned())].into(),
+            ..Report::default()
+        };
+        let log = render_report(&report);
+        let [first, second] = results(&log) else {
+            panic!("two results")
+        };
+        assert_ne!(fingerprint_of(first), fingerprint_of(second));
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(camel_case("yaml/duplicate-key"), "YamlDuplicateKey");
+        assert_eq!(fnv1a(*b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(*b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a(*b"foobar"), 0x8594_4171_f739_67e8);
+        // Without the file's text, each character counts as one unit.
+        assert_eq!(utf16_column(None, Position { line: 2, column: 5 }), 5);
+        assert_eq!(
+            utf16_column(Some("😀x"), Position { line: 1, column: 2 }),
+            3
+        );
     }
 }

@@ -84,6 +84,26 @@ struct Inner {
     /// Points used so far for `core` (REST) and `graphql`.
     used: [u64; 2],
     reset: u64,
+    check_runs: Vec<CheckRun>,
+    /// Check runs cannot be created (a fork's read-only token): 403.
+    checks_denied: bool,
+}
+
+/// A check run as the Checks API holds it.
+#[derive(Clone, Debug, Default)]
+pub struct CheckRun {
+    pub id: u64,
+    pub repo: String,
+    pub name: String,
+    pub head_sha: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    /// Every annotation received, in order.
+    pub annotations: Vec<Value>,
+    /// How many annotations each request carried (create and updates).
+    pub batches: Vec<usize>,
 }
 
 #[derive(Clone)]
@@ -215,6 +235,16 @@ impl GitHub {
     /// Makes `POST /graphql` answer 404, like a GitHub Enterprise Server without GraphQL.
     pub fn disable_graphql(&self) {
         self.state.lock().graphql_disabled = true;
+    }
+
+    /// Refuses to create check runs, as GitHub does for a pull request from a fork (403).
+    pub fn deny_checks(&self) {
+        self.state.lock().checks_denied = true;
+    }
+
+    /// The check runs created so far.
+    pub fn check_runs(&self) -> Vec<CheckRun> {
+        self.state.lock().check_runs.clone()
     }
 
     /// Sets the hourly budget in `x-ratelimit-limit` (default 5,000; a workflow token has 1,000).
@@ -581,6 +611,86 @@ fn node_id(kind: &str, key: &str) -> String {
 
 // REST -----------------------------------------------------------------------------------------
 
+/// The Checks API: create (`POST check-runs`), update (`PATCH check-runs/ID`), read (`GET`).
+/// At most 50 annotations a request, as GitHub enforces.
+fn check_runs(state: &State, repo: &Repo, seen: &Recorded, rest: &[&str]) -> Reply {
+    let body: Value = match seen.method.as_str() {
+        "POST" | "PATCH" => match serde_json::from_str(&seen.body) {
+            Ok(body) => body,
+            Err(_) => return error(400, "Problems parsing JSON"),
+        },
+        _ => Value::Null,
+    };
+    let annotations = body["output"]["annotations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if annotations.len() > 50 {
+        return error(422, "Validation Failed: at most 50 annotations a request");
+    }
+    let mut inner = state.lock();
+    let index = match (seen.method.as_str(), rest) {
+        ("POST", []) => {
+            if inner.checks_denied {
+                return error(403, "Resource not accessible by integration");
+            }
+            let (Some(name), Some(head_sha)) = (body["name"].as_str(), body["head_sha"].as_str())
+            else {
+                return error(422, "Validation Failed: name and head_sha are required");
+            };
+            let run = CheckRun {
+                id: inner.check_runs.len() as u64 + 1,
+                repo: repo.full_name.clone(),
+                name: name.to_owned(),
+                head_sha: head_sha.to_owned(),
+                status: "queued".into(),
+                ..CheckRun::default()
+            };
+            inner.check_runs.push(run);
+            inner.check_runs.len() - 1
+        }
+        ("PATCH" | "GET", [id]) => {
+            let found = inner.check_runs.iter().position(|r| {
+                r.repo == repo.full_name && id.parse::<u64>().is_ok_and(|id| id == r.id)
+            });
+            match found {
+                Some(index) => index,
+                None => return error(404, "Not Found"),
+            }
+        }
+        _ => return error(404, "Not Found"),
+    };
+    let run = &mut inner.check_runs[index];
+    if seen.method != "GET" {
+        if let Some(status) = body["status"].as_str() {
+            run.status = status.to_owned();
+        }
+        if let Some(conclusion) = body["conclusion"].as_str() {
+            run.conclusion = Some(conclusion.to_owned());
+            run.status = "completed".into();
+        }
+        if let Some(title) = body["output"]["title"].as_str() {
+            run.title = Some(title.to_owned());
+        }
+        if let Some(summary) = body["output"]["summary"].as_str() {
+            run.summary = Some(summary.to_owned());
+        }
+        run.batches.push(annotations.len());
+        run.annotations.extend(annotations);
+    }
+    let status = if seen.method == "POST" { 201 } else { 200 };
+    let url = format!("{}/repos/{}/check-runs/{}", state.url, run.repo, run.id);
+    reply(
+        status,
+        json!({
+            "id": run.id, "name": run.name, "head_sha": run.head_sha, "status": run.status,
+            "conclusion": run.conclusion, "url": url,
+            "html_url": format!("https://github.com/{}/runs/{}", run.repo, run.id),
+            "output": {"title": run.title, "summary": run.summary, "annotations_count": run.annotations.len()},
+        }),
+    )
+}
+
 fn rest(state: &State, seen: &Recorded, token: Option<&str>, accept: &str) -> Reply {
     let (path, query) = seen.path.split_once('?').unwrap_or((&seen.path, ""));
     let segments: Option<Vec<String>> = path.split('/').map(|s| decode(s, false)).collect();
@@ -616,6 +726,9 @@ fn rest(state: &State, seen: &Recorded, token: Option<&str>, accept: &str) -> Re
             let mut reply = reply(if get { 301 } else { 307 }, body);
             reply.headers.push(("location", location));
             reply
+        }
+        Lookup::Found(repo) if segments.get(skip) == Some(&"check-runs") => {
+            check_runs(state, &repo, seen, &segments[skip + 1..])
         }
         Lookup::Found(_) if seen.method != "GET" => error(404, "Not Found"),
         Lookup::Found(repo) => Api::new(state, &repo).serve(&segments[skip..], query, accept),

@@ -40,6 +40,8 @@ pub struct Client {
 /// One request, sent as often as its retries allow.
 enum Call<'a> {
     Get(&'a str),
+    Post(&'a str, &'a serde_json::Value),
+    Patch(&'a str, &'a serde_json::Value),
     GraphQl(&'a serde_json::Value),
 }
 
@@ -80,6 +82,16 @@ impl Client {
     /// `GET` a REST path (`/repos/…`), relative to the API URL.
     pub async fn get(&self, path: &str) -> Result<Reply, Unanswered> {
         self.send(Call::Get(path)).await
+    }
+
+    /// `POST` a JSON body to a REST path.
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> Result<Reply, Unanswered> {
+        self.send(Call::Post(path, body)).await
+    }
+
+    /// `PATCH` a JSON body to a REST path.
+    pub async fn patch(&self, path: &str, body: &serde_json::Value) -> Result<Reply, Unanswered> {
+        self.send(Call::Patch(path, body)).await
     }
 
     /// `POST` a GraphQL document.
@@ -158,6 +170,8 @@ impl Client {
     async fn attempt(&self, call: &Call<'_>) -> octocrab::Result<Reply> {
         let response = match call {
             Call::Get(path) => self.rest._get(*path).await?,
+            Call::Post(path, body) => self.rest._post(*path, Some(*body)).await?,
+            Call::Patch(path, body) => self.rest._patch(*path, Some(*body)).await?,
             Call::GraphQl(body) => {
                 let path = self.graphql_path.as_str();
                 self.graphql._post(path, Some(*body)).await?

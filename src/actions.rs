@@ -1,0 +1,190 @@
+//! Running under GitHub Actions: paths relative to the workspace, the job summary and step
+//! outputs, the check run with its fallback, and the `action` entry point's inputs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use mlem_registry::report::check_run::{self, Conclusion, Published};
+use mlem_registry::report::{Format, Report, Reporter, summary};
+use mlem_registry::resolve::online::Online;
+
+use crate::cli;
+
+/// The Actions environment, when `GITHUB_ACTIONS=true`.
+pub struct Actions {
+    workspace: Option<PathBuf>,
+    step_summary: Option<PathBuf>,
+    output: Option<PathBuf>,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl Actions {
+    /// The environment, if this runs inside a GitHub Actions job.
+    pub fn detect() -> Option<Actions> {
+        (var("GITHUB_ACTIONS").as_deref() == Some("true")).then(|| Actions {
+            workspace: var("GITHUB_WORKSPACE").map(PathBuf::from),
+            step_summary: var("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            output: var("GITHUB_OUTPUT").map(PathBuf::from),
+        })
+    }
+
+    /// Makes paths relative to the workspace, which annotations need when the registry is
+    /// checked out in a subfolder of it.
+    pub fn rebase(&self, report: &mut Report) {
+        let (Some(workspace), Some(root)) = (&self.workspace, &report.root) else {
+            return;
+        };
+        let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
+        let (workspace, root) = (canonical(workspace), canonical(root));
+        if let Ok(inner) = root.strip_prefix(&workspace) {
+            let folder = inner.to_string_lossy().replace('\\', "/");
+            if !folder.is_empty() {
+                report.rebase(&format!("{folder}/"));
+            }
+        }
+    }
+
+    /// Appends the Markdown summary to the job summary.
+    pub fn write_summary(&self, report: &Report) -> anyhow::Result<()> {
+        if let Some(path) = &self.step_summary {
+            let mut file = append(path)?;
+            summary::Summary.write(report, &mut file)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the step outputs: counts, and where the SARIF went.
+    pub fn write_outputs(&self, report: &Report, sarif: Option<&Path>) -> anyhow::Result<()> {
+        let Some(path) = &self.output else {
+            return Ok(());
+        };
+        let s = &report.summary;
+        let mut file = append(path)?;
+        for (name, value) in [
+            ("errors", s.errors),
+            ("warnings", s.warnings),
+            ("notes", s.notes),
+            ("unverified", s.unverified),
+            ("links", s.links),
+            ("files", s.files),
+        ] {
+            writeln!(file, "{name}={value}")?;
+        }
+        if let Some(sarif) = sarif {
+            writeln!(file, "sarif-file={}", sarif.display())?;
+        }
+        Ok(())
+    }
+}
+
+fn append(path: &Path) -> anyhow::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+}
+
+/// Publishes the check run; `false` when it could not be, and annotations must go to the log.
+pub fn check_run(
+    name: &str,
+    report: &Report,
+    online: Option<&Online>,
+    conclusion: Conclusion,
+) -> bool {
+    let Some(online) = online else {
+        eprintln!(
+            "warning: --check-run needs the network; --offline is set: annotations go to the log"
+        );
+        return false;
+    };
+    let target = match check_run::Target::from_actions(name, &var) {
+        Ok(target) => target,
+        Err(why) => {
+            eprintln!("warning: no check run: {why}; annotations go to the log");
+            return false;
+        }
+    };
+    match check_run::publish(report, &target, &online.github, conclusion) {
+        Ok(Published::Done { url }) => {
+            eprintln!("check run `{name}` published: {url}");
+            true
+        }
+        Ok(Published::NotPermitted(why)) => {
+            eprintln!("warning: {why}");
+            false
+        }
+        Err(why) => {
+            eprintln!("warning: the check run was not published: {why}; annotations go to the log");
+            false
+        }
+    }
+}
+
+/// Writes `format` to `path` (`-`: standard output).
+pub fn write_output(format: Format, path: &Path, report: &Report) -> anyhow::Result<()> {
+    let reporter = format.reporter(false);
+    if path == Path::new("-") {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        reporter.write(report, &mut out)?;
+        return Ok(out.flush()?);
+    }
+    let mut file = std::fs::File::create(path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    reporter.write(report, &mut file)?;
+    Ok(())
+}
+
+/// The `check` arguments the action's inputs stand for (`INPUT_PATH`, `INPUT_FAIL-ON`, …, as
+/// GitHub passes a Docker action's inputs), and where SARIF goes.
+pub fn action_args() -> anyhow::Result<(cli::CheckArgs, Option<PathBuf>)> {
+    let input = |name: &str| var(&format!("INPUT_{}", name.to_uppercase()));
+    let path = input("path").unwrap_or_else(|| ".".into());
+    let mut argv: Vec<String> = vec!["mlem-registry".into(), "check".into(), path.clone()];
+    if let Some(level) = input("fail-on") {
+        argv.extend(["--fail-on".into(), level]);
+    }
+    if input("token").is_some() {
+        argv.extend(["--token-env".into(), "INPUT_TOKEN".into()]);
+    }
+    if input("changed-only").as_deref() == Some("true")
+        && let Some(base) = pull_request_base()
+    {
+        if mlem_registry::registry::has_revision(Path::new(&path), &base) {
+            argv.extend(["--changed-since".into(), base]);
+        } else {
+            eprintln!(
+                "warning: the pull request's base commit {base} is not in the checkout (use `fetch-depth: 0`): checking the whole registry"
+            );
+        }
+    }
+    if let Some(name) = input("check-run") {
+        argv.extend(["--check-run".into(), name]);
+    }
+    let sarif = input("sarif-file").map(PathBuf::from);
+    if let Some(sarif) = &sarif {
+        argv.extend(["--output".into(), format!("sarif={}", sarif.display())]);
+    }
+    if let Some(extra) = input("args") {
+        argv.extend(extra.split_whitespace().map(str::to_owned));
+    }
+    let parsed = <cli::Cli as clap::Parser>::try_parse_from(&argv)
+        .map_err(|e| anyhow::anyhow!("the action's inputs make no valid command: {e}"))?;
+    match parsed.command {
+        cli::Command::Check(args) => Ok((*args, sarif)),
+        _ => anyhow::bail!("the action's inputs make no `check` command"),
+    }
+}
+
+/// The base commit of the pull request this job runs for, from the event payload.
+fn pull_request_base() -> Option<String> {
+    let event = std::fs::read(var("GITHUB_EVENT_PATH")?).ok()?;
+    let event: serde_json::Value = serde_json::from_slice(&event).ok()?;
+    event["pull_request"]["base"]["sha"]
+        .as_str()
+        .map(str::to_owned)
+}

@@ -1,0 +1,275 @@
+//! The binary as GitHub Actions runs it: `GITHUB_ACTIONS=true`, a workspace holding the registry
+//! in a subfolder, a `pull_request` event payload, `GITHUB_STEP_SUMMARY` and `GITHUB_OUTPUT`
+//! files, and the GitHub test server as the API (for the check run).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::github::GitHub;
+use common::{MODEL, Repo, bin, link};
+use serde_json::json;
+
+/// A workspace with the registry in `registry/`, and the files Actions provides.
+struct Job {
+    workspace: tempfile::TempDir,
+    registry: Repo,
+    base: String,
+}
+
+impl Job {
+    /// A registry with one good link, then a commit adding `broken` broken links (the PR).
+    fn new(broken: usize) -> Job {
+        let workspace = tempfile::tempdir().unwrap();
+        let registry = Repo::new();
+        registry.write("models/rf.mlem", MODEL);
+        registry.write("good.mlem", link("model", "models/rf"));
+        let base = registry.commit("base");
+        for i in 0..broken {
+            registry.write(
+                &format!("links/broken-{i:03}.mlem"),
+                link("model", "models/gone"),
+            );
+        }
+        registry.commit("pull request");
+        let inside = workspace.path().join("registry");
+        std::fs::rename(registry.path(), &inside).unwrap();
+        std::os::unix::fs::symlink(&inside, registry.path()).unwrap();
+        let head = registry.git(&["rev-parse", "HEAD"]);
+        // A pull_request event as GitHub sends it, trimmed to the fields that matter here.
+        let event = json!({
+            "action": "synchronize",
+            "number": 7,
+            "pull_request": {
+                "number": 7,
+                "head": {"ref": "update-models", "sha": head, "repo": {"full_name": "org/registry"}},
+                "base": {"ref": "main", "sha": base, "repo": {"full_name": "org/registry"}},
+            },
+            "repository": {"full_name": "org/registry", "name": "registry", "owner": {"login": "org"}},
+        });
+        std::fs::write(workspace.path().join("event.json"), event.to_string()).unwrap();
+        Job {
+            workspace,
+            registry,
+            base,
+        }
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.workspace.path().join(name)
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.file(name)).unwrap_or_default()
+    }
+
+    /// The command with the Actions environment, the API at `server` if given.
+    fn command(&self, server: Option<&GitHub>) -> assert_cmd::Command {
+        let mut cmd = bin();
+        cmd.current_dir(self.workspace.path())
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_WORKSPACE", self.workspace.path())
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_EVENT_PATH", self.file("event.json"))
+            .env("GITHUB_REPOSITORY", "org/registry")
+            .env("GITHUB_SHA", "0000000000000000000000000000000000000000")
+            .env("GITHUB_STEP_SUMMARY", self.file("summary.md"))
+            .env("GITHUB_OUTPUT", self.file("output.txt"));
+        if let Some(server) = server {
+            cmd.env("GITHUB_API_URL", server.url())
+                .env("GITHUB_TOKEN", "ghs_job_token");
+        }
+        cmd
+    }
+}
+
+fn registry_dir(job: &Job) -> &Path {
+    let _ = &job.registry;
+    Path::new("registry")
+}
+
+#[test]
+fn annotations_are_workflow_commands_relative_to_the_workspace() {
+    let job = Job::new(2);
+    let output = job
+        .command(None)
+        .args(["check", "--offline"])
+        .arg(registry_dir(&job))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    insta::assert_snapshot!(stdout);
+    assert!(stdout.contains("::error file=registry/links/broken-000.mlem,line=3,"));
+}
+
+#[test]
+fn the_job_summary_and_step_outputs_are_written() {
+    let job = Job::new(2);
+    let output = job
+        .command(None)
+        .args(["check", "--offline"])
+        .arg(registry_dir(&job))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let summary = job.read("summary.md");
+    assert!(
+        summary.starts_with("## mlem-registry: ❌ 2 errors"),
+        "{summary}"
+    );
+    assert!(
+        summary
+            .contains("| `registry/good.mlem`:3 | `models/rf` (this registry) | — | — | ✅ ok |"),
+        "{summary}"
+    );
+    let outputs = job.read("output.txt");
+    for line in [
+        "errors=2",
+        "warnings=0",
+        "unverified=0",
+        "links=3",
+        "files=4",
+    ] {
+        assert!(outputs.lines().any(|l| l == line), "{line} in {outputs}");
+    }
+}
+
+#[test]
+fn several_outputs_from_one_run() {
+    let job = Job::new(1);
+    let json_path = job.file("report.json");
+    let md_path = job.file("report.md");
+    let output = job
+        .command(None)
+        .args(["check", "--offline", "--format", "human"])
+        .arg("--output")
+        .arg(format!("json={}", json_path.display()))
+        .arg("--output")
+        .arg(format!("summary={}", md_path.display()))
+        .arg(registry_dir(&job))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_str(&job.read("report.json")).unwrap();
+    assert_eq!(json["summary"]["errors"], 1);
+    assert!(job.read("report.md").contains("### Links"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("error[link/path-not-found]"));
+}
+
+#[test]
+fn a_check_run_gets_every_finding_in_batches_of_fifty() {
+    let job = Job::new(120);
+    let server = GitHub::start();
+    server.add_repo("org/registry", &job.workspace.path().join("registry"));
+    let output = job
+        .command(Some(&server))
+        .args(["check", "--check-run", "mlem-registry"])
+        .arg(registry_dir(&job))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let runs = server.check_runs();
+    assert_eq!(runs.len(), 1, "{stderr}");
+    let run = &runs[0];
+    assert_eq!(run.name, "mlem-registry");
+    assert_eq!(run.head_sha, job.registry.git(&["rev-parse", "HEAD"]));
+    assert_eq!(run.batches, [0, 50, 50, 20, 0]);
+    assert_eq!(run.annotations.len(), 120);
+    assert_eq!(run.annotations[0]["path"], "registry/links/broken-000.mlem");
+    assert_eq!(run.annotations[0]["annotation_level"], "failure");
+    assert_eq!(run.status, "completed");
+    assert_eq!(run.conclusion.as_deref(), Some("failure"));
+    assert!(run.summary.as_deref().unwrap().contains("### Findings"));
+    // The annotations are on the check run: the log gets the readable form, not commands.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("::error"), "{stdout}");
+    assert!(stderr.contains("check run `mlem-registry` published"));
+}
+
+#[test]
+fn a_token_that_may_not_write_checks_falls_back_to_workflow_commands() {
+    let job = Job::new(0);
+    let server = GitHub::start();
+    server.add_repo("org/registry", &job.workspace.path().join("registry"));
+    server.deny_checks();
+    let output = job
+        .command(Some(&server))
+        .args(["check", "--check-run", "mlem-registry", "--format", "human"])
+        .arg(registry_dir(&job))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the job must not fail for that: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("may not create check runs").count(),
+        1,
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("checked 2 files"), "{stdout}");
+}
+
+#[test]
+fn the_action_entry_point_reads_its_inputs_and_checks_only_the_change() {
+    let job = Job::new(3);
+    let server = GitHub::start();
+    server.add_repo("org/registry", &job.workspace.path().join("registry"));
+    let output = job
+        .command(Some(&server))
+        .env_remove("GITHUB_TOKEN")
+        .arg("action")
+        .env("INPUT_PATH", "registry")
+        .env("INPUT_TOKEN", "ghs_input_token")
+        .env("INPUT_FAIL-ON", "error")
+        .env("INPUT_CHANGED-ONLY", "true")
+        .env("INPUT_CHECK-RUN", "registry links")
+        .env("INPUT_SARIF-FILE", "")
+        .env("INPUT_ARGS", "--offline")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // --offline: no check run, so workflow commands carry the annotations.
+    assert!(
+        stdout.contains("::error file=registry/links/broken-002.mlem"),
+        "{stdout}"
+    );
+    let notice = format!("::notice::checked 3 files changed since {}", job.base);
+    assert!(stdout.contains(&notice), "{stdout}");
+    assert!(job.read("output.txt").contains("errors=3"));
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn the_action_publishes_its_check_run_with_the_input_token() {
+    let job = Job::new(1);
+    let server = GitHub::start();
+    server.add_repo("org/registry", &job.workspace.path().join("registry"));
+    let output = job
+        .command(Some(&server))
+        .env_remove("GITHUB_TOKEN")
+        .arg("action")
+        .env("INPUT_PATH", "registry")
+        .env("INPUT_TOKEN", "ghs_input_token")
+        .env("INPUT_CHECK-RUN", "registry links")
+        .env("INPUT_CHANGED-ONLY", "false")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let runs = server.check_runs();
+    assert_eq!(runs.len(), 1, "{stderr}");
+    assert_eq!(runs[0].name, "registry links");
+    assert!(server.requests().iter().all(|r| {
+        r.authorization
+            .as_deref()
+            .is_some_and(|a| a.ends_with("ghs_input_token"))
+    }));
+}
