@@ -260,6 +260,7 @@ fn the_action_publishes_its_check_run_with_the_input_token() {
         .env("INPUT_TOKEN", "ghs_input_token")
         .env("INPUT_CHECK-RUN", "registry links")
         .env("INPUT_CHANGED-ONLY", "false")
+        .env("INPUT_SARIF-FILE", "results.sarif")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -267,6 +268,13 @@ fn the_action_publishes_its_check_run_with_the_input_token() {
     let runs = server.check_runs();
     assert_eq!(runs.len(), 1, "{stderr}");
     assert_eq!(runs[0].name, "registry links");
+    let sarif: serde_json::Value = serde_json::from_str(&job.read("results.sarif")).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "link/path-not-found");
+    let uri = &result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    assert_eq!(uri, "registry/links/broken-000.mlem");
+    assert!(job.read("output.txt").lines().any(|l| l == "sarif-file=results.sarif"));
     assert!(server.requests().iter().all(|r| {
         r.authorization
             .as_deref()
