@@ -142,7 +142,12 @@ pub fn write_output(format: Format, path: &Path, report: &Report) -> anyhow::Res
 /// The `check` arguments the action's inputs stand for (`INPUT_PATH`, `INPUT_FAIL-ON`, …, as
 /// GitHub passes a Docker action's inputs), and where SARIF goes.
 pub fn action_args() -> anyhow::Result<(cli::CheckArgs, Option<PathBuf>)> {
-    let input = |name: &str| var(&format!("INPUT_{}", name.to_uppercase()));
+    // GitHub keeps the hyphens (`INPUT_FAIL-ON`); shells cannot export such names, so a step
+    // that runs the binary itself may use underscores.
+    let input = |name: &str| {
+        let name = name.to_uppercase();
+        var(&format!("INPUT_{name}")).or_else(|| var(&format!("INPUT_{}", name.replace('-', "_"))))
+    };
     let path = input("path").unwrap_or_else(|| ".".into());
     let mut argv: Vec<String> = vec!["mlem-registry".into(), "check".into(), path.clone()];
     if let Some(level) = input("fail-on") {

@@ -274,7 +274,11 @@ fn the_action_publishes_its_check_run_with_the_input_token() {
     assert_eq!(result["ruleId"], "link/path-not-found");
     let uri = &result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
     assert_eq!(uri, "registry/links/broken-000.mlem");
-    assert!(job.read("output.txt").lines().any(|l| l == "sarif-file=results.sarif"));
+    assert!(
+        job.read("output.txt")
+            .lines()
+            .any(|l| l == "sarif-file=results.sarif")
+    );
     assert!(server.requests().iter().all(|r| {
         r.authorization
             .as_deref()
