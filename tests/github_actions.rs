@@ -63,6 +63,23 @@ impl Job {
         std::fs::read_to_string(self.file(name)).unwrap_or_default()
     }
 
+    /// The test server, serving the registry as `org/registry`.
+    fn serve(&self) -> GitHub {
+        let server = GitHub::start();
+        server.add_repo("org/registry", &self.workspace.path().join("registry"));
+        server
+    }
+
+    /// `mlem-registry action` as the Docker action runs it, with its path and token inputs.
+    fn action(&self, server: &GitHub) -> assert_cmd::Command {
+        let mut cmd = self.command(Some(server));
+        cmd.env_remove("GITHUB_TOKEN")
+            .arg("action")
+            .env("INPUT_PATH", "registry")
+            .env("INPUT_TOKEN", "ghs_input_token");
+        cmd
+    }
+
     /// The command with the Actions environment, the API at `server` if given.
     fn command(&self, server: Option<&GitHub>) -> assert_cmd::Command {
         let mut cmd = bin();
@@ -160,8 +177,7 @@ fn several_outputs_from_one_run() {
 #[test]
 fn a_check_run_gets_every_finding_in_batches_of_fifty() {
     let job = Job::new(120);
-    let server = GitHub::start();
-    server.add_repo("org/registry", &job.workspace.path().join("registry"));
+    let server = job.serve();
     let output = job
         .command(Some(&server))
         .args(["check", "--check-run", "mlem-registry"])
@@ -191,8 +207,7 @@ fn a_check_run_gets_every_finding_in_batches_of_fifty() {
 #[test]
 fn a_token_that_may_not_write_checks_falls_back_to_workflow_commands() {
     let job = Job::new(0);
-    let server = GitHub::start();
-    server.add_repo("org/registry", &job.workspace.path().join("registry"));
+    let server = job.serve();
     server.deny_checks();
     let output = job
         .command(Some(&server))
@@ -218,14 +233,9 @@ fn a_token_that_may_not_write_checks_falls_back_to_workflow_commands() {
 #[test]
 fn the_action_entry_point_reads_its_inputs_and_checks_only_the_change() {
     let job = Job::new(3);
-    let server = GitHub::start();
-    server.add_repo("org/registry", &job.workspace.path().join("registry"));
+    let server = job.serve();
     let output = job
-        .command(Some(&server))
-        .env_remove("GITHUB_TOKEN")
-        .arg("action")
-        .env("INPUT_PATH", "registry")
-        .env("INPUT_TOKEN", "ghs_input_token")
+        .action(&server)
         .env("INPUT_FAIL-ON", "error")
         .env("INPUT_CHANGED-ONLY", "true")
         .env("INPUT_CHECK-RUN", "registry links")
@@ -250,14 +260,9 @@ fn the_action_entry_point_reads_its_inputs_and_checks_only_the_change() {
 #[test]
 fn the_action_publishes_its_check_run_with_the_input_token() {
     let job = Job::new(1);
-    let server = GitHub::start();
-    server.add_repo("org/registry", &job.workspace.path().join("registry"));
+    let server = job.serve();
     let output = job
-        .command(Some(&server))
-        .env_remove("GITHUB_TOKEN")
-        .arg("action")
-        .env("INPUT_PATH", "registry")
-        .env("INPUT_TOKEN", "ghs_input_token")
+        .action(&server)
         .env("INPUT_CHECK-RUN", "registry links")
         .env("INPUT_CHANGED-ONLY", "false")
         .env("INPUT_SARIF-FILE", "results.sarif")
