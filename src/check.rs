@@ -21,6 +21,9 @@ use crate::rules;
 pub struct Options {
     /// How links to other repositories are looked up: `None` is `--offline`.
     pub online: Option<Online>,
+    /// Keep a record of every link in [`Report::links`] (for the job summary); off, a
+    /// 100,000-link registry needs no table it will not print.
+    pub record_links: bool,
 }
 
 impl Options {
@@ -156,9 +159,10 @@ pub fn check_files(
             for link in object.links.iter().filter(|l| l.project.is_none()) {
                 let resolved = resolver.resolve(&**reader, &result.path, link).into();
                 let found = policy::link_findings(&result.path, &locator, link, &resolved, remote);
-                result
-                    .links
-                    .push(record(&result.path, &locator, link, &resolved, &found));
+                if options.record_links {
+                    let record = record(&result.path, &locator, link, &resolved, &found);
+                    result.links.push(record);
+                }
                 result.findings.extend(found);
             }
         },
@@ -243,9 +247,10 @@ fn resolve_remote(
         for (index, resolved) in resolved {
             let link = &object.links[index];
             let found = policy::link_findings(&result.path, &locator, link, &resolved, remote);
-            result
-                .links
-                .push(record(&result.path, &locator, link, &resolved, &found));
+            if options.record_links {
+                let record = record(&result.path, &locator, link, &resolved, &found);
+                result.links.push(record);
+            }
             result.findings.extend(found);
         }
     }
@@ -266,16 +271,27 @@ fn record(
         Some(f) => LinkStatus::Finding(f.rule, f.severity),
         None => LinkStatus::Ok,
     };
-    let span = locator.span(&link.field_route("path"), crate::mlem::locate::Part::Value);
     LinkRecord {
         file: file.to_owned(),
-        line: span.start.line,
+        // A text scan, not a parse for positions: a registry has 100,000 links.
+        line: key_line(locator.text(), link),
         repo: link.project.as_ref().map(|(_, repo)| repo.clone()),
         path: link.path.clone(),
         rev: link.rev.clone(),
         commit: resolved.commit.clone(),
         status,
     }
+}
+
+/// The line of a link: its `path` key for a link file, its own key for an embedded link.
+fn key_line(text: &str, link: &Link) -> usize {
+    let key = match link.route.first() {
+        Some(crate::mlem::Segment::Key(key)) => key.as_str(),
+        _ => "path",
+    };
+    crate::mlem::locate::block_key_lines(text, key)
+        .next()
+        .map_or(1, |found| text[..found.key.0].matches('\n').count() + 1)
 }
 
 fn offline(link: &Link, why: &str) -> Resolved {

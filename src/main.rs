@@ -78,12 +78,15 @@ fn check(
         (_, Some(rev)) => registry::Selection::ChangedSince(rev.clone()),
         _ => registry::Selection::Worktree,
     };
+    let actions = actions::Actions::detect();
+    let summary_wanted = args.format == Some(Format::Summary)
+        || args.output.iter().any(|(f, _)| *f == Format::Summary);
     let options = check::Options {
         online: (!args.offline).then(|| online(&args.github)).transpose()?,
+        record_links: actions.is_some() || args.check_run.is_some() || summary_wanted,
     };
     let progress = progress_bar();
     let mut report = check::run(&args.path, &selection, &options, &progress)?;
-    let actions = actions::Actions::detect();
     if let Some(actions) = &actions {
         actions.rebase(&mut report);
     }

@@ -32,6 +32,11 @@ impl<'a> Locator<'a> {
         }
     }
 
+    /// The text it locates in.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// The span of `part` of the value at `route`, or of the nearest ancestor that can be found,
     /// or of the first line: always some span, never a panic.
     pub fn span(&self, route: &[Segment], part: Part) -> Span {

@@ -121,8 +121,11 @@ mod tests {
                 b"object_type: link\nlink_type: model\npath: m\nproject: https://github.com/o/r\nrev: v1\n".to_vec(),
             ),
         ]);
-        let report =
-            crate::check::check_snapshot(&tree, &crate::check::Options::default()).unwrap();
+        let options = crate::check::Options {
+            record_links: true,
+            ..crate::check::Options::default()
+        };
+        let report = crate::check::check_snapshot(&tree, &options).unwrap();
         let mut out = Vec::new();
         Summary.write(&report, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
