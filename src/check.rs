@@ -160,7 +160,7 @@ pub fn check_files(
                 let resolved = resolver.resolve(&**reader, &result.path, link).into();
                 let found = policy::link_findings(&result.path, &locator, link, &resolved, remote);
                 if options.record_links {
-                    let record = record(&result.path, &locator, link, &resolved, &found);
+                    let record = record(&result.path, locator.text(), link, &resolved, &found);
                     result.links.push(record);
                 }
                 result.findings.extend(found);
@@ -226,7 +226,7 @@ fn resolve_remote(
             let why = "--offline: links to other repositories are not looked up";
             let resolved = links
                 .iter()
-                .map(|link| offline(link, why))
+                .map(|link| Resolved::unverified(link, why))
                 .collect::<Vec<Resolved>>();
             (resolved, 0)
         }
@@ -248,7 +248,7 @@ fn resolve_remote(
             let link = &object.links[index];
             let found = policy::link_findings(&result.path, &locator, link, &resolved, remote);
             if options.record_links {
-                let record = record(&result.path, &locator, link, &resolved, &found);
+                let record = record(&result.path, locator.text(), link, &resolved, &found);
                 result.links.push(record);
             }
             result.findings.extend(found);
@@ -260,7 +260,7 @@ fn resolve_remote(
 /// The summary's line for one link, from the findings it got.
 fn record(
     file: &str,
-    locator: &Locator<'_>,
+    text: &str,
     link: &Link,
     resolved: &Resolved,
     found: &[Finding],
@@ -274,7 +274,7 @@ fn record(
     LinkRecord {
         file: file.to_owned(),
         // A text scan, not a parse for positions: a registry has 100,000 links.
-        line: key_line(locator.text(), link),
+        line: key_line(text, link),
         repo: link.project.as_ref().map(|(_, repo)| repo.clone()),
         path: link.path.clone(),
         rev: link.rev.clone(),
@@ -292,13 +292,6 @@ fn key_line(text: &str, link: &Link) -> usize {
     crate::mlem::locate::block_key_lines(text, key)
         .next()
         .map_or(1, |found| text[..found.key.0].matches('\n').count() + 1)
-}
-
-fn offline(link: &Link, why: &str) -> Resolved {
-    Resolved::from(Outcome::Unverified {
-        target: link.project.as_ref().map_or("", |(_, v)| v).to_owned(),
-        why: why.to_owned(),
-    })
 }
 
 /// Reads, parses and validates one listed file; `None` when it is gone from disk (a tracked file

@@ -247,15 +247,18 @@ fn list_refs(repo: &gix::Repository, url: &str) -> Result<Refs, Listing> {
         .collect())
 }
 
+/// The commit the ref `name` points at.
+fn sha_of(refs: &[(String, String)], name: &str) -> Option<String> {
+    refs.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, sha)| sha.clone())
+}
+
 /// What `rev` names among `refs`: a full ref name, a tag, a branch, or a commit id a ref points
 /// at. Only a plain name that no ref has is "not found"; anything else git could accept (an id no
 /// ref points at, `main~1`) cannot be settled without fetching.
 fn rev_from_refs(url: &str, refs: &[(String, String)], rev: &str) -> Answer {
-    let find = |name: &str| {
-        refs.iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, sha)| sha.clone())
-    };
+    let find = |name: &str| sha_of(refs, name);
     let commit = |sha: String, kind| Answer::Rev(RevAnswer::Commit { sha, kind });
     if rev == "HEAD" || rev.starts_with("refs/") {
         return match find(rev) {
@@ -312,16 +315,11 @@ fn classify(url: &str, text: &str) -> Listing {
 
 /// What `refs` say about `question`: branches and tags are known, files are not.
 fn answer_from_refs(question: &Question, url: &str, refs: &[(String, String)]) -> Answer {
-    let find = |name: String| {
-        refs.iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, sha)| sha.clone())
-    };
     match question {
         Question::Repo(_) => Answer::Repo(RepoAnswer::Found {
             name: url.to_owned(),
         }),
-        Question::Rev(_, None) => match find("HEAD".into()) {
+        Question::Rev(_, None) => match sha_of(refs, "HEAD") {
             Some(sha) => {
                 let branch = refs
                     .iter()

@@ -95,6 +95,26 @@ pub struct Resolved {
     pub commit: Option<String>,
 }
 
+impl Resolved {
+    /// `link` (to another repository) was not checked, for the reason `why`.
+    pub fn unverified(link: &crate::mlem::Link, why: &str) -> Resolved {
+        Resolved::from(Outcome::Unverified {
+            target: link.project.as_ref().map_or("", |(_, v)| v).to_owned(),
+            why: why.to_owned(),
+        })
+    }
+}
+
+/// A link not resolved at all: the value a run fills in when a walk never finished.
+impl Default for Resolved {
+    fn default() -> Resolved {
+        Resolved::from(Outcome::Unverified {
+            target: String::new(),
+            why: "not resolved".into(),
+        })
+    }
+}
+
 impl From<Outcome> for Resolved {
     fn from(outcome: Outcome) -> Resolved {
         Resolved {

@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use super::Resolved;
 use super::cache::Cache;
 use super::git::{LocalRepos, RemoteRepos};
 use super::github::{self, GitHub};
 use super::remote::{self, Answer, Answerer, Memo, Progress, Question, Walk};
 use super::target::{GitHubHosts, RepoId};
-use super::{Outcome, Resolved};
 use crate::mlem::Link;
 
 /// How to reach other repositories.
@@ -100,12 +100,7 @@ pub fn resolve(
 fn all_unverified(links: &[&Link], why: &str) -> (Vec<Resolved>, Stats) {
     let resolved = links
         .iter()
-        .map(|link| {
-            Resolved::from(Outcome::Unverified {
-                target: link.project.as_ref().map_or("", |(_, v)| v).to_owned(),
-                why: why.to_owned(),
-            })
-        })
+        .map(|link| Resolved::unverified(link, why))
         .collect();
     (resolved, Stats::default())
 }
@@ -141,18 +136,22 @@ impl Answerer for Hosts {
             }
         }
         // Git remotes block on the network: they run on their own thread, beside GitHub's batches.
-        let remotes = self.remotes.clone();
-        let asked = remote.clone();
-        let remote_answers = tokio::task::spawn_blocking(move || remotes.answer(asked));
+        let remote_answers = (!remote.is_empty()).then(|| {
+            let (remotes, asked) = (self.remotes.clone(), remote.clone());
+            tokio::task::spawn_blocking(move || remotes.answer(asked))
+        });
         let mut fresh = self.local.answer(local);
         fresh.extend(self.github.answer(github).await);
-        match remote_answers.await {
-            Ok(answers) => fresh.extend(answers),
-            Err(error) => fresh.extend(
-                remote
-                    .into_iter()
-                    .map(|q| (q, Answer::Unverified(format!("git lookup failed: {error}")))),
-            ),
+        match remote_answers {
+            None => {}
+            Some(handle) => match handle.await {
+                Ok(answers) => fresh.extend(answers),
+                Err(error) => fresh.extend(
+                    remote
+                        .into_iter()
+                        .map(|q| (q, Answer::Unverified(format!("git lookup failed: {error}")))),
+                ),
+            },
         }
         if let Some(cache) = self
             .cache

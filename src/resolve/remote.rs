@@ -274,7 +274,7 @@ impl Walk {
             let key = format!("{}@{sha}:{path}", self.hop.repo);
             if self.visited.contains(&key) {
                 self.visited.push(key);
-                return self.found(object_type, Some(ChainProblem::Cycle(self.path_list())));
+                return self.found(object_type, Some(ChainProblem::Cycle(self.visited.clone())));
             }
             self.visited.push(key);
             self.first_path.get_or_insert(location);
@@ -288,7 +288,10 @@ impl Walk {
                 return self.found(object_type, None);
             };
             if self.visited.len() > MAX_DEPTH {
-                return self.found(object_type, Some(ChainProblem::TooLong(self.path_list())));
+                return self.found(
+                    object_type,
+                    Some(ChainProblem::TooLong(self.visited.clone())),
+                );
             }
             let target = match &next.project {
                 None => Target {
@@ -385,10 +388,6 @@ impl Walk {
             let rev = self.hop.rev.as_deref().unwrap_or("HEAD");
             format!("{}@{rev}:{path}", self.hop.shown)
         }
-    }
-
-    fn path_list(&self) -> Vec<String> {
-        self.visited.clone()
     }
 
     fn found(&mut self, object_type: ObjectType, chain: Option<ChainProblem>) -> Step {
@@ -540,15 +539,6 @@ pub async fn run(
         }));
     }
     results.into_iter().map(Option::unwrap_or_default).collect()
-}
-
-impl Default for Resolved {
-    fn default() -> Resolved {
-        Resolved::from(Outcome::Unverified {
-            target: String::new(),
-            why: "not resolved".into(),
-        })
-    }
 }
 
 #[cfg(test)]

@@ -240,17 +240,7 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
         ));
         // A field GitHub could not answer (no access to contents, a timeout) is null with an
         // error naming its path: that is unverified, not missing.
-        let field_error = |field: &str| {
-            errors.iter().find_map(|e| {
-                let path = e["path"].as_array()?;
-                let named = path.first()? == part.alias.as_str()
-                    && path.get(1)?.as_str()?.starts_with(field);
-                named.then(|| {
-                    let message = e["message"].as_str().unwrap_or("GitHub could not answer");
-                    Answer::Unverified(format!("GitHub's GraphQL API: {message}"))
-                })
-            })
-        };
+        let field_error = |field: &str| field_error(&errors, &part.alias, field);
         let default = &value["defaultBranchRef"];
         answers.push((
             Question::Rev(part.repo.clone(), None),
@@ -267,7 +257,6 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
         for (field, question) in &part.questions {
             let answer = match question {
                 Question::Repo(_) | Question::Rev(_, None) => continue,
-                // `f1` must not match `f10`: rev fields end in h/t/c, blob fields in nothing.
                 Question::Rev(_, Some(_)) => ["h", "t", "c"]
                     .iter()
                     .find_map(|suffix| field_error(&format!("{field}{suffix}")))
@@ -277,8 +266,9 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
                     Some(blob) if blob["isTruncated"] == true => {
                         Answer::Unverified("GitHub's GraphQL API truncated the file".into())
                     }
-                    Some(blob) => exact_error(&errors, &part.alias, field)
-                        .unwrap_or_else(|| Answer::Blob(read_blob(blob))),
+                    Some(blob) => {
+                        field_error(field).unwrap_or_else(|| Answer::Blob(read_blob(blob)))
+                    }
                 },
             };
             answers.push((question.clone(), answer));
@@ -319,8 +309,8 @@ fn read_rev(repo: &Value, field: &str) -> RevAnswer {
     }
 }
 
-/// The error GitHub reported for exactly `alias.field` (or below it), as an unverified answer.
-fn exact_error(errors: &[Value], alias: &str, field: &str) -> Option<Answer> {
+/// The error GitHub reported for `alias.field` (or below it), as an unverified answer.
+fn field_error(errors: &[Value], alias: &str, field: &str) -> Option<Answer> {
     errors.iter().find_map(|e| {
         let path = e["path"].as_array()?;
         (path.first()? == alias && path.get(1)? == field).then(|| {

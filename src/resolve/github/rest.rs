@@ -57,16 +57,13 @@ impl Rest {
             Question::Repo(_) => Ok(Answer::Repo(RepoAnswer::Found {
                 name: full_name.clone(),
             })),
-            Question::Rev(_, None) => rev(client, path, default_branch)
-                .await
-                .map(|answer| match answer {
-                    RevAnswer::Commit { sha, .. } => RevAnswer::Commit {
-                        sha,
-                        kind: RevKind::DefaultBranch(default_branch.to_owned()),
-                    },
-                    other => other,
-                })
-                .map(Answer::Rev),
+            // The default branch is known to be a branch: one request for its commit.
+            Question::Rev(_, None) => {
+                let kind = RevKind::DefaultBranch(default_branch.to_owned());
+                commit_of(client, path, default_branch, kind)
+                    .await
+                    .map(Answer::Rev)
+            }
             Question::Rev(_, Some(name)) => rev(client, path, name).await.map(Answer::Rev),
             Question::Blob(_, rev, file) => {
                 let rev = rev.as_deref().unwrap_or(default_branch);
