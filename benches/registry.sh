@@ -50,6 +50,23 @@ echo "wall (best of 5): $(best_of_5 "$bin" check --offline --format json --chang
 echo "peak RSS: $(peak "$bin" check --offline --format json --changed-since base .)"
 { "$bin" check --offline --format json --changed-since base . || true; } | python3 -c 'import json,sys; d=json.load(sys.stdin); print("summary:", d["summary"], d["notices"])'
 
+echo "== hook pre-push: a push of one commit that changes one link (what git runs on git push)"
+git -c user.name=bench -c user.email=bench@example.invalid commit -q -am "change one link"
+line="refs/heads/main $(git rev-parse HEAD) refs/heads/main $(git rev-parse 'base^{commit}')"
+pre_push() { printf '%s\n' "$line" | "$bin" hook pre-push origin /dev/null --offline; }
+pre_push || true
+quiet_pre_push() { pre_push 2>/dev/null; }
+echo "wall incl. process start (best of 5): $(best_of_5 quiet_pre_push)"
+echo "peak RSS: $(peak bash -c "printf '%s\n' '$line' | '$bin' hook pre-push origin /dev/null --offline")"
+echo "== git push of that commit to a bare remote on this machine, hook installed (end to end)"
+git init -q --bare "$work/origin.git"
+git remote add origin "$work/origin.git"
+git push -q --no-verify origin 'base^{commit}:refs/heads/main'
+"$bin" hook install --pre-push -- --offline >/dev/null
+start=$(date +%s%N)
+git push -q origin main 2>/dev/null || echo "(refused, as it should be: the changed link is broken)"
+echo "git push wall: $(( ($(date +%s%N) - start) / 1000000 )) ms"
+
 echo "== reference: git itself on the same repository (the floor for --changed-since: it stats every"
 echo "   tracked file and reads every directory for untracked ones)"
 echo "git status --porcelain: $(best_of_5 git status --porcelain)"

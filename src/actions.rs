@@ -167,6 +167,9 @@ pub fn action_args() -> anyhow::Result<(cli::CheckArgs, Option<PathBuf>)> {
             );
         }
     }
+    if let Some(config) = input("config") {
+        argv.extend(["--config".into(), config]);
+    }
     if let Some(name) = input("check-run") {
         argv.extend(["--check-run".into(), name]);
     }

@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 use serde_json::Value;
 
+use crate::config::Config;
 use crate::finding::Finding;
 use crate::mlem::locate::Locator;
 use crate::mlem::parse::{self, Problem};
@@ -24,6 +25,8 @@ pub struct Options {
     /// Keep a record of every link in [`Report::links`] (for the job summary); off, a
     /// 100,000-link registry needs no table it will not print.
     pub record_links: bool,
+    /// The registry's policy: allow-lists, production files, ignored files, severities.
+    pub config: Config,
 }
 
 impl Options {
@@ -85,8 +88,11 @@ pub fn check_snapshot(
     snapshot: &dyn Snapshot,
     options: &Options,
 ) -> Result<Report, registry::Error> {
-    let files = snapshot.mlem_files()?;
-    Ok(check_files(snapshot, &files, &[], options, &|_| {}))
+    let mut files = snapshot.mlem_files()?;
+    files.retain(|file| !options.config.is_ignored(file));
+    let mut report = check_files(snapshot, &files, &[], options, &|_| {});
+    options.config.apply(&mut report);
+    Ok(report)
 }
 
 /// Opens the registry containing `path` and checks the selected files.
@@ -97,7 +103,11 @@ pub fn run(
     options: &Options,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, registry::Error> {
-    let opened = registry::open(path, selection)?;
+    let mut opened = registry::open(path, selection)?;
+    let prefix = &opened.prefix;
+    opened
+        .files
+        .retain(|file| !options.config.is_ignored(&format!("{prefix}{file}")));
     let mut report = check_files(
         &*opened.snapshot,
         &opened.files,
@@ -108,6 +118,7 @@ pub fn run(
     report.notices = opened.notices;
     report.root = Some(opened.root);
     report.rebase(&opened.prefix);
+    options.config.apply(&mut report);
     Ok(report)
 }
 
@@ -202,12 +213,13 @@ fn resolve_remote(
     options: &Options,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> usize {
+    let refused = refuse_disallowed(results, options);
     let mut at = Vec::new();
     let mut links: Vec<&Link> = Vec::new();
     for (file, result) in results.iter().enumerate() {
         if let Ok(object) = &result.parsed.object {
             for (index, link) in object.links.iter().enumerate() {
-                if link.project.is_some() {
+                if link.project.is_some() && !refused.contains(&(file, index)) {
                     at.push((file, index));
                     links.push(link);
                 }
@@ -255,6 +267,44 @@ fn resolve_remote(
         }
     }
     requests
+}
+
+/// Adds a `link/host-not-allowed` finding for each link the config's allow-lists refuse, and
+/// returns where those links are (file, link index): they are never looked up.
+fn refuse_disallowed(
+    results: &mut [FileResult],
+    options: &Options,
+) -> std::collections::HashSet<(usize, usize)> {
+    let mut refused = std::collections::HashSet::new();
+    for (file, result) in results.iter_mut().enumerate() {
+        let Ok(object) = &result.parsed.object else {
+            continue;
+        };
+        for (index, link) in object.links.iter().enumerate() {
+            let Some((_, repo)) = &link.project else {
+                continue;
+            };
+            let Some(why) = refusal(&options.config, repo) else {
+                continue;
+            };
+            refused.insert((file, index));
+            let locator = Locator::new(&result.parsed.text);
+            let found = vec![policy::refused_finding(&result.path, &locator, link, &why)];
+            if options.record_links {
+                let resolved = Resolved::unverified(link, &why);
+                let record = record(&result.path, locator.text(), link, &resolved, &found);
+                result.links.push(record);
+            }
+            result.findings.extend(found);
+        }
+    }
+    refused
+}
+
+/// Why the config's allow-lists refuse a link to `repo`, if they do.
+fn refusal(config: &Config, repo: &str) -> Option<String> {
+    let (host, owner) = crate::resolve::target::host_and_owner(repo)?;
+    config.refuses(&host, owner.as_deref())
 }
 
 /// The summary's line for one link, from the findings it got.

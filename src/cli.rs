@@ -25,6 +25,11 @@ pub enum Command {
     /// Run as the GitHub Action: reads the action's inputs (`INPUT_*`) and the Actions
     /// environment, then checks with annotations, a check run, a job summary and step outputs.
     Action,
+    /// Install or remove the git hooks, or run one (git runs `hook pre-push` and `hook pre-commit`).
+    Hook {
+        #[command(subcommand)]
+        command: HookCommand,
+    },
     /// Print a JSON Schema shipped with the tool (for editors such as yaml-language-server).
     Schema {
         /// Which schema.
@@ -33,7 +38,7 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     /// A path inside the registry: the whole git repository containing it is checked.
     #[arg(default_value = ".")]
@@ -46,6 +51,10 @@ pub struct CheckArgs {
     /// Check only the `*.mlem` files added or modified between REV and the working tree.
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,
+
+    /// The registry's config file [default: .mlem-registry.toml at the repository root, if any].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Use no network: links to other repositories are listed as not verified.
     #[arg(long)]
@@ -79,6 +88,97 @@ pub struct CheckArgs {
     /// Print what a rule means and how to fix it, then exit.
     #[arg(long, value_name = "RULE")]
     pub explain: Option<String>,
+
+    /// Which files to check when a hook decides it (a push's, the staged ones), not the flags.
+    #[arg(skip)]
+    pub selection: Option<mlem_registry::registry::Selection>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write git hooks into the repository (respecting core.hooksPath): pre-push by default.
+    Install {
+        /// Install the pre-push hook: checks the link files the pushed commits change.
+        #[arg(long)]
+        pre_push: bool,
+        /// Install the pre-commit hook: checks the staged link files.
+        #[arg(long)]
+        pre_commit: bool,
+        /// Replace a hook another tool wrote (it is kept as HOOK.mlem-registry-backup).
+        #[arg(long)]
+        force: bool,
+        /// A path inside the repository.
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
+        /// Arguments the hook passes to every run, after `--` (e.g. `-- --offline`).
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Remove the hooks this tool installed (and put back any hook they replaced).
+    Uninstall {
+        /// A path inside the repository.
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
+    },
+    /// Run as git's pre-push hook: reads the pushed refs on standard input and checks the link
+    /// files the pushed commits change, as they are in those commits.
+    PrePush {
+        /// The remote's name, as git passes it.
+        remote: Option<String>,
+        /// The remote's URL, as git passes it.
+        url: Option<String>,
+        #[command(flatten)]
+        run: Box<HookRunArgs>,
+    },
+    /// Run as git's pre-commit hook: checks the staged link files that differ from HEAD.
+    PreCommit {
+        #[command(flatten)]
+        run: Box<HookRunArgs>,
+    },
+}
+
+/// What a hook run takes from `check`'s flags.
+#[derive(Debug, Clone, Args)]
+pub struct HookRunArgs {
+    /// The registry's config file [default: .mlem-registry.toml at the repository root, if any].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Use no network: links to other repositories are listed as not verified.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Refuse the push or commit on a finding of this severity or a higher one.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+
+    #[command(flatten)]
+    pub github: GitHubArgs,
+}
+
+impl HookRunArgs {
+    /// The `check` a hook run amounts to, over `selection` in the current directory.
+    pub fn check_args(&self, selection: mlem_registry::registry::Selection) -> CheckArgs {
+        CheckArgs {
+            path: PathBuf::from("."),
+            rev: None,
+            changed_since: None,
+            config: self.config.clone(),
+            offline: self.offline,
+            github: self.github.clone(),
+            format: Some(self.format),
+            output: Vec::new(),
+            check_run: None,
+            fail_on: self.fail_on,
+            color: Color::Auto,
+            explain: None,
+            selection: Some(selection),
+        }
+    }
 }
 
 /// `FORMAT=PATH` for `--output`.
@@ -104,7 +204,7 @@ fn parse_output(value: &str) -> Result<(Format, PathBuf), String> {
 
 /// Where GitHub is and how to talk to it. The token is read from the environment only, so it
 /// never shows in a process list or a shell history.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "GitHub")]
 pub struct GitHubArgs {
     /// Read the GitHub token from this environment variable [default: GITHUB_TOKEN, then

@@ -6,7 +6,9 @@
 //! The library prints nothing: the binary decides where output goes.
 
 pub mod check;
+pub mod config;
 pub mod finding;
+pub mod hook;
 pub mod mlem;
 pub mod policy;
 pub mod registry;

@@ -8,6 +8,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
+use mlem_registry::config::Config;
 use mlem_registry::report::Format;
 use mlem_registry::report::check_run::Conclusion;
 use mlem_registry::resolve::github::{self, Token};
@@ -48,6 +49,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
             let (args, sarif) = actions::action_args()?;
             check(&args, sarif.as_deref(), &mut out)
         }
+        cli::Command::Hook { command } => hook(command, &mut out),
         cli::Command::Schema { name } => {
             writeln!(out, "{}", name.text().trim_end())?;
             Ok(exit::CLEAN)
@@ -73,16 +75,19 @@ fn check(
         )?;
         return Ok(exit::CLEAN);
     }
-    let selection = match (&args.rev, &args.changed_since) {
-        (Some(rev), _) => registry::Selection::Revision(rev.clone()),
-        (_, Some(rev)) => registry::Selection::ChangedSince(rev.clone()),
+    let selection = match (&args.selection, &args.rev, &args.changed_since) {
+        (Some(selection), _, _) => selection.clone(),
+        (_, Some(rev), _) => registry::Selection::Revision(rev.clone()),
+        (_, _, Some(rev)) => registry::Selection::ChangedSince(rev.clone()),
         _ => registry::Selection::Worktree,
     };
     let actions = actions::Actions::detect();
     let summary_wanted = args.format == Some(Format::Summary)
         || args.output.iter().any(|(f, _)| *f == Format::Summary);
+    let config = Config::load(args.config.as_deref(), &args.path)?;
     let options = check::Options {
         online: (!args.offline).then(|| online(&args.github)).transpose()?,
+        config,
         record_links: actions.is_some() || args.check_run.is_some() || summary_wanted,
     };
     let progress = progress_bar();
@@ -131,6 +136,93 @@ fn check(
         actions.write_outputs(&report, sarif)?;
     }
     Ok(code)
+}
+
+/// `hook`: installs or removes the git hooks, or runs one.
+fn hook(command: cli::HookCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
+    use mlem_registry::hook::{self, Kind};
+    match command {
+        cli::HookCommand::Install {
+            pre_push,
+            pre_commit,
+            force,
+            path,
+            args,
+        } => {
+            let binary = std::env::current_exe()?;
+            let kinds = match (pre_push, pre_commit) {
+                (false, false) => vec![Kind::PrePush],
+                _ => [(pre_push, Kind::PrePush), (pre_commit, Kind::PreCommit)]
+                    .into_iter()
+                    .filter_map(|(wanted, kind)| wanted.then_some(kind))
+                    .collect(),
+            };
+            for kind in kinds {
+                let installed = hook::install(&path, kind, &binary, &args, force)?;
+                if let Some(backup) = &installed.backup {
+                    writeln!(out, "kept the previous hook as {}", backup.display())?;
+                }
+                writeln!(out, "installed {}", installed.path.display())?;
+            }
+            Ok(exit::CLEAN)
+        }
+        cli::HookCommand::Uninstall { path } => {
+            for kind in [Kind::PrePush, Kind::PreCommit] {
+                if let Some(removed) = hook::uninstall(&path, kind)? {
+                    writeln!(out, "removed {}", removed.display())?;
+                }
+            }
+            Ok(exit::CLEAN)
+        }
+        cli::HookCommand::PreCommit { run } => {
+            check(&run.check_args(registry::Selection::Staged), None, out)
+        }
+        cli::HookCommand::PrePush {
+            remote,
+            url: _,
+            run,
+        } => {
+            let mut input = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
+            let mut refs = hook::parse_push_lines(&input)?;
+            if refs.is_empty() {
+                // The pre-commit framework passes the push in its environment instead.
+                refs.extend(pre_commit_framework_push());
+            }
+            let remote = remote
+                .or_else(|| std::env::var("PRE_COMMIT_REMOTE_NAME").ok())
+                .unwrap_or_default();
+            let tracking = hook::remote_tracking(std::path::Path::new("."), &remote);
+            let mut code = exit::CLEAN;
+            for pushed in refs.iter().filter(|r| !r.is_deletion()) {
+                eprintln!("mlem-registry: checking the push of {}", pushed.local_ref);
+                let found = check(&run.check_args(pushed.selection(&tracking)), None, out)?;
+                // The worst outcome decides: findings (1) over unverified (3) over clean (0).
+                code = [code, found]
+                    .into_iter()
+                    .max_by_key(|c| match *c {
+                        exit::FINDINGS => 2,
+                        exit::UNVERIFIED => 1,
+                        _ => 0,
+                    })
+                    .unwrap_or(code);
+            }
+            Ok(code)
+        }
+    }
+}
+
+/// The push the pre-commit framework describes in `PRE_COMMIT_FROM_REF` / `PRE_COMMIT_TO_REF`.
+fn pre_commit_framework_push() -> Option<mlem_registry::hook::PushedRef> {
+    let to = std::env::var("PRE_COMMIT_TO_REF").ok()?;
+    let from = std::env::var("PRE_COMMIT_FROM_REF").unwrap_or_default();
+    let zero = "0".repeat(40);
+    Some(mlem_registry::hook::PushedRef {
+        local_ref: std::env::var("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_else(|_| to.clone()),
+        local_sha: to,
+        remote_ref: std::env::var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_default(),
+        remote_sha: if from.is_empty() { zero } else { from },
+    })
 }
 
 /// How to reach other repositories, from the GitHub flags and the environment.

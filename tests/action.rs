@@ -19,6 +19,7 @@ const INPUTS: &[(&str, &str)] = &[
     ("token", "${{ github.token }}"),
     ("fail-on", "error"),
     ("changed-only", "true"),
+    ("config", ""),
     ("check-run", "mlem-registry"),
     ("sarif-file", ""),
     ("args", ""),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::github::{Fault, GitHub};
 use common::{Repo, bin, example_repo, rules};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const EXAMPLE: &str = "https://github.com/iterative/example-mlem-get-started";
 const TOKEN: &str = "ghp_test_token_0123456789";
@@ -272,6 +272,57 @@ fn a_renamed_repository_is_a_warning_naming_the_new_name() {
                 .unwrap()
                 .contains("iterative/mlem-example")
         );
+        assert_eq!(code, 0);
+    }
+}
+
+#[test]
+fn an_archived_repository_is_a_warning_naming_it_through_graphql_and_rest() {
+    let (server, example) = serve_example();
+    server.add_repo("iterative/archived-models", example.path());
+    server.archive("iterative/archived-models");
+    let registry = registry(&[
+        (
+            "archived.mlem",
+            remote(
+                "model",
+                "https://github.com/iterative/archived-models",
+                Some("2-train"),
+                "models/rf",
+            ),
+        ),
+        (
+            "maintained.mlem",
+            remote("model", EXAMPLE, Some("2-train"), "models/rf"),
+        ),
+    ]);
+    for token in [Some(TOKEN), None] {
+        let asked_before = server.requests().len();
+        let (code, json, _) = run(&server, &registry, token, &[]);
+        assert_eq!(
+            ids(&json),
+            [("link/repo-archived".to_owned(), "archived.mlem".to_owned())],
+            "{token:?}: {json:#}"
+        );
+        let finding = &json["findings"][0];
+        assert_eq!(finding["severity"], "warning", "{finding}");
+        // On the `repo:` value, as `link/repo-renamed` is.
+        assert_eq!(
+            (&finding["line"], &finding["column"]),
+            (&json!(4), &json!(7))
+        );
+        assert!(
+            finding["message"]
+                .as_str()
+                .unwrap()
+                .contains("iterative/archived-models"),
+            "{finding}"
+        );
+        let requests = server.requests();
+        let graphql = requests[asked_before..]
+            .iter()
+            .all(|r| r.path == "/graphql");
+        assert_eq!(graphql, token.is_some(), "{requests:?}");
         assert_eq!(code, 0);
     }
 }

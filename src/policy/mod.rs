@@ -59,6 +59,9 @@ pub fn link_findings(
             Advisory::Renamed { from, to } => {
                 rules::link_repo_renamed::finding(file, repo_span(), from, to)
             }
+            Advisory::Archived { repo } => {
+                rules::link_repo_archived::finding(file, repo_span(), repo)
+            }
             Advisory::Unpinned {
                 rev,
                 branch,
@@ -173,6 +176,12 @@ fn outcome_findings(
             }]
         }
     }
+}
+
+/// The finding for a link the config's allow-lists refuse (`why`): it was not looked up.
+pub fn refused_finding(file: &str, locator: &Locator<'_>, link: &Link, why: &str) -> Finding {
+    let repo = link.project.as_ref().map_or("", |(_, repo)| repo.as_str());
+    rules::link_host_not_allowed::finding(file, repo_span(locator, link), repo, why)
 }
 
 /// Where a link names its repository (its `path` for a relative link).

@@ -1,6 +1,7 @@
 //! A registry as of one commit, read straight from the object database (no checkout).
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
@@ -17,13 +18,37 @@ enum Kind {
     Submodule,
 }
 
-/// The files of one commit.
+/// The files of one commit. Its tree is listed whole only when every file is wanted
+/// ([`Snapshot::mlem_files`]); a check of a few files (a push) looks paths up one by one.
 pub struct CommitTree {
     repo: gix::ThreadSafeRepository,
-    entries: HashMap<String, (ObjectId, Kind)>,
-    mlem_files: Vec<String>,
+    /// The commit's root tree.
+    root: ObjectId,
+    /// `""` or `dir/`: the MLEM project's folder inside the repository.
+    prefix: String,
+    listing: OnceLock<Result<Listing, String>>,
     /// The commit the snapshot reads.
     pub commit: ObjectId,
+}
+
+/// Every entry of the tree, by project-relative path.
+struct Listing {
+    entries: HashMap<String, (ObjectId, Kind)>,
+    mlem_files: Vec<String>,
+}
+
+impl Kind {
+    fn of(mode: gix::object::tree::EntryMode) -> Kind {
+        if mode.is_tree() {
+            Kind::Tree
+        } else if mode.is_link() {
+            Kind::Symlink
+        } else if mode.is_commit() {
+            Kind::Submodule
+        } else {
+            Kind::Blob
+        }
+    }
 }
 
 impl CommitTree {
@@ -38,13 +63,38 @@ impl CommitTree {
             .map_err(|e| Error::git(format!("cannot read `{rev}`"), e))?
             .peel_to_commit()
             .map_err(|e| Error::git(format!("`{rev}` is not a commit"), e))?;
-        let tree = commit
-            .tree()
-            .map_err(|e| Error::git(format!("cannot read the tree of `{rev}`"), e))?;
+        let root = commit
+            .tree_id()
+            .map_err(|e| Error::git(format!("cannot read the tree of `{rev}`"), e))?
+            .detach();
+        Ok(CommitTree {
+            repo: repo.clone().into_sync(),
+            root,
+            prefix: prefix.to_owned(),
+            listing: OnceLock::new(),
+            commit: commit.id,
+        })
+    }
+
+    fn listing(&self) -> Result<&Listing, Error> {
+        self.listing
+            .get_or_init(|| self.list().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|message| Error::Git {
+                context: format!("cannot walk the tree of commit {}", self.commit),
+                message: message.clone(),
+            })
+    }
+
+    fn list(&self) -> Result<Listing, Error> {
+        let repo = self.repo.to_thread_local();
+        let tree = repo
+            .find_tree(self.root)
+            .map_err(|e| Error::git("cannot read the tree", e))?;
         let mut recorder = gix::traverse::tree::Recorder::default();
         tree.traverse()
             .breadthfirst(&mut recorder)
-            .map_err(|e| Error::git(format!("cannot walk the tree of `{rev}`"), e))?;
+            .map_err(|e| Error::git("cannot walk the tree", e))?;
         let mut entries = HashMap::with_capacity(recorder.records.len());
         let mut mlem_files = Vec::new();
         for record in recorder.records {
@@ -52,37 +102,27 @@ impl CommitTree {
                 .filepath
                 .to_str()
                 .ok()
-                .and_then(|p| super::strip_prefix(p, prefix))
+                .and_then(|p| super::strip_prefix(p, &self.prefix))
             else {
                 continue;
             };
-            let kind = if record.mode.is_tree() {
-                Kind::Tree
-            } else if record.mode.is_link() {
-                Kind::Symlink
-            } else if record.mode.is_commit() {
-                Kind::Submodule
-            } else {
-                Kind::Blob
-            };
+            let kind = Kind::of(record.mode);
             if kind != Kind::Tree && is_mlem_file(path) {
                 mlem_files.push(path.to_owned());
             }
             entries.insert(path.to_owned(), (record.oid, kind));
         }
         mlem_files.sort();
-        Ok(CommitTree {
-            repo: repo.clone().into_sync(),
+        Ok(Listing {
             entries,
             mlem_files,
-            commit: commit.id,
         })
     }
 }
 
 impl Snapshot for CommitTree {
     fn mlem_files(&self) -> Result<Vec<String>, Error> {
-        Ok(self.mlem_files.clone())
+        Ok(self.listing()?.mlem_files.clone())
     }
 
     fn reader(&self) -> Box<dyn Reader + '_> {
@@ -117,22 +157,52 @@ impl CommitReader<'_> {
     }
 }
 
+impl CommitReader<'_> {
+    /// The entry at project-relative `path`: from the listing when the tree was listed whole,
+    /// else looked up through the trees on its way.
+    fn entry(
+        &self,
+        listing: Option<&Listing>,
+        path: &str,
+    ) -> Result<Option<(ObjectId, Kind)>, Error> {
+        if let Some(listing) = listing {
+            return Ok(listing.entries.get(path).copied());
+        }
+        if path.is_empty() {
+            return Ok(None);
+        }
+        let tree = self
+            .repo
+            .find_tree(self.tree.root)
+            .map_err(|e| Error::git("cannot read the tree", e))?;
+        let full = format!("{}{path}", self.tree.prefix);
+        let entry = tree
+            .lookup_entry_by_path(full.as_str())
+            .map_err(|e| Error::git(format!("cannot look up {full}"), e))?;
+        Ok(entry.map(|e| (e.object_id(), Kind::of(e.mode()))))
+    }
+}
+
 impl Reader for CommitReader<'_> {
     fn lookup(&self, wanted: &str) -> Result<Lookup, Error> {
         let mut failure = None;
-        let lookup = follow_symlinks(wanted, |path| match self.tree.entries.get(path) {
-            None if path.is_empty() => TreeEntry::Dir,
-            None => TreeEntry::Missing,
-            Some((_, Kind::Tree)) => TreeEntry::Dir,
-            Some((_, Kind::Submodule)) => TreeEntry::Dir,
-            Some((id, Kind::Symlink)) => match self.blob(*id) {
+        let listing = self.tree.listing.get().and_then(|l| l.as_ref().ok());
+        let lookup = follow_symlinks(wanted, |path| match self.entry(listing, path) {
+            Err(error) => {
+                failure = Some(error);
+                TreeEntry::Missing
+            }
+            Ok(None) if path.is_empty() => TreeEntry::Dir,
+            Ok(None) => TreeEntry::Missing,
+            Ok(Some((_, Kind::Tree | Kind::Submodule))) => TreeEntry::Dir,
+            Ok(Some((id, Kind::Symlink))) => match self.blob(id) {
                 Ok(target) => TreeEntry::Symlink(String::from_utf8_lossy(&target).into_owned()),
                 Err(error) => {
                     failure = Some(error);
                     TreeEntry::Missing
                 }
             },
-            Some((id, Kind::Blob)) => match self.content(*id) {
+            Ok(Some((id, Kind::Blob))) => match self.content(id) {
                 Ok(content) => TreeEntry::File(content),
                 Err(error) => {
                     failure = Some(error);

@@ -8,6 +8,8 @@ pub mod changed;
 pub mod commit;
 pub mod memory;
 pub mod path;
+pub mod pushed;
+pub mod staged;
 pub mod worktree;
 
 use crate::rules::file_too_large::MAX_FILE_BYTES;
@@ -104,6 +106,16 @@ pub enum Selection {
     Revision(String),
     /// Only the files added or modified between this revision and the working tree.
     ChangedSince(String),
+    /// Only the files the commits of a push touch, as they are in the pushed commit `tip`;
+    /// `hidden` are commits the remote already has.
+    Pushed {
+        /// The commit being pushed.
+        tip: String,
+        /// Commits (ids or revisions) the remote has; ones this repository lacks are skipped.
+        hidden: Vec<String>,
+    },
+    /// Only the staged files that differ from `HEAD`, as the index holds them (a pre-commit hook).
+    Staged,
 }
 
 /// A registry opened for checking: its snapshot, the files to check, and what to tell the user.
@@ -181,7 +193,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
     let prefix = match selection {
-        Selection::Revision(rev) => {
+        Selection::Revision(rev) | Selection::Pushed { tip: rev, .. } => {
             let tree = repo
                 .rev_parse_single(rev.as_str())
                 .and_then(|id| id.object()?.peel_to_tree())
@@ -207,6 +219,42 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             let tree = commit::CommitTree::open(&repo, rev, &prefix)?;
             notices.push(format!("checked revision {rev} (commit {})", tree.commit));
             Opened::whole(Box::new(tree), notices, prefix, workdir)
+        }
+        Selection::Pushed { tip, hidden } => {
+            let tree = commit::CommitTree::open(&repo, tip, &prefix)?;
+            let hidden: Vec<gix::ObjectId> = hidden
+                .iter()
+                .filter_map(|rev| repo.rev_parse_single(rev.as_str()).ok())
+                .map(gix::Id::detach)
+                .collect();
+            let pushed = pushed::changes(&repo, tree.commit, &hidden, &prefix)?;
+            notices.push(format!(
+                "checked {} files changed by {} pushed commits (up to {})",
+                pushed.changed.len(),
+                pushed.commits,
+                tree.commit.to_hex_with_len(12)
+            ));
+            Ok(Opened {
+                snapshot: Box::new(tree),
+                files: pushed.changed,
+                deleted: pushed.deleted,
+                notices,
+                prefix,
+                root: workdir,
+            })
+        }
+        Selection::Staged => {
+            let staged = staged::Staged::open(&repo, &prefix)?;
+            let changes = staged.changes()?;
+            notices.push(format!("checked {} staged files", changes.changed.len()));
+            Ok(Opened {
+                snapshot: Box::new(staged),
+                files: changes.changed,
+                deleted: changes.deleted,
+                notices,
+                prefix,
+                root: workdir,
+            })
         }
         Selection::ChangedSince(rev) => {
             let changes = changed::since(&repo, rev, &prefix)?;

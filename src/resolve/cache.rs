@@ -2,7 +2,8 @@
 //! it — kept across runs, so pinned links cost no requests the second time. Answers about moving
 //! names (branches, tags, the default branch) are never cached, nor is any negative answer (a
 //! commit or file not found may be a repository not readable with this run's token). That a
-//! repository exists is kept for a day, so a deleted or renamed one is noticed.
+//! repository exists (its name, whether it is archived) is kept for a day, so a deleted, renamed
+//! or archived one is noticed.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -175,6 +176,35 @@ mod tests {
         assert_eq!(
             Cache::open(dir.path(), "https://ghe.example/api/v3").get(&pinned),
             None
+        );
+    }
+
+    #[test]
+    fn repository_answers_keep_archived_and_older_entries_read_as_not_archived() {
+        let dir = tempfile::tempdir().unwrap();
+        let archived = Answer::Repo(RepoAnswer::Found {
+            name: "org/m".into(),
+            archived: true,
+        });
+        let mut cache = Cache::open(dir.path(), "x");
+        cache.put(&Question::Repo(repo()), &archived);
+        cache.save().unwrap();
+        let cache = Cache::open(dir.path(), "x");
+        assert_eq!(cache.get(&Question::Repo(repo())), Some(archived));
+
+        let at = now();
+        let older = format!(
+            r#"{{"scopes":{{"x":{{"repo org/m":{{"answer":{{"Repo":{{"Found":{{"name":"org/m"}}}}}},"at":{at}}}}}}}}}"#
+        );
+        std::fs::write(dir.path().join(FILE), older).unwrap();
+        let cache = Cache::open(dir.path(), "x");
+        let found = RepoAnswer::Found {
+            name: "org/m".into(),
+            archived: false,
+        };
+        assert_eq!(
+            cache.get(&Question::Repo(repo())),
+            Some(Answer::Repo(found))
         );
     }
 

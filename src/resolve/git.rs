@@ -42,8 +42,10 @@ impl LocalRepos {
                 }
             };
             let answer = match &question {
+                // Git itself has no notion of an archived repository.
                 Question::Repo(_) => Answer::Repo(RepoAnswer::Found {
                     name: path.display().to_string(),
+                    archived: false,
                 }),
                 Question::Rev(_, rev) => Answer::Rev(rev_of(repo, rev.as_deref())),
                 Question::Blob(_, rev, file) => Answer::Blob(blob_of(repo, rev.as_deref(), file)),
@@ -318,6 +320,7 @@ fn answer_from_refs(question: &Question, url: &str, refs: &[(String, String)]) -
     match question {
         Question::Repo(_) => Answer::Repo(RepoAnswer::Found {
             name: url.to_owned(),
+            archived: false,
         }),
         Question::Rev(_, None) => match sha_of(refs, "HEAD") {
             Some(sha) => {

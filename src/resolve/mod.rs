@@ -135,6 +135,11 @@ pub enum Advisory {
         /// The name GitHub knows it by now.
         to: String,
     },
+    /// The repository is archived: read-only on its host, so its models get no fixes.
+    Archived {
+        /// The repository as the link names it (`owner/name` on GitHub).
+        repo: String,
+    },
     /// The revision is a branch (or absent: the default branch), so the target can change
     /// without the registry changing.
     Unpinned {

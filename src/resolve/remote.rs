@@ -54,6 +54,9 @@ pub enum RepoAnswer {
     Found {
         /// `owner/name` as the host knows it now.
         name: String,
+        /// It is archived (read-only); absent in caches written before this was asked.
+        #[serde(default)]
+        archived: bool,
     },
     /// It does not exist, or cannot be read with the credentials given.
     NotFound {
@@ -172,7 +175,18 @@ impl Walk {
             let repo_q = Question::Repo(hop.repo.clone());
             match memo.get(&repo_q) {
                 None => return Step::Ask(self.wanted(memo)),
-                Some(Answer::Repo(RepoAnswer::Found { name })) => {
+                Some(Answer::Repo(RepoAnswer::Found { name, archived })) => {
+                    if self.visited.is_empty()
+                        && *archived
+                        && !self
+                            .advisories
+                            .iter()
+                            .any(|a| matches!(a, Advisory::Archived { .. }))
+                    {
+                        self.advisories.push(Advisory::Archived {
+                            repo: hop.repo.to_string(),
+                        });
+                    }
                     if self.visited.is_empty()
                         && let RepoId::GitHub { owner, name: old } = &hop.repo
                         && !name.eq_ignore_ascii_case(&format!("{owner}/{old}"))
@@ -612,6 +626,7 @@ mod tests {
                 Question::Repo(repo.clone()),
                 Answer::Repo(RepoAnswer::Found {
                     name: "org/models".into(),
+                    archived: false,
                 }),
             ),
             (
@@ -656,6 +671,27 @@ mod tests {
             matches!(&got[0].outcome, Outcome::Found { path, object_type: ObjectType::Model, .. } if path == "rf.mlem")
         );
         assert!(got[0].advisories.is_empty());
+    }
+
+    #[test]
+    fn an_archived_repository_is_an_advisory_naming_it() {
+        let mut table = model_table();
+        table.0.insert(
+            Question::Repo(gh("org/models")),
+            Answer::Repo(RepoAnswer::Found {
+                name: "org/models".into(),
+                archived: true,
+            }),
+        );
+        let got = resolve(
+            &table,
+            &[link("https://github.com/org/models", Some("v1"), "rf")],
+        );
+        assert!(matches!(got[0].outcome, Outcome::Found { .. }));
+        assert!(
+            matches!(&got[0].advisories[..], [Advisory::Archived { repo }] if repo == "org/models"),
+            "{got:?}"
+        );
     }
 
     #[test]
@@ -723,7 +759,10 @@ mod tests {
             ),
         ] {
             let repo = gh(name);
-            let found = RepoAnswer::Found { name: name.into() };
+            let found = RepoAnswer::Found {
+                name: name.into(),
+                archived: false,
+            };
             facts.insert(Question::Repo(repo.clone()), Answer::Repo(found));
             let commit = RevAnswer::Commit {
                 sha: sha.clone(),

@@ -141,6 +141,32 @@ pub fn parse(value: &str, github: &GitHubHosts) -> Result<Target, ParseError> {
     Ok(plain(RepoId::Remote(trimmed.to_owned())))
 }
 
+/// The host and owner a `repo`/`project` value names, lower-cased host without port or `www.`,
+/// for the config's allow-lists: `github://OWNER:REPO@…` is on `github.com`, `file://` URLs and
+/// absolute paths are on host `file` with no owner. `None` when the value names no host.
+pub fn host_and_owner(value: &str) -> Option<(String, Option<String>)> {
+    let value = value.trim();
+    if let Some(rest) = value.strip_prefix("github://") {
+        let owner = rest.split_once(':').map(|(owner, _)| owner.to_owned());
+        return Some(("github.com".to_owned(), owner));
+    }
+    if value.starts_with("file://") || value.starts_with('/') {
+        return Some(("file".to_owned(), None));
+    }
+    let (host, path) = match scp_like(value) {
+        Some(found) => found,
+        None => {
+            let (_, rest) = value.split_once("://")?;
+            let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+            (authority.rsplit('@').next().unwrap_or(authority), path)
+        }
+    };
+    let host = host.split(':').next().unwrap_or(host).to_lowercase();
+    let host = host.strip_prefix("www.").map(str::to_owned).unwrap_or(host);
+    let owner = path.split('/').find(|s| !s.is_empty()).map(str::to_owned);
+    (!host.is_empty()).then_some((host, owner))
+}
+
 fn plain(repo: RepoId) -> Target {
     Target {
         repo,
@@ -254,6 +280,27 @@ fn valid_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_and_owners_for_allow_lists() {
+        let of = |v: &str| host_and_owner(v).map(|(h, o)| (h, o.unwrap_or_default()));
+        let pair = |h: &str, o: &str| Some((h.to_owned(), o.to_owned()));
+        assert_eq!(
+            of("https://www.GitHub.com/iterative/x/"),
+            pair("github.com", "iterative")
+        );
+        assert_eq!(of("git@gitlab.com:team/x.git"), pair("gitlab.com", "team"));
+        assert_eq!(
+            of("ssh://git@host.example:2222/o/r"),
+            pair("host.example", "o")
+        );
+        assert_eq!(
+            of("github://iterative:x@main/m"),
+            pair("github.com", "iterative")
+        );
+        assert_eq!(of("file:///srv/x"), pair("file", ""));
+        assert_eq!(of("not a url"), None);
+    }
 
     fn gh(owner: &str, name: &str) -> RepoId {
         RepoId::GitHub {

@@ -8,9 +8,11 @@ pub mod file_too_large;
 pub mod link_chain_broken;
 pub mod link_chain_too_long;
 pub mod link_cycle;
+pub mod link_host_not_allowed;
 pub mod link_not_mlem_object;
 pub mod link_path_escapes_repo;
 pub mod link_path_not_found;
+pub mod link_repo_archived;
 pub mod link_repo_not_found;
 pub mod link_repo_renamed;
 pub mod link_rev_not_found;
@@ -69,7 +71,9 @@ pub static ALL: &[&Rule] = &[
     &link_chain_too_long::RULE,
     &link_chain_broken::RULE,
     &link_path_escapes_repo::RULE,
+    &link_host_not_allowed::RULE,
     &link_repo_renamed::RULE,
+    &link_repo_archived::RULE,
     &link_unpinned_rev::RULE,
     &link_unverified::RULE,
     &link_target_deleted::RULE,

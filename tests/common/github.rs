@@ -111,6 +111,8 @@ struct Repo {
     id: u64,
     full_name: String,
     token: Option<String>,
+    /// Archived: read-only, `archived` in REST and `isArchived` in GraphQL.
+    archived: bool,
     git: gix::ThreadSafeRepository,
 }
 
@@ -200,6 +202,7 @@ impl GitHub {
                 id,
                 full_name,
                 token,
+                archived: false,
                 git,
             },
         );
@@ -217,6 +220,15 @@ impl GitHub {
         inner.names.insert(new, id);
         let repo = inner.repos.get_mut(&id).expect("a named repository");
         repo.full_name = new_full_name.to_owned();
+    }
+
+    /// Archives a repository: REST's `archived` and GraphQL's `isArchived` then say so.
+    pub fn archive(&self, full_name: &str) {
+        let mut inner = self.state.lock();
+        let id = inner.names.get(&full_name.to_ascii_lowercase()).copied();
+        let id = id.unwrap_or_else(|| panic!("no repository {full_name}"));
+        let repo = inner.repos.get_mut(&id).expect("a named repository");
+        repo.archived = true;
     }
 
     /// Delays every response by `latency`.
@@ -760,7 +772,7 @@ const REPO_FIXED: &str = "description=null fork=false homepage=null language=nul
     mirror_url=null license=null size=0 stargazers_count=0 watchers_count=0 forks_count=0 \
     open_issues_count=0 forks=0 open_issues=0 watchers=0 network_count=0 subscribers_count=0 \
     has_issues=true has_projects=true has_downloads=true has_wiki=true has_pages=false \
-    archived=false disabled=false allow_forking=true is_template=false \
+    disabled=false allow_forking=true is_template=false \
     web_commit_signoff_required=false topics=[] temp_clone_token=\"\" \
     created_at=\"2022-12-13T04:06:01Z\" updated_at=\"2022-12-13T04:06:01Z\" \
     pushed_at=\"2022-12-13T04:06:01Z\" allow_squash_merge=true allow_merge_commit=true \
@@ -855,6 +867,7 @@ impl<'a> Api<'a> {
             "ssh_url": format!("git@github.com:{full}.git"), "clone_url": format!("{html}.git"),
             "svn_url": html, "default_branch": self.default_branch(),
             "visibility": if private { "private" } else { "public" },
+            "archived": self.repo.archived,
         });
         add_urls(&mut repo, api, REPO_URLS);
         for field in REPO_FIXED.split_whitespace() {
@@ -1253,6 +1266,7 @@ impl RepoNode {
             "name" => leaf(json!(full_name.split('/').nth(1))),
             "nameWithOwner" => leaf(json!(full_name)),
             "isPrivate" => leaf(json!(private)),
+            "isArchived" => leaf(json!(self.repo.archived)),
             "visibility" => leaf(json!(if private { "PRIVATE" } else { "PUBLIC" })),
             "url" => leaf(json!(format!("https://github.com/{full_name}"))),
             "defaultBranchRef" => {

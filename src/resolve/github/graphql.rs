@@ -102,7 +102,7 @@ fn build(parts: Vec<(RepoId, Vec<Question>)>) -> Batch {
         };
         let alias = format!("r{index}");
         query.push_str(&format!(
-            "  {alias}: repository(owner: {}, name: {}, followRenames: true) {{\n    nameWithOwner\n    defaultBranchRef {{ name target {{ oid }} }}\n",
+            "  {alias}: repository(owner: {}, name: {}, followRenames: true) {{\n    nameWithOwner\n    isArchived\n    defaultBranchRef {{ name target {{ oid }} }}\n",
             literal(owner),
             literal(name)
         ));
@@ -234,9 +234,10 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
             .as_str()
             .unwrap_or_default()
             .to_owned();
+        let archived = value["isArchived"] == true;
         answers.push((
             Question::Repo(part.repo.clone()),
-            Answer::Repo(RepoAnswer::Found { name }),
+            Answer::Repo(RepoAnswer::Found { name, archived }),
         ));
         // A field GitHub could not answer (no access to contents, a timeout) is null with an
         // error naming its path: that is unverified, not missing.
@@ -391,6 +392,7 @@ mod tests {
             &reply(serde_json::json!({
                 "data": {"r0": {
                     "nameWithOwner": "org/r",
+                    "isArchived": true,
                     "defaultBranchRef": {"name": "main", "target": {"oid": "a"}},
                     "f0h": null, "f0t": null, "f0c": {"__typename": "Commit", "oid": "b"},
                     "f1": null
@@ -409,6 +411,10 @@ mod tests {
                 kind: RevKind::Commit,
                 ..
             }))
+        ));
+        assert!(matches!(
+            answer(&Question::Repo(repo("r"))),
+            Some(Answer::Repo(RepoAnswer::Found { archived: true, .. }))
         ));
     }
 

@@ -14,13 +14,15 @@ use super::{answer_for_blob, not_found_hint};
 use crate::resolve::remote::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
 use crate::resolve::target::RepoId;
 
-/// What GitHub said about a repository: its API path (after any rename) and default branch.
+/// What GitHub said about a repository: its API path (after any rename), default branch and
+/// whether it is archived.
 #[derive(Debug, Clone)]
 enum Meta {
     Found {
         path: String,
         full_name: String,
         default_branch: String,
+        archived: bool,
     },
     NotFound,
     Unverified(String),
@@ -36,12 +38,13 @@ impl Rest {
     /// Answers one question.
     pub async fn answer(&self, client: &Client, api_url: &str, question: &Question) -> Answer {
         let meta = self.meta(client, api_url, question.repo()).await;
-        let (path, full_name, default_branch) = match &meta {
+        let (path, full_name, default_branch, archived) = match &meta {
             Meta::Found {
                 path,
                 full_name,
                 default_branch,
-            } => (path.as_str(), full_name, default_branch.as_str()),
+                archived,
+            } => (path.as_str(), full_name, default_branch.as_str(), *archived),
             Meta::NotFound => {
                 return match question {
                     Question::Repo(_) => Answer::Repo(RepoAnswer::NotFound {
@@ -56,6 +59,7 @@ impl Rest {
         let result = match question {
             Question::Repo(_) => Ok(Answer::Repo(RepoAnswer::Found {
                 name: full_name.clone(),
+                archived,
             })),
             // The default branch is known to be a branch: one request for its commit.
             Question::Rev(_, None) => {
@@ -107,6 +111,7 @@ async fn fetch_meta(client: &Client, api_url: &str, repo: &RepoId) -> Meta {
                     path: format!("/repos/{full_name}"),
                     full_name: full_name.to_owned(),
                     default_branch: default_branch.to_owned(),
+                    archived: body["archived"] == true,
                 };
             }
             301 | 302 | 307 | 308 => match same_api(api_url, &reply) {

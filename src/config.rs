@@ -1,0 +1,599 @@
+//! The registry's policy file, `.mlem-registry.toml`: which hosts and owners links may name,
+//! which files are production, which are ignored, how severe each rule is, and where GitHub
+//! Enterprise hosts keep their API. Its schema is `schemas/config.schema.json`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::finding::{Finding, Severity};
+use crate::report::Report;
+use crate::rules;
+
+/// The file a registry keeps its policy in, at its root.
+pub const FILE_NAME: &str = ".mlem-registry.toml";
+
+/// The JSON Schema of the config file, for editors (taplo, Even Better TOML).
+pub const SCHEMA: &str = include_str!("../schemas/config.schema.json");
+
+/// Why a config file cannot be used: always names the file, and the line and column when the
+/// problem is in its text.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file exists (or was named) but cannot be read.
+    #[error("cannot read {file}: {source}")]
+    Read {
+        /// The file.
+        file: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A key or value is wrong.
+    #[error("{file}:{line}:{column}: {message}")]
+    Invalid {
+        /// The file.
+        file: String,
+        /// 1-based line of the offending key or value.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong, naming the key.
+        message: String,
+    },
+}
+
+/// What a rule's findings become, from the `[severity]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Findings are errors.
+    Error,
+    /// Findings are warnings.
+    Warning,
+    /// Findings are notes.
+    Note,
+    /// The rule is switched off: its findings are dropped.
+    Off,
+}
+
+impl Level {
+    fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Error => Some(Severity::Error),
+            Level::Warning => Some(Severity::Warning),
+            Level::Note => Some(Severity::Note),
+            Level::Off => None,
+        }
+    }
+}
+
+/// A GitHub Enterprise host from a `[hosts."HOST"]` table: links to it go through its API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostApi {
+    /// The web host, lower-cased (`ghe.example.com`).
+    pub host: String,
+    /// Its REST API (`https://ghe.example.com/api/v3`).
+    pub api_url: String,
+    /// Its GraphQL API, when not derived from `api_url`.
+    pub graphql_url: Option<String>,
+    /// The environment variable holding this host's token; without it, the host gets none.
+    pub token_env: Option<String>,
+}
+
+/// One `allowed_owners` entry: `owner` on any host, or `host/owner`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OwnerPattern {
+    host: Option<String>,
+    owner: String,
+}
+
+/// The policy a registry states once, with defaults that change nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file it was read from, if any.
+    pub source: Option<PathBuf>,
+    allowed_hosts: Option<Vec<String>>,
+    allowed_owners: Option<Vec<OwnerPattern>>,
+    production: Option<GlobSet>,
+    ignore: Option<GlobSet>,
+    severity: HashMap<&'static str, Level>,
+    /// GitHub Enterprise hosts and their APIs.
+    pub hosts: Vec<HostApi>,
+}
+
+/// The file as written; every field is optional and unknown keys are refused.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    allowed_hosts: Option<Vec<Spanned<String>>>,
+    allowed_owners: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    production: Vec<Spanned<String>>,
+    #[serde(default)]
+    ignore: Vec<Spanned<String>>,
+    #[serde(default)]
+    severity: BTreeMap<Spanned<String>, Level>,
+    #[serde(default)]
+    hosts: BTreeMap<Spanned<String>, RawHost>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHost {
+    api_url: Spanned<String>,
+    graphql_url: Option<Spanned<String>>,
+    token_env: Option<String>,
+}
+
+impl Config {
+    /// The config for the registry containing `path`: `explicit` (`--config`) when given, else
+    /// `.mlem-registry.toml` at the root of the git repository around `path` (or in `path`
+    /// itself outside git), else the defaults.
+    pub fn load(explicit: Option<&Path>, path: &Path) -> Result<Config, Error> {
+        let file = match explicit {
+            Some(file) => file.to_path_buf(),
+            None => {
+                let root = gix::discover(path)
+                    .ok()
+                    .and_then(|repo| repo.workdir().map(Path::to_path_buf))
+                    .unwrap_or_else(|| path.to_path_buf());
+                let file = root.join(FILE_NAME);
+                if !file.is_file() {
+                    return Ok(Config::default());
+                }
+                file
+            }
+        };
+        let text = std::fs::read_to_string(&file).map_err(|source| Error::Read {
+            file: file.display().to_string(),
+            source,
+        })?;
+        let mut config = Config::parse(&text, &file.display().to_string())?;
+        config.source = Some(file);
+        Ok(config)
+    }
+
+    /// Parses the text of a config file; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Config, Error> {
+        let at = |offset: usize, message: String| {
+            let position = crate::finding::position_at(text, offset.min(text.len()));
+            Error::Invalid {
+                file: file.to_owned(),
+                line: position.line,
+                column: position.column,
+                message,
+            }
+        };
+        let raw: Raw = toml::from_str(text).map_err(|error| {
+            let offset = error.span().map_or(0, |span| span.start);
+            at(offset, explain_toml_error(error.message()))
+        })?;
+        let hosts = |key: &str, entries: Option<Vec<Spanned<String>>>| {
+            entries
+                .map(|entries| {
+                    entries
+                        .into_iter()
+                        .map(|entry| {
+                            let span = entry.span();
+                            let value = entry.into_inner();
+                            check_host(&value)
+                                .map_err(|why| at(span.start, format!("{key}: {why}")))
+                        })
+                        .collect::<Result<Vec<String>, Error>>()
+                })
+                .transpose()
+        };
+        let allowed_hosts = hosts("allowed_hosts", raw.allowed_hosts)?;
+        let allowed_owners = raw
+            .allowed_owners
+            .map(|entries| {
+                entries
+                    .into_iter()
+                    .map(|entry| {
+                        let span = entry.span();
+                        parse_owner(entry.get_ref())
+                            .map_err(|why| at(span.start, format!("allowed_owners: {why}")))
+                    })
+                    .collect::<Result<Vec<_>, Error>>()
+            })
+            .transpose()?;
+        let globs = |key: &str, patterns: Vec<Spanned<String>>| {
+            if patterns.is_empty() {
+                return Ok(None);
+            }
+            let mut set = GlobSetBuilder::new();
+            for pattern in patterns {
+                set.add(glob(pattern.get_ref()).map_err(|why| {
+                    at(
+                        pattern.span().start,
+                        format!("{key}: `{}`: {why}", pattern.get_ref()),
+                    )
+                })?);
+            }
+            set.build()
+                .map(Some)
+                .map_err(|why| at(0, format!("{key}: {why}")))
+        };
+        let production = globs("production", raw.production)?;
+        let ignore = globs("ignore", raw.ignore)?;
+        let mut severity = HashMap::new();
+        for (id, level) in raw.severity {
+            let rule = rules::find(id.get_ref()).ok_or_else(|| {
+                at(
+                    id.span().start,
+                    format!(
+                        "severity: no rule `{}`; `mlem-registry check --explain` lists them",
+                        id.get_ref()
+                    ),
+                )
+            })?;
+            severity.insert(rule.id, level);
+        }
+        let mut apis = Vec::new();
+        for (host, api) in raw.hosts {
+            let name = check_host(host.get_ref())
+                .map_err(|why| at(host.span().start, format!("hosts: {why}")))?;
+            let url = |key: &str, value: &Spanned<String>| {
+                check_url(value.get_ref())
+                    .map_err(|why| at(value.span().start, format!("hosts.\"{name}\".{key}: {why}")))
+            };
+            apis.push(HostApi {
+                api_url: url("api_url", &api.api_url)?,
+                graphql_url: api
+                    .graphql_url
+                    .as_ref()
+                    .map(|value| url("graphql_url", value))
+                    .transpose()?,
+                token_env: api.token_env,
+                host: name,
+            });
+        }
+        Ok(Config {
+            source: None,
+            allowed_hosts,
+            allowed_owners,
+            production,
+            ignore,
+            severity,
+            hosts: apis,
+        })
+    }
+
+    /// Whether `path` (relative to the repository root) is listed in `ignore`.
+    pub fn is_ignored(&self, path: &str) -> bool {
+        self.ignore.as_ref().is_some_and(|set| set.is_match(path))
+    }
+
+    /// Whether `path` (relative to the repository root) is a production file.
+    pub fn is_production(&self, path: &str) -> bool {
+        self.production
+            .as_ref()
+            .is_some_and(|set| set.is_match(path))
+    }
+
+    /// Why a link to `host` (lower-cased) and `owner` may not be contacted, or `None` when the
+    /// allow-lists let it through.
+    pub fn refuses(&self, host: &str, owner: Option<&str>) -> Option<String> {
+        let file = self.file_name();
+        if let Some(hosts) = &self.allowed_hosts
+            && !hosts.iter().any(|allowed| allowed == host)
+        {
+            return Some(format!(
+                "host `{host}` is not in allowed_hosts ({}) of {file}",
+                list(hosts)
+            ));
+        }
+        if let Some(owners) = &self.allowed_owners {
+            let allowed = owner.is_some_and(|owner| {
+                owners.iter().any(|pattern| {
+                    pattern.owner.eq_ignore_ascii_case(owner)
+                        && pattern.host.as_deref().is_none_or(|h| h == host)
+                })
+            });
+            if !allowed {
+                let shown: Vec<String> = owners
+                    .iter()
+                    .map(|p| match &p.host {
+                        Some(host) => format!("{host}/{}", p.owner),
+                        None => p.owner.clone(),
+                    })
+                    .collect();
+                let who = owner.map_or_else(|| "no owner".to_owned(), |o| format!("owner `{o}`"));
+                return Some(format!(
+                    "{who} on `{host}` is not in allowed_owners ({}) of {file}",
+                    list(&shown)
+                ));
+            }
+        }
+        None
+    }
+
+    /// Applies the policy to a finished report whose paths are relative to the repository root:
+    /// production files make `link/unpinned-rev` an error, `[severity]` re-grades or drops
+    /// findings; the counts are redone.
+    pub fn apply(&self, report: &mut Report) {
+        if self.severity.is_empty() && self.production.is_none() {
+            return;
+        }
+        let unpinned = rules::link_unpinned_rev::RULE.id;
+        report.findings.retain_mut(|finding| {
+            if finding.rule == unpinned && self.is_production(&finding.file) {
+                finding.severity = Severity::Error;
+                finding.help = Some(production_help(finding));
+                return true;
+            }
+            match self.severity.get(finding.rule) {
+                None => true,
+                Some(level) => match level.severity() {
+                    Some(severity) => {
+                        finding.severity = severity;
+                        true
+                    }
+                    None => false,
+                },
+            }
+        });
+        let files: std::collections::BTreeSet<&str> =
+            report.findings.iter().map(|f| f.file.as_str()).collect();
+        report
+            .sources
+            .retain(|file, _| files.contains(file.as_str()));
+        report.summary.unverified = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == rules::link_unverified::RULE.id)
+            .count();
+        report.finish();
+    }
+
+    fn file_name(&self) -> String {
+        self.source
+            .as_ref()
+            .map_or_else(|| FILE_NAME.to_owned(), |p| p.display().to_string())
+    }
+}
+
+fn production_help(finding: &Finding) -> String {
+    let was = finding.help.as_deref().unwrap_or_default();
+    let production = "this is a production file (`production` in the config): its links must name a full commit sha or a tag";
+    if was.is_empty() {
+        production.to_owned()
+    } else {
+        format!("{production}; {was}")
+    }
+}
+
+fn list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A glob over repository-relative paths: `*` stays within a folder, `**` crosses folders.
+fn glob(pattern: &str) -> Result<Glob, String> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|error| error.kind().to_string())
+}
+
+/// A host name as allow-lists and `[hosts]` compare it: lower-case, no scheme, path or port.
+fn check_host(value: &str) -> Result<String, String> {
+    let host = value.trim().to_lowercase();
+    let valid = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+    if valid {
+        Ok(host)
+    } else {
+        Err(format!(
+            "`{value}` is not a host name (write `github.com`, not a URL)"
+        ))
+    }
+}
+
+fn parse_owner(value: &str) -> Result<OwnerPattern, String> {
+    let bad = || format!("`{value}` is not `OWNER` or `HOST/OWNER`");
+    let valid_owner = |owner: &str| {
+        !owner.is_empty()
+            && owner
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    match value.split_once('/') {
+        None if valid_owner(value) => Ok(OwnerPattern {
+            host: None,
+            owner: value.to_owned(),
+        }),
+        Some((host, owner)) if valid_owner(owner) => Ok(OwnerPattern {
+            host: Some(check_host(host).map_err(|_| bad())?),
+            owner: owner.to_owned(),
+        }),
+        _ => Err(bad()),
+    }
+}
+
+fn check_url(value: &str) -> Result<String, String> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    match rest {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => {
+            Ok(value.trim_end_matches('/').to_owned())
+        }
+        _ => Err(format!("`{value}` is not an http(s) URL")),
+    }
+}
+
+/// serde's message for an unknown key lists the expected ones; say it the config's way.
+fn explain_toml_error(message: &str) -> String {
+    let message = message.trim();
+    match message.strip_prefix("unknown field ") {
+        Some(rest) => {
+            let (key, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+            let expected = expected.replace("one of ", "");
+            format!("unknown key {key}; known keys here are {expected}")
+        }
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Span;
+
+    fn invalid(text: &str) -> (usize, usize, String) {
+        match Config::parse(text, "c.toml") {
+            Err(Error::Invalid {
+                line,
+                column,
+                message,
+                ..
+            }) => (line, column, message),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_empty_file_changes_nothing() {
+        let config = Config::parse("", "c.toml").unwrap();
+        assert!(config.refuses("anywhere.example", Some("x")).is_none());
+        assert!(!config.is_production("a.mlem") && !config.is_ignored("a.mlem"));
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_line() {
+        let (line, column, message) = invalid("production = []\nallowed_host = [\"x\"]\n");
+        assert_eq!((line, column), (2, 1));
+        assert!(message.contains("unknown key `allowed_host`"), "{message}");
+        assert!(message.contains("allowed_hosts"), "{message}");
+        let (line, _, message) = invalid("[hosts.\"ghe.example.com\"]\napi = \"https://x\"\n");
+        assert_eq!(line, 2);
+        assert!(message.contains("`api`"), "{message}");
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let (line, column, message) = invalid("[severity]\n\"link/nope\" = \"error\"\n");
+        assert_eq!((line, column), (2, 1));
+        assert!(message.contains("no rule `link/nope`"), "{message}");
+        let (line, _, message) = invalid("[severity]\n\"link/cycle\" = \"fatal\"\n");
+        assert_eq!(line, 2);
+        assert!(message.contains("fatal"), "{message}");
+        let (_, column, message) = invalid("production = [\"ok/**\", \"bad[\"]\n");
+        assert_eq!(column, 24);
+        assert!(message.starts_with("production: `bad[`"), "{message}");
+        let (_, _, message) = invalid("allowed_hosts = [\"https://github.com\"]");
+        assert!(message.contains("not a host name"), "{message}");
+        let (_, _, message) = invalid("allowed_owners = [\"a/b/c\"]");
+        assert!(message.contains("allowed_owners"), "{message}");
+        let (_, _, message) = invalid("[hosts.\"ghe.example.com\"]\napi_url = \"ghe\"\n");
+        assert!(message.contains("api_url"), "{message}");
+        let (_, _, message) = invalid("allowed_hosts = \"github.com\"");
+        assert!(
+            message.contains("sequence") || message.contains("array"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn allow_lists_match_hosts_and_owners() {
+        let config = Config::parse(
+            "allowed_hosts = [\"github.com\", \"GHE.example.com\"]\nallowed_owners = [\"iterative\", \"ghe.example.com/ml\"]",
+            "c.toml",
+        )
+        .unwrap();
+        assert!(config.refuses("github.com", Some("Iterative")).is_none());
+        assert!(config.refuses("ghe.example.com", Some("ml")).is_none());
+        assert!(
+            config
+                .refuses("ghe.example.com", Some("iterative"))
+                .is_none()
+        );
+        let why = config.refuses("github.com", Some("ml")).unwrap();
+        assert!(why.contains("owner `ml`"), "{why}");
+        let why = config.refuses("gitlab.com", Some("iterative")).unwrap();
+        assert!(why.contains("host `gitlab.com`"), "{why}");
+    }
+
+    #[test]
+    fn globs_keep_star_within_a_folder() {
+        let config =
+            Config::parse("production = [\"prod/**\", \"*-prod.mlem\"]", "c.toml").unwrap();
+        assert!(config.is_production("prod/a/b.mlem"));
+        assert!(config.is_production("rf-prod.mlem"));
+        assert!(!config.is_production("x/rf-prod.mlem"));
+        assert!(!config.is_production("staging/a.mlem"));
+    }
+
+    fn finding(rule: &'static rules::Rule, file: &str) -> Finding {
+        rule.finding(file, Span::file_start(), "m")
+    }
+
+    #[test]
+    fn severity_and_production_regrade_findings() {
+        let config = Config::parse(
+            "production = [\"prod/**\"]\n[severity]\n\"link/unpinned-rev\" = \"note\"\n\"schema/unknown-field\" = \"off\"\n\"link/unverified\" = \"error\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        let mut report = Report {
+            findings: vec![
+                finding(&rules::link_unpinned_rev::RULE, "prod/a.mlem"),
+                finding(&rules::link_unpinned_rev::RULE, "dev/a.mlem"),
+                finding(&rules::schema_unknown_field::RULE, "dev/a.mlem"),
+                finding(&rules::link_unverified::RULE, "dev/b.mlem"),
+            ],
+            ..Report::default()
+        };
+        config.apply(&mut report);
+        let got: Vec<_> = report
+            .findings
+            .iter()
+            .map(|f| (f.file.as_str(), f.rule, f.severity))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("dev/a.mlem", "link/unpinned-rev", Severity::Note),
+                ("dev/b.mlem", "link/unverified", Severity::Error),
+                ("prod/a.mlem", "link/unpinned-rev", Severity::Error),
+            ]
+        );
+        assert_eq!((report.summary.errors, report.summary.notes), (2, 1));
+        assert_eq!(report.summary.unverified, 1);
+    }
+
+    #[test]
+    fn the_schema_knows_every_key_the_parser_knows() {
+        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
+        let properties = schema["properties"].as_object().unwrap();
+        let mut keys: Vec<&str> = properties.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "allowed_hosts",
+                "allowed_owners",
+                "hosts",
+                "ignore",
+                "production",
+                "severity"
+            ]
+        );
+        assert_eq!(schema["additionalProperties"], false);
+        let severity = &properties["severity"]["propertyNames"]["enum"];
+        let ids: Vec<&str> = rules::ALL.iter().map(|r| r.id).collect();
+        assert_eq!(severity.as_array().unwrap().len(), ids.len());
+        for id in ids {
+            assert!(severity.as_array().unwrap().iter().any(|v| v == id), "{id}");
+        }
+    }
+}

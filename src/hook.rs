@@ -1,0 +1,334 @@
+//! Git hooks: installing the pre-push and pre-commit hooks that run the check before changes
+//! leave the machine, and reading what git tells a pre-push hook about the push.
+
+use std::path::{Path, PathBuf};
+
+use crate::registry::Selection;
+
+/// The line that marks a hook as written by this tool: only such hooks are replaced or removed
+/// without `--force`.
+pub const MARKER: &str = "# mlem-registry hook: checks *.mlem link files";
+
+/// Which hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Runs on `git push`: checks the link files the pushed commits change.
+    PrePush,
+    /// Runs on `git commit`: checks the staged link files.
+    PreCommit,
+}
+
+impl Kind {
+    /// The hook's file name, which is also the `hook` subcommand that runs it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::PrePush => "pre-push",
+            Kind::PreCommit => "pre-commit",
+        }
+    }
+}
+
+/// Why a hook could not be installed or removed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No git repository around the path.
+    #[error("{path} is not inside a git repository: {message}")]
+    NotARepository {
+        /// The path.
+        path: String,
+        /// gix's error.
+        message: String,
+    },
+    /// Another tool's hook is in the way.
+    #[error(
+        "{path} exists and was not written by mlem-registry; `--force` replaces it (keeping a copy as {backup})"
+    )]
+    Foreign {
+        /// The hook file.
+        path: String,
+        /// Where `--force` keeps the old hook.
+        backup: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A line on a pre-push hook's standard input is not what git writes.
+    #[error(
+        "pre-push input line {line}: expected `<local ref> <local sha> <remote ref> <remote sha>`, got `{text}`"
+    )]
+    PushLine {
+        /// 1-based line number.
+        line: usize,
+        /// The line.
+        text: String,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// The folder git runs hooks from for the repository around `path`: `core.hooksPath` when set
+/// (relative to the working tree, `~/` expanded), else `hooks/` in the common git directory.
+pub fn hooks_dir(path: &Path) -> Result<PathBuf, Error> {
+    let repo = gix::discover(path).map_err(|e| Error::NotARepository {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let configured = repo
+        .config_snapshot()
+        .string("core.hooksPath")
+        .map(|value| value.to_string());
+    Ok(match configured {
+        Some(value) if !value.is_empty() => {
+            let home = std::env::var_os("HOME").map(PathBuf::from);
+            match (value.strip_prefix("~/"), home) {
+                (Some(rest), Some(home)) => home.join(rest),
+                _ => {
+                    let base = repo.workdir().unwrap_or_else(|| repo.git_dir());
+                    base.join(value)
+                }
+            }
+        }
+        _ => repo.common_dir().join("hooks"),
+    })
+}
+
+/// The script of a hook that runs `binary hook KIND` with `extra` arguments.
+pub fn script(kind: Kind, binary: &Path, extra: &[String]) -> String {
+    let mut args = String::new();
+    for arg in extra {
+        args.push(' ');
+        args.push_str(&shell_quote(arg));
+    }
+    format!(
+        "#!/bin/sh\n{MARKER}\n# Remove with `mlem-registry hook uninstall`.\nbin={}\ncommand -v \"$bin\" >/dev/null 2>&1 || bin=mlem-registry\nexec \"$bin\" hook {}{args} \"$@\"\n",
+        shell_quote(&binary.display().to_string()),
+        kind.name()
+    )
+}
+
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// What installing did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installed {
+    /// The hook file written.
+    pub path: PathBuf,
+    /// Where a foreign hook was kept, when `--force` replaced one.
+    pub backup: Option<PathBuf>,
+}
+
+/// Writes the `kind` hook into the hooks folder of the repository around `path`. A hook this
+/// tool did not write is replaced only with `force`, and then kept as `<hook>.mlem-registry-backup`.
+pub fn install(
+    path: &Path,
+    kind: Kind,
+    binary: &Path,
+    extra: &[String],
+    force: bool,
+) -> Result<Installed, Error> {
+    let dir = hooks_dir(path)?;
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let hook = dir.join(kind.name());
+    let backup_path = backup_of(&hook);
+    let mut backup = None;
+    if let Ok(existing) = std::fs::read_to_string(&hook).or_else(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => Ok(String::new()),
+        _ => Err(e),
+    }) && !existing.contains(MARKER)
+    {
+        if !force {
+            return Err(Error::Foreign {
+                path: hook.display().to_string(),
+                backup: backup_path.display().to_string(),
+            });
+        }
+        std::fs::rename(&hook, &backup_path).map_err(io(&hook))?;
+        backup = Some(backup_path);
+    }
+    std::fs::write(&hook, script(kind, binary, extra)).map_err(io(&hook))?;
+    make_executable(&hook)?;
+    Ok(Installed { path: hook, backup })
+}
+
+/// Removes this tool's `kind` hook (a foreign one is left alone) and puts back the hook it
+/// replaced, if any. Returns the removed file, `None` when there was none of ours.
+pub fn uninstall(path: &Path, kind: Kind) -> Result<Option<PathBuf>, Error> {
+    let hook = hooks_dir(path)?.join(kind.name());
+    match std::fs::read_to_string(&hook) {
+        Ok(text) if text.contains(MARKER) => {}
+        _ => return Ok(None),
+    }
+    std::fs::remove_file(&hook).map_err(io(&hook))?;
+    let backup = backup_of(&hook);
+    if backup.exists() {
+        std::fs::rename(&backup, &hook).map_err(io(&backup))?;
+    }
+    Ok(Some(hook))
+}
+
+fn backup_of(hook: &Path) -> PathBuf {
+    let mut name = hook.as_os_str().to_owned();
+    name.push(".mlem-registry-backup");
+    PathBuf::from(name)
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(io(path))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_: &Path) -> Result<(), Error> {
+    Ok(())
+}
+
+/// One line git writes to a pre-push hook: a ref being pushed (or deleted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedRef {
+    /// The local ref pushed (`refs/heads/main`), `(delete)` for a deletion.
+    pub local_ref: String,
+    /// The commit pushed; all zeros for a deletion.
+    pub local_sha: String,
+    /// The ref it updates on the remote.
+    pub remote_ref: String,
+    /// What the remote ref points at now; all zeros for a new ref.
+    pub remote_sha: String,
+}
+
+impl PushedRef {
+    /// True when the push deletes the remote ref: nothing to check.
+    pub fn is_deletion(&self) -> bool {
+        is_zero(&self.local_sha)
+    }
+
+    /// Which files to check for this ref: those touched by the commits the remote lacks, hiding
+    /// what the remote ref has and every remote-tracking ref of `remote` (for a new branch).
+    pub fn selection(&self, remote_tracking: &[String]) -> Selection {
+        let mut hidden: Vec<String> = remote_tracking.to_vec();
+        if !is_zero(&self.remote_sha) {
+            hidden.push(self.remote_sha.clone());
+        }
+        Selection::Pushed {
+            tip: self.local_sha.clone(),
+            hidden,
+        }
+    }
+}
+
+fn is_zero(sha: &str) -> bool {
+    sha.bytes().all(|b| b == b'0')
+}
+
+/// Parses git's pre-push input: one `<local ref> <local sha> <remote ref> <remote sha>` per line.
+pub fn parse_push_lines(input: &str) -> Result<Vec<PushedRef>, Error> {
+    let mut refs = Vec::new();
+    for (number, line) in input.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let is_sha = |s: &str| s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        match fields[..] {
+            [local_ref, local_sha, remote_ref, remote_sha]
+                if is_sha(local_sha) && is_sha(remote_sha) =>
+            {
+                refs.push(PushedRef {
+                    local_ref: local_ref.to_owned(),
+                    local_sha: local_sha.to_owned(),
+                    remote_ref: remote_ref.to_owned(),
+                    remote_sha: remote_sha.to_owned(),
+                });
+            }
+            _ => {
+                return Err(Error::PushLine {
+                    line: number + 1,
+                    text: line.to_owned(),
+                });
+            }
+        }
+    }
+    Ok(refs)
+}
+
+/// The commits the remote-tracking refs of `remote` (`refs/remotes/REMOTE/*`) point at: what the
+/// remote is known to have. Empty when `remote` is a URL or has no tracking refs.
+pub fn remote_tracking(path: &Path, remote: &str) -> Vec<String> {
+    let Ok(repo) = gix::discover(path) else {
+        return Vec::new();
+    };
+    let prefix = format!("refs/remotes/{remote}/");
+    let Ok(references) = repo.references() else {
+        return Vec::new();
+    };
+    let Ok(all) = references.prefixed(prefix.as_str()) else {
+        return Vec::new();
+    };
+    all.filter_map(Result::ok)
+        .filter_map(|mut r| r.peel_to_id().ok().map(|id| id.to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "1111111111111111111111111111111111111111";
+    const ZERO: &str = "0000000000000000000000000000000000000000";
+
+    #[test]
+    fn reads_what_git_writes() {
+        let input = format!(
+            "refs/heads/main {A} refs/heads/main {ZERO}\n(delete) {ZERO} refs/heads/old {A}\n"
+        );
+        let refs = parse_push_lines(&input).unwrap();
+        assert_eq!(refs.len(), 2);
+        assert!(!refs[0].is_deletion() && refs[1].is_deletion());
+        assert_eq!(
+            refs[0].selection(&["origin-main".into()]),
+            Selection::Pushed {
+                tip: A.into(),
+                hidden: vec!["origin-main".into()]
+            }
+        );
+        let update = PushedRef {
+            remote_sha: A.into(),
+            ..refs[0].clone()
+        };
+        assert!(matches!(update.selection(&[]), Selection::Pushed { hidden, .. } if hidden == [A]));
+    }
+
+    #[test]
+    fn refuses_lines_git_does_not_write() {
+        let error = parse_push_lines("refs/heads/main abc").unwrap_err();
+        assert!(error.to_string().contains("line 1"), "{error}");
+    }
+
+    #[test]
+    fn scripts_quote_the_binary_and_carry_the_marker() {
+        let text = script(
+            Kind::PrePush,
+            Path::new("/opt/it's/mlem-registry"),
+            &["--offline".into()],
+        );
+        assert!(text.starts_with("#!/bin/sh\n"));
+        assert!(text.contains(MARKER));
+        assert!(text.contains(r"bin='/opt/it'\''s/mlem-registry'"), "{text}");
+        assert!(
+            text.contains("exec \"$bin\" hook pre-push '--offline' \"$@\""),
+            "{text}"
+        );
+    }
+}

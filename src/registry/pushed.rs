@@ -1,0 +1,132 @@
+//! Files a push changes: the `*.mlem` files touched by the commits a `git push` sends (reachable
+//! from the pushed commit, not from what the remote already has), as they are in that commit.
+
+use std::collections::BTreeSet;
+
+use gix::ObjectId;
+use gix::bstr::ByteSlice;
+
+use super::{Error, is_mlem_file};
+
+/// The `*.mlem` files the pushed commits touch, project-relative.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pushed {
+    /// Files that exist in the pushed commit.
+    pub changed: Vec<String>,
+    /// Files a pushed commit touched that the pushed commit no longer has.
+    pub deleted: Vec<String>,
+    /// How many commits the push sends.
+    pub commits: usize,
+}
+
+/// The files below `prefix` touched by the commits reachable from `tip` and not from `hidden`
+/// (commits the remote has; those missing from this repository are skipped).
+pub fn changes(
+    repo: &gix::Repository,
+    tip: ObjectId,
+    hidden: &[ObjectId],
+    prefix: &str,
+) -> Result<Pushed, Error> {
+    let walk_error = |e| Error::git(format!("cannot walk the commits of {tip}"), e);
+    let hidden: Vec<ObjectId> = hidden
+        .iter()
+        .copied()
+        .filter(|id| repo.has_object(id))
+        .collect();
+    let walk = repo
+        .rev_walk([tip])
+        .with_hidden(hidden)
+        .all()
+        .map_err(walk_error)?;
+    let mut touched = BTreeSet::new();
+    let mut commits = 0;
+    for info in walk {
+        let info = info.map_err(walk_error)?;
+        commits += 1;
+        let tree = tree_of(repo, info.id)?;
+        let parents: Vec<ObjectId> = info.parent_ids().map(gix::Id::detach).collect();
+        if parents.is_empty() {
+            touched.extend(diff(repo, None, &tree)?);
+            continue;
+        }
+        // A merge introduces only what differs from every parent: the rest came with a parent.
+        let mut common: Option<BTreeSet<String>> = None;
+        for parent in parents {
+            let before = tree_of(repo, parent)?;
+            let paths = diff(repo, Some(&before), &tree)?;
+            common = Some(match common {
+                None => paths,
+                Some(common) => common.intersection(&paths).cloned().collect(),
+            });
+        }
+        touched.extend(common.unwrap_or_default());
+    }
+    let tip_tree = tree_of(repo, tip)?;
+    let mut pushed = Pushed {
+        commits,
+        ..Pushed::default()
+    };
+    for path in touched {
+        let Some(relative) = super::strip_prefix(&path, prefix) else {
+            continue;
+        };
+        let exists = tip_tree
+            .lookup_entry_by_path(path.as_str())
+            .map_err(|e| Error::git(format!("cannot look up {path}"), e))?
+            .is_some();
+        let list = if exists {
+            &mut pushed.changed
+        } else {
+            &mut pushed.deleted
+        };
+        list.push(relative.to_owned());
+    }
+    Ok(pushed)
+}
+
+fn tree_of(repo: &gix::Repository, commit: ObjectId) -> Result<gix::Tree<'_>, Error> {
+    repo.find_commit(commit)
+        .map_err(|e| Error::git(format!("cannot read commit {commit}"), e))?
+        .tree()
+        .map_err(|e| Error::git(format!("cannot read the tree of {commit}"), e))
+}
+
+/// The `*.mlem` files (and symbolic links) that differ between `before` (none: the empty tree)
+/// and `after`, repository-relative. Identical subtrees are skipped without being read.
+fn diff(
+    repo: &gix::Repository,
+    before: Option<&gix::Tree<'_>>,
+    after: &gix::Tree<'_>,
+) -> Result<BTreeSet<String>, Error> {
+    use gix::diff::tree::recorder::Change;
+    let empty: &[u8] = &[];
+    let before = before.map_or(empty, |tree| tree.data.as_slice());
+    let mut recorder = gix::diff::tree::Recorder::default();
+    gix::diff::tree(
+        gix::objs::TreeRefIter::from_bytes(before, repo.object_hash()),
+        gix::objs::TreeRefIter::from_bytes(&after.data, repo.object_hash()),
+        gix::diff::tree::State::default(),
+        &repo.objects,
+        &mut recorder,
+    )
+    .map_err(|e| Error::git("cannot compare trees", e))?;
+    Ok(recorder
+        .records
+        .into_iter()
+        .filter_map(|change| {
+            let (mode, path) = match change {
+                Change::Addition {
+                    entry_mode, path, ..
+                }
+                | Change::Deletion {
+                    entry_mode, path, ..
+                }
+                | Change::Modification {
+                    entry_mode, path, ..
+                } => (entry_mode, path),
+            };
+            let path = path.to_str().ok()?;
+            (!mode.is_tree() && is_mlem_file(path)).then(|| path.to_owned())
+        })
+        .collect())
+}

@@ -1,0 +1,223 @@
+//! The registry's config file, `.mlem-registry.toml`: errors that name the key, file and line;
+//! production folders, ignored files and severities; allow-lists whose refused links are never
+//! contacted, as the GitHub test server's request log proves.
+
+mod common;
+
+use common::github::GitHub;
+use common::{MODEL, Repo, bin, check_json, example_repo, link, rules};
+use serde_json::Value;
+
+/// A link to `path` on branch `main` of the local repository `target`.
+fn file_link(target: &Repo, path: &str) -> String {
+    format!(
+        "link_type: model\nobject_type: link\npath: {path}\nrepo: file://{}\nrev: main\n",
+        target.path().display()
+    )
+}
+
+/// A repository with a model at `models/rf.mlem` on `main`.
+fn model_repo() -> Repo {
+    let repo = Repo::new();
+    repo.write("models/rf.mlem", MODEL);
+    repo.commit("model");
+    repo
+}
+
+fn found(json: &Value) -> Vec<(String, String, String)> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap().to_owned();
+            (text("rule"), text("file"), text("severity"))
+        })
+        .collect()
+}
+
+#[test]
+fn an_unknown_key_exits_2_naming_the_key_file_and_line() {
+    let registry = Repo::new();
+    registry.write("a.mlem", MODEL);
+    registry.write(
+        ".mlem-registry.toml",
+        "production = [\"prod/**\"]\nallowed_host = [\"github.com\"]\n",
+    );
+    let output = bin()
+        .args(["check", "--offline"])
+        .arg(registry.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(".mlem-registry.toml:2:1: unknown key `allowed_host`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("allowed_hosts"), "{stderr}");
+}
+
+#[test]
+fn a_bad_value_exits_2_naming_the_key() {
+    let registry = Repo::new();
+    registry.write("a.mlem", MODEL);
+    let config = registry.path().join("elsewhere.toml");
+    std::fs::write(&config, "[severity]\n\"link/cycle\" = \"loud\"\n").unwrap();
+    let output = bin()
+        .args(["check", "--offline", "--config"])
+        .arg(&config)
+        .arg(registry.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("elsewhere.toml:2:"), "{stderr}");
+    assert!(stderr.contains("loud"), "{stderr}");
+    let missing = bin()
+        .args(["check", "--offline", "--config", "/no/such/config.toml"])
+        .arg(registry.path())
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/no/such/config.toml"));
+}
+
+#[test]
+fn production_ignore_and_severity_shape_the_findings() {
+    let target = model_repo();
+    let registry = Repo::new();
+    registry.write("prod/rf.mlem", file_link(&target, "models/rf"));
+    registry.write("dev/rf.mlem", file_link(&target, "models/rf"));
+    registry.write("scratch/broken.mlem", link("model", "nowhere"));
+    registry.write(
+        "dev/typo.mlem",
+        format!("{}colour: red\n", link("model", "dev/rf")),
+    );
+    registry.write(
+        ".mlem-registry.toml",
+        "production = [\"prod/**\"]\nignore = [\"scratch/**\"]\n\n[severity]\n\"link/unpinned-rev\" = \"note\"\n\"schema/unknown-field\" = \"off\"\n",
+    );
+    registry.commit("registry");
+    let (code, json) = check_json(registry.path(), &[]);
+    assert_eq!(
+        found(&json),
+        [
+            (
+                "link/unpinned-rev".into(),
+                "dev/rf.mlem".into(),
+                "note".into()
+            ),
+            (
+                "link/unpinned-rev".into(),
+                "prod/rf.mlem".into(),
+                "error".into()
+            ),
+        ],
+        "{json:#}"
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        json["summary"]["files"], 3,
+        "the ignored file is not checked"
+    );
+    // The same registry without its config: defaults.
+    let (code, json) = check_json(registry.path(), &["--config", "/dev/null"]);
+    assert_eq!(code, 1, "the broken link in scratch/ is an error");
+    let rules = rules(&json);
+    assert!(
+        rules
+            .iter()
+            .any(|(r, f, _)| r == "link/path-not-found" && f == "scratch/broken.mlem")
+    );
+    assert!(rules.iter().any(|(r, _, _)| r == "schema/unknown-field"));
+}
+
+#[test]
+fn refused_links_are_never_contacted() {
+    let server = GitHub::start();
+    let example = example_repo();
+    server.add_repo("iterative/example-mlem-get-started", example.path());
+    server.add_repo("elsewhere/models", example.path());
+    let registry = Repo::new();
+    let github = |owner_repo: &str| {
+        format!(
+            "link_type: model\nobject_type: link\npath: models/rf\nrepo: https://github.com/{owner_repo}\nrev: 2-train\n"
+        )
+    };
+    registry.write("ok.mlem", github("iterative/example-mlem-get-started"));
+    registry.write("owner.mlem", github("elsewhere/models"));
+    // The test server's own host: a git remote that, if asked, would show in its request log.
+    let host = format!(
+        "link_type: model\nobject_type: link\npath: models/rf\nrepo: {}/other/repo.git\nrev: main\n",
+        server.url()
+    );
+    registry.write("host.mlem", host);
+    registry.write(
+        ".mlem-registry.toml",
+        "allowed_hosts = [\"github.com\"]\nallowed_owners = [\"github.com/iterative\"]\n",
+    );
+    registry.commit("registry");
+    let run = |args: &[&str]| {
+        let output = bin()
+            .arg("check")
+            .arg(registry.path())
+            .args(["--format", "json"])
+            .args(args)
+            .env("GITHUB_API_URL", server.url())
+            .env("GITHUB_TOKEN", "ghp_allow_list_token")
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    // Without the config both links are asked about: the log can show a contact.
+    run(&["--config", "/dev/null"]);
+    let contacted = server.requests();
+    assert!(
+        contacted.iter().any(|r| r.path.contains("other/repo")),
+        "{contacted:?}"
+    );
+    assert!(
+        contacted.iter().any(|r| r.body.contains("elsewhere")),
+        "{contacted:?}"
+    );
+    let before = contacted.len();
+    let json = run(&[]);
+    assert_eq!(
+        found(&json),
+        [
+            (
+                "link/host-not-allowed".into(),
+                "host.mlem".into(),
+                "error".into()
+            ),
+            (
+                "link/host-not-allowed".into(),
+                "owner.mlem".into(),
+                "error".into()
+            ),
+        ],
+        "{json:#}"
+    );
+    let messages: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(messages[0].contains("host `127.0.0.1`"), "{messages:?}");
+    assert!(messages[1].contains("owner `elsewhere`"), "{messages:?}");
+    let requests = server.requests().split_off(before);
+    assert!(!requests.is_empty(), "the allowed link was looked up");
+    for request in &requests {
+        assert!(
+            !request.path.contains("elsewhere") && !request.path.contains("other/repo"),
+            "a refused link was contacted: {request:?}"
+        );
+        assert!(
+            !request.body.contains("elsewhere"),
+            "asked about a refused link: {}",
+            request.body
+        );
+    }
+}
