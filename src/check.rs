@@ -284,7 +284,7 @@ fn refuse_disallowed(
             let Some((_, repo)) = &link.project else {
                 continue;
             };
-            let Some(why) = refusal(&options.config, repo) else {
+            let Some(why) = options.config.allow.refuses(repo) else {
                 continue;
             };
             refused.insert((file, index));
@@ -299,12 +299,6 @@ fn refuse_disallowed(
         }
     }
     refused
-}
-
-/// Why the config's allow-lists refuse a link to `repo`, if they do.
-fn refusal(config: &Config, repo: &str) -> Option<String> {
-    let (host, owner) = crate::resolve::target::host_and_owner(repo)?;
-    config.refuses(&host, owner.as_deref())
 }
 
 /// The summary's line for one link, from the findings it got.

@@ -11,6 +11,7 @@ use toml::Spanned;
 
 use crate::finding::{Finding, Severity};
 use crate::report::Report;
+use crate::resolve::target::{AllowList, OwnerPattern};
 use crate::rules;
 
 /// The file a registry keeps its policy in, at its root.
@@ -83,20 +84,13 @@ pub struct HostApi {
     pub token_env: Option<String>,
 }
 
-/// One `allowed_owners` entry: `owner` on any host, or `host/owner`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct OwnerPattern {
-    host: Option<String>,
-    owner: String,
-}
-
 /// The policy a registry states once, with defaults that change nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// The file it was read from, if any.
     pub source: Option<PathBuf>,
-    allowed_hosts: Option<Vec<String>>,
-    allowed_owners: Option<Vec<OwnerPattern>>,
+    /// Where links may point (`allowed_hosts`, `allowed_owners`).
+    pub allow: AllowList,
     production: Option<GlobSet>,
     ignore: Option<GlobSet>,
     severity: HashMap<&'static str, Level>,
@@ -152,6 +146,7 @@ impl Config {
             source,
         })?;
         let mut config = Config::parse(&text, &file.display().to_string())?;
+        config.allow.source = file.display().to_string();
         config.source = Some(file);
         Ok(config)
     }
@@ -253,8 +248,11 @@ impl Config {
         }
         Ok(Config {
             source: None,
-            allowed_hosts,
-            allowed_owners,
+            allow: AllowList {
+                hosts: allowed_hosts,
+                owners: allowed_owners,
+                source: FILE_NAME.to_owned(),
+            },
             production,
             ignore,
             severity,
@@ -272,43 +270,6 @@ impl Config {
         self.production
             .as_ref()
             .is_some_and(|set| set.is_match(path))
-    }
-
-    /// Why a link to `host` (lower-cased) and `owner` may not be contacted, or `None` when the
-    /// allow-lists let it through.
-    pub fn refuses(&self, host: &str, owner: Option<&str>) -> Option<String> {
-        let file = self.file_name();
-        if let Some(hosts) = &self.allowed_hosts
-            && !hosts.iter().any(|allowed| allowed == host)
-        {
-            return Some(format!(
-                "host `{host}` is not in allowed_hosts ({}) of {file}",
-                list(hosts)
-            ));
-        }
-        if let Some(owners) = &self.allowed_owners {
-            let allowed = owner.is_some_and(|owner| {
-                owners.iter().any(|pattern| {
-                    pattern.owner.eq_ignore_ascii_case(owner)
-                        && pattern.host.as_deref().is_none_or(|h| h == host)
-                })
-            });
-            if !allowed {
-                let shown: Vec<String> = owners
-                    .iter()
-                    .map(|p| match &p.host {
-                        Some(host) => format!("{host}/{}", p.owner),
-                        None => p.owner.clone(),
-                    })
-                    .collect();
-                let who = owner.map_or_else(|| "no owner".to_owned(), |o| format!("owner `{o}`"));
-                return Some(format!(
-                    "{who} on `{host}` is not in allowed_owners ({}) of {file}",
-                    list(&shown)
-                ));
-            }
-        }
-        None
     }
 
     /// Applies the policy to a finished report whose paths are relative to the repository root:
@@ -348,12 +309,6 @@ impl Config {
             .count();
         report.finish();
     }
-
-    fn file_name(&self) -> String {
-        self.source
-            .as_ref()
-            .map_or_else(|| FILE_NAME.to_owned(), |p| p.display().to_string())
-    }
 }
 
 fn production_help(finding: &Finding) -> String {
@@ -364,14 +319,6 @@ fn production_help(finding: &Finding) -> String {
     } else {
         format!("{production}; {was}")
     }
-}
-
-fn list(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|i| format!("`{i}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A glob over repository-relative paths: `*` stays within a folder, `**` crosses folders.
@@ -464,7 +411,12 @@ mod tests {
     #[test]
     fn an_empty_file_changes_nothing() {
         let config = Config::parse("", "c.toml").unwrap();
-        assert!(config.refuses("anywhere.example", Some("x")).is_none());
+        assert!(
+            config
+                .allow
+                .refuses("https://anywhere.example/x/y")
+                .is_none()
+        );
         assert!(!config.is_production("a.mlem") && !config.is_ignored("a.mlem"));
     }
 
@@ -510,16 +462,31 @@ mod tests {
             "c.toml",
         )
         .unwrap();
-        assert!(config.refuses("github.com", Some("Iterative")).is_none());
-        assert!(config.refuses("ghe.example.com", Some("ml")).is_none());
         assert!(
             config
-                .refuses("ghe.example.com", Some("iterative"))
+                .allow
+                .refuses("https://github.com/Iterative/r")
                 .is_none()
         );
-        let why = config.refuses("github.com", Some("ml")).unwrap();
+        assert!(
+            config
+                .allow
+                .refuses("git@ghe.example.com:ml/r.git")
+                .is_none()
+        );
+        assert!(
+            config
+                .allow
+                .refuses("https://ghe.example.com/iterative/r")
+                .is_none()
+        );
+        assert!(config.allow.refuses("file:///srv/models").is_some());
+        let why = config.allow.refuses("https://github.com/ml/r").unwrap();
         assert!(why.contains("owner `ml`"), "{why}");
-        let why = config.refuses("gitlab.com", Some("iterative")).unwrap();
+        let why = config
+            .allow
+            .refuses("https://gitlab.com/iterative/r")
+            .unwrap();
         assert!(why.contains("host `gitlab.com`"), "{why}");
     }
 

@@ -86,7 +86,9 @@ fn check(
         || args.output.iter().any(|(f, _)| *f == Format::Summary);
     let config = Config::load(args.config.as_deref(), &args.path)?;
     let options = check::Options {
-        online: (!args.offline).then(|| online(&args.github)).transpose()?,
+        online: (!args.offline)
+            .then(|| online(&args.github, &config))
+            .transpose()?,
         config,
         record_links: actions.is_some() || args.check_run.is_some() || summary_wanted,
     };
@@ -225,22 +227,85 @@ fn pre_commit_framework_push() -> Option<mlem_registry::hook::PushedRef> {
     })
 }
 
-/// How to reach other repositories, from the GitHub flags and the environment.
-fn online(args: &cli::GitHubArgs) -> anyhow::Result<Online> {
+/// How to reach other repositories, from the GitHub flags, the config's `[hosts]` and the
+/// environment.
+fn online(args: &cli::GitHubArgs, config: &Config) -> anyhow::Result<Online> {
     let token = match &args.token_env {
-        Some(name) => {
-            let value = std::env::var(name).map_err(|_| {
-                anyhow::anyhow!("--token-env {name}: the environment variable {name} is not set")
-            })?;
-            Token::new(value)
-        }
+        Some(name) => Some(token_from(name, "--token-env")?),
         None => ["GITHUB_TOKEN", "GH_TOKEN"]
             .iter()
             .find_map(|name| std::env::var(name).ok().and_then(Token::new)),
     };
-    let api_url = args.github_api_url.trim_end_matches('/').to_owned();
-    let graphql_url = match &args.github_graphql_url {
-        Some(url) => url.clone(),
+    let server = args.github_server_url.trim_end_matches('/');
+    let host = server
+        .split_once("://")
+        .map_or(server, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    if host.is_empty() {
+        anyhow::bail!("--github-server-url {server}: expected a URL such as https://github.com");
+    }
+    let github = api_config(
+        &args.github_api_url,
+        args.github_graphql_url.as_deref(),
+        token,
+        args,
+    )?;
+    let mut enterprise = Vec::new();
+    for api in &config.hosts {
+        let at = format!("[hosts.\"{}\"] in {}", api.host, config_name(config));
+        if api.host == host {
+            anyhow::bail!(
+                "{at}: {host} is the --github-server-url host; set its API with --github-api-url"
+            );
+        }
+        // A host gets only the token named for it: GITHUB_TOKEN never leaves for another host.
+        let token = match &api.token_env {
+            Some(name) => Some(token_from(name, &format!("{at}: token_env"))?),
+            None => None,
+        };
+        let config = api_config(&api.api_url, api.graphql_url.as_deref(), token, args)
+            .map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+        enterprise.push((api.host.clone(), config));
+    }
+    let hosts = std::iter::once(host).chain(enterprise.iter().map(|(h, _)| h.clone()));
+    Ok(Online {
+        github,
+        hosts: GitHubHosts::new(hosts.collect::<Vec<_>>()),
+        enterprise,
+        allow: config.allow.clone(),
+        cache: args.cache.clone(),
+    })
+}
+
+/// The token in environment variable `name`, which `what` asked for.
+fn token_from(name: &str, what: &str) -> anyhow::Result<Token> {
+    std::env::var(name)
+        .ok()
+        .and_then(Token::new)
+        .ok_or_else(|| anyhow::anyhow!("{what} {name}: the environment variable {name} is not set"))
+}
+
+fn config_name(config: &Config) -> String {
+    config.source.as_ref().map_or_else(
+        || mlem_registry::config::FILE_NAME.to_owned(),
+        |p| p.display().to_string(),
+    )
+}
+
+/// One GitHub API's settings: its URLs (checked so the token goes only to its host, over https)
+/// and the shared timeouts, retries and concurrency.
+fn api_config(
+    api_url: &str,
+    graphql_url: Option<&str>,
+    token: Option<Token>,
+    args: &cli::GitHubArgs,
+) -> anyhow::Result<github::Config> {
+    let api_url = api_url.trim_end_matches('/').to_owned();
+    let graphql_url = match graphql_url {
+        Some(url) => url.to_owned(),
         None => match api_url.strip_suffix("/api/v3") {
             Some(host) => format!("{host}/api/graphql"),
             None => format!("{api_url}/graphql"),
@@ -257,31 +322,17 @@ fn online(args: &cli::GitHubArgs) -> anyhow::Result<Online> {
             "--github-api-url {api_url}: the token is sent only over https (or to 127.0.0.1)"
         );
     }
-    let server = args.github_server_url.trim_end_matches('/');
-    let host = server
-        .split_once("://")
-        .map_or(server, |(_, rest)| rest)
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    if host.is_empty() {
-        anyhow::bail!("--github-server-url {server}: expected a URL such as https://github.com");
-    }
     let defaults = github::Config::github_com(None);
-    Ok(Online {
-        github: github::Config {
-            api_url,
-            graphql_url,
-            token,
-            timeout: std::time::Duration::from_secs(args.timeout.max(1)),
-            retries: args.retries,
-            backoff: std::time::Duration::from_millis(args.retry_delay),
-            max_wait: std::time::Duration::from_secs(args.max_rate_limit_wait),
-            concurrency: args.concurrency.max(1),
-            ..defaults
-        },
-        hosts: GitHubHosts::new([host.to_owned()]),
-        cache: args.cache.clone(),
+    Ok(github::Config {
+        api_url,
+        graphql_url,
+        token,
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        retries: args.retries,
+        backoff: std::time::Duration::from_millis(args.retry_delay),
+        max_wait: std::time::Duration::from_secs(args.max_rate_limit_wait),
+        concurrency: args.concurrency.max(1),
+        ..defaults
     })
 }
 

@@ -221,3 +221,121 @@ fn refused_links_are_never_contacted() {
         );
     }
 }
+
+#[test]
+fn enterprise_hosts_go_through_their_own_api_with_their_own_token() {
+    let example = example_repo();
+    let public = GitHub::start();
+    public.add_repo("iterative/example-mlem-get-started", example.path());
+    let enterprise = GitHub::start();
+    enterprise.add_repo("ml-team/models", example.path());
+    let registry = Repo::new();
+    let link_to = |repo: &str, rev: &str| {
+        format!("link_type: model\nobject_type: link\npath: models/rf\nrepo: {repo}\nrev: {rev}\n")
+    };
+    registry.write(
+        "public.mlem",
+        link_to(
+            "https://github.com/iterative/example-mlem-get-started",
+            "2-train",
+        ),
+    );
+    registry.write(
+        "ghe.mlem",
+        link_to("https://GHE.example.com/ml-team/models", "2-train"),
+    );
+    registry.write(
+        "ghe-missing.mlem",
+        link_to("https://ghe.example.com/ml-team/models", "nope"),
+    );
+    registry.write(
+        ".mlem-registry.toml",
+        format!(
+            "[hosts.\"ghe.example.com\"]\napi_url = \"{}\"\ntoken_env = \"GHE_TOKEN\"\n",
+            enterprise.url()
+        ),
+    );
+    registry.commit("registry");
+    let output = bin()
+        .arg("check")
+        .arg(registry.path())
+        .args(["--format", "json"])
+        .env("GITHUB_API_URL", public.url())
+        .env("GITHUB_TOKEN", "ghp_public_token")
+        .env("GHE_TOKEN", "ghp_enterprise_token")
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        found(&json),
+        [(
+            "link/rev-not-found".into(),
+            "ghe-missing.mlem".into(),
+            "error".into()
+        )],
+        "{json:#}"
+    );
+    let asked = |server: &GitHub| server.requests();
+    assert!(!asked(&enterprise).is_empty() && !asked(&public).is_empty());
+    for request in asked(&enterprise) {
+        let auth = request.authorization.unwrap_or_default();
+        assert!(auth.contains("ghp_enterprise_token"), "{auth}");
+        assert!(!request.body.contains("iterative"), "{}", request.body);
+    }
+    for request in asked(&public) {
+        let auth = request.authorization.unwrap_or_default();
+        assert!(auth.contains("ghp_public_token"), "{auth}");
+        assert!(!request.body.contains("ml-team"), "{}", request.body);
+    }
+    assert!(enterprise.invalid_queries().is_empty() && public.invalid_queries().is_empty());
+}
+
+#[test]
+fn a_chain_stops_where_it_would_leave_the_allow_list() {
+    let server = GitHub::start();
+    let example = example_repo();
+    server.add_repo("elsewhere/models", example.path());
+    let hub = Repo::new();
+    hub.write(
+        "rf.mlem",
+        "link_type: model\nobject_type: link\npath: models/rf\nrepo: https://github.com/elsewhere/models\nrev: 2-train\n",
+    );
+    let hub_commit = hub.commit("a link onwards");
+    server.add_repo("iterative/hub", hub.path());
+    let registry = Repo::new();
+    registry.write(
+        "rf.mlem",
+        format!(
+            "link_type: model\nobject_type: link\npath: rf\nrepo: https://github.com/iterative/hub\nrev: {hub_commit}\n"
+        ),
+    );
+    registry.write(".mlem-registry.toml", "allowed_owners = [\"iterative\"]\n");
+    registry.commit("registry");
+    let output = bin()
+        .arg("check")
+        .arg(registry.path())
+        .args(["--format", "json"])
+        .env("GITHUB_API_URL", server.url())
+        .env("GITHUB_TOKEN", "ghp_chain_token")
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        found(&json),
+        [("link/chain-broken".into(), "rf.mlem".into(), "error".into())],
+        "{json:#}"
+    );
+    let message = json["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("not allowed"), "{message}");
+    let requests = server.requests();
+    assert!(
+        requests.iter().any(|r| r.body.contains("hub")),
+        "the hub was asked"
+    );
+    for request in requests {
+        assert!(
+            !request.path.contains("elsewhere") && !request.body.contains("elsewhere"),
+            "{request:?}"
+        );
+    }
+}

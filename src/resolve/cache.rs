@@ -141,6 +141,7 @@ mod tests {
 
     fn repo() -> RepoId {
         RepoId::GitHub {
+            host: "github.com".into(),
             owner: "org".into(),
             name: "m".into(),
         }

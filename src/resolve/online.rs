@@ -15,10 +15,15 @@ use crate::mlem::Link;
 /// How to reach other repositories.
 #[derive(Debug, Clone)]
 pub struct Online {
-    /// GitHub's API.
+    /// GitHub's API, for the first of `hosts`.
     pub github: github::Config,
-    /// Web hosts whose URLs are GitHub repositories (github.com, or an Enterprise host).
+    /// Other GitHub hosts (Enterprise, from the config's `[hosts]`), each with its own API and
+    /// token: a token goes to its own host only.
+    pub enterprise: Vec<(String, github::Config)>,
+    /// Web hosts whose URLs are GitHub repositories: the primary one first, then `enterprise`'s.
     pub hosts: GitHubHosts,
+    /// Where chains of links may lead (the config's allow-lists).
+    pub allow: super::target::AllowList,
     /// Where answers about pinned targets are kept across runs.
     pub cache: Option<PathBuf>,
 }
@@ -48,10 +53,19 @@ pub fn resolve(
         Err(error) => return all_unverified(links, &format!("cannot start: {error}")),
     };
     runtime.block_on(async {
-        let github = match GitHub::new(online.github.clone()) {
-            Ok(github) => github,
-            Err(why) => return all_unverified(links, &why),
-        };
+        let primary = online.hosts.primary().to_owned();
+        let mut github = Vec::new();
+        for (host, config) in std::iter::once((&primary, &online.github)).chain(
+            online
+                .enterprise
+                .iter()
+                .map(|(host, config)| (host, config)),
+        ) {
+            match GitHub::new(config.clone()) {
+                Ok(api) => github.push((host.clone(), api)),
+                Err(why) => return all_unverified(links, &why),
+            }
+        }
         let cache = online
             .cache
             .as_deref()
@@ -66,7 +80,7 @@ pub fn resolve(
         let mut walks = Vec::new();
         let mut walked = Vec::new();
         for (index, link) in links.iter().enumerate() {
-            match Walk::new(link, &online.hosts) {
+            match Walk::new(link, &online.hosts, &online.allow) {
                 Ok(walk) => {
                     walks.push(walk);
                     walked.push(index);
@@ -88,7 +102,7 @@ pub fn resolve(
             let _ = cache.save();
         }
         let stats = Stats {
-            requests: hosts.github.requests(),
+            requests: hosts.github.iter().map(|(_, api)| api.requests()).sum(),
         };
         (
             results.into_iter().map(Option::unwrap_or_default).collect(),
@@ -107,7 +121,8 @@ fn all_unverified(links: &[&Link], why: &str) -> (Vec<Resolved>, Stats) {
 
 /// Sends each question to the resolver for its host, through the cache.
 struct Hosts {
-    github: GitHub,
+    /// Each GitHub host's API, the primary host first.
+    github: Vec<(String, GitHub)>,
     local: LocalRepos,
     remotes: std::sync::Arc<RemoteRepos>,
     cache: Mutex<Option<Cache>>,
@@ -123,14 +138,18 @@ impl Hosts {
 impl Answerer for Hosts {
     async fn answer(&self, questions: Vec<Question>) -> Vec<(Question, Answer)> {
         let mut answers = Vec::with_capacity(questions.len());
-        let (mut github, mut local, mut remote) = (Vec::new(), Vec::new(), Vec::new());
+        let mut github: Vec<Vec<Question>> = vec![Vec::new(); self.github.len()];
+        let (mut local, mut remote) = (Vec::new(), Vec::new());
         for question in questions {
             if let Some(answer) = self.cached(&question) {
                 answers.push((question, answer));
                 continue;
             }
             match question.repo() {
-                RepoId::GitHub { .. } => github.push(question),
+                RepoId::GitHub { host, .. } => {
+                    let api = self.github.iter().position(|(h, _)| h == host);
+                    github[api.unwrap_or(0)].push(question);
+                }
                 RepoId::Local(_) => local.push(question),
                 RepoId::Remote(_) => remote.push(question),
             }
@@ -141,7 +160,15 @@ impl Answerer for Hosts {
             tokio::task::spawn_blocking(move || remotes.answer(asked))
         });
         let mut fresh = self.local.answer(local);
-        fresh.extend(self.github.answer(github).await);
+        let asked = self
+            .github
+            .iter()
+            .zip(github)
+            .filter(|(_, questions)| !questions.is_empty())
+            .map(|((_, api), questions)| api.answer(questions));
+        for answered in futures::future::join_all(asked).await {
+            fresh.extend(answered);
+        }
         match remote_answers {
             None => {}
             Some(handle) => match handle.await {

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::local::{FileTarget, candidates};
-use super::target::{GitHubHosts, RepoId, Target, folder, parse};
+use super::target::{AllowList, GitHubHosts, RepoId, Target, folder, parse};
 use super::{Advisory, ChainProblem, Outcome, Resolved};
 use crate::mlem::{Link, ObjectType};
 use crate::registry::Content;
@@ -146,11 +146,14 @@ pub struct Walk {
     visited: Vec<String>,
     advisories: Vec<Advisory>,
     hosts: GitHubHosts,
+    /// Where the chain may lead: a hop elsewhere ends the walk without a question.
+    allow: AllowList,
 }
 
 impl Walk {
-    /// Starts a walk for `link`, a link to another repository; `hosts` are the GitHub hosts.
-    pub fn new(link: &Link, hosts: &GitHubHosts) -> Result<Walk, Outcome> {
+    /// Starts a walk for `link`, a link to another repository; `hosts` are the GitHub hosts,
+    /// `allow` where further hops of a chain may lead.
+    pub fn new(link: &Link, hosts: &GitHubHosts, allow: &AllowList) -> Result<Walk, Outcome> {
         let shown = link.project.as_ref().map_or("", |(_, value)| value);
         let target = parse(shown, hosts).map_err(|error| Outcome::RepoNotFound {
             repo: shown.to_owned(),
@@ -165,6 +168,7 @@ impl Walk {
             visited: Vec::new(),
             advisories: Vec::new(),
             hosts: hosts.clone(),
+            allow: allow.clone(),
         })
     }
 
@@ -188,7 +192,9 @@ impl Walk {
                         });
                     }
                     if self.visited.is_empty()
-                        && let RepoId::GitHub { owner, name: old } = &hop.repo
+                        && let RepoId::GitHub {
+                            owner, name: old, ..
+                        } = &hop.repo
                         && !name.eq_ignore_ascii_case(&format!("{owner}/{old}"))
                         && !self
                             .advisories
@@ -315,6 +321,12 @@ impl Walk {
                     tree: Vec::new(),
                 },
                 Some((_, value)) => match parse(value, &self.hosts) {
+                    Ok(_) if let Some(why) = self.allow.refuses(value) => {
+                        let chain = self.visited.clone();
+                        let why = format!("it leads to `{value}`, which is not allowed: {why}");
+                        let claimed = self.first_type.unwrap_or(next.link_type);
+                        return self.found(claimed, Some(ChainProblem::Broken { chain, why }));
+                    }
                     Ok(target) => target,
                     Err(error) => {
                         return self.done(Outcome::NotMlemObject {
@@ -562,6 +574,7 @@ mod tests {
     fn gh(name: &str) -> RepoId {
         let (owner, name) = name.split_once('/').unwrap();
         RepoId::GitHub {
+            host: "github.com".into(),
             owner: owner.into(),
             name: name.into(),
         }
@@ -580,7 +593,7 @@ mod tests {
     fn walks(links: &[Link]) -> Vec<Walk> {
         links
             .iter()
-            .map(|l| Walk::new(l, &GitHubHosts::default()).unwrap())
+            .map(|l| Walk::new(l, &GitHubHosts::default(), &AllowList::default()).unwrap())
             .collect()
     }
 

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 /// A repository as the resolvers address it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RepoId {
-    /// A repository on the configured GitHub host, asked through its API.
+    /// A repository on a GitHub host (github.com or an Enterprise host), asked through its API.
     GitHub {
+        /// The web host, lower-cased, as [`GitHubHosts`] names it.
+        host: String,
         /// The owning user or organization.
         owner: String,
         /// The repository's name, without `.git`.
@@ -23,7 +25,10 @@ pub enum RepoId {
 impl fmt::Display for RepoId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RepoId::GitHub { owner, name } => write!(f, "{owner}/{name}"),
+            RepoId::GitHub { host, owner, name } if host == "github.com" => {
+                write!(f, "{owner}/{name}")
+            }
+            RepoId::GitHub { host, owner, name } => write!(f, "{host}/{owner}/{name}"),
             RepoId::Local(path) => write!(f, "{}", path.display()),
             RepoId::Remote(url) => f.write_str(url),
         }
@@ -62,11 +67,17 @@ impl GitHubHosts {
         GitHubHosts(hosts)
     }
 
-    fn contains(&self, host: &str) -> bool {
+    /// The host as listed, if `host` (any case, perhaps with a port or `www.`) is one of them.
+    fn find(&self, host: &str) -> Option<&str> {
         let host = host.to_lowercase();
         let host = host.split(':').next().unwrap_or_default();
         let host = host.strip_prefix("www.").unwrap_or(host);
-        self.0.iter().any(|h| h == host)
+        self.0.iter().find(|h| *h == host).map(String::as_str)
+    }
+
+    /// The first host: the one `github://` URLs (fsspec's) name.
+    pub fn primary(&self) -> &str {
+        self.0.first().map_or("github.com", String::as_str)
     }
 }
 
@@ -97,7 +108,8 @@ pub fn parse(value: &str, github: &GitHubHosts) -> Result<Target, ParseError> {
         return Err(error("it is empty"));
     }
     if let Some(rest) = trimmed.strip_prefix("github://") {
-        return parse_fsspec(rest).ok_or_else(|| error("expected github://OWNER:REPO@REV/PATH"));
+        return parse_fsspec(rest, github.primary())
+            .ok_or_else(|| error("expected github://OWNER:REPO@REV/PATH"));
     }
     if let Some(path) = trimmed.strip_prefix("file://") {
         let path = path.strip_prefix("localhost").unwrap_or(path);
@@ -110,8 +122,9 @@ pub fn parse(value: &str, github: &GitHubHosts) -> Result<Target, ParseError> {
         return Ok(plain(RepoId::Local(PathBuf::from(trimmed))));
     }
     if let Some((host, path)) = scp_like(trimmed) {
-        return if github.contains(host) {
-            github_path(path, false).ok_or_else(|| error("expected OWNER/REPO after the host"))
+        return if let Some(host) = github.find(host) {
+            github_path(host, path, false)
+                .ok_or_else(|| error("expected OWNER/REPO after the host"))
         } else {
             Ok(plain(RepoId::Remote(trimmed.to_owned())))
         };
@@ -134,11 +147,83 @@ pub fn parse(value: &str, github: &GitHubHosts) -> Result<Target, ParseError> {
     if host.is_empty() {
         return Err(error("the URL has no host"));
     }
-    if github.contains(host) {
+    if let Some(host) = github.find(host) {
         let web = matches!(scheme.as_str(), "https" | "http");
-        return github_path(path, web).ok_or_else(|| error("expected OWNER/REPO after the host"));
+        return github_path(host, path, web)
+            .ok_or_else(|| error("expected OWNER/REPO after the host"));
     }
     Ok(plain(RepoId::Remote(trimmed.to_owned())))
+}
+
+/// Where links may point, from the config's `allowed_hosts` and `allowed_owners`: a link
+/// elsewhere is refused before anything is asked about it, at any hop of a chain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowList {
+    /// Hosts, lower-cased; `None`: any host.
+    pub hosts: Option<Vec<String>>,
+    /// Owners; `None`: any owner.
+    pub owners: Option<Vec<OwnerPattern>>,
+    /// The file the lists come from, for messages.
+    pub source: String,
+}
+
+/// One `allowed_owners` entry: `owner` on any host, or on `host` only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerPattern {
+    /// The host it applies to, lower-cased; `None`: any host.
+    pub host: Option<String>,
+    /// The user or organization.
+    pub owner: String,
+}
+
+impl AllowList {
+    /// Why a link to the repository `value` names may not be contacted, or `None` when the
+    /// lists let it through (or it names no host: parsing will say what is wrong with it).
+    pub fn refuses(&self, value: &str) -> Option<String> {
+        if self.hosts.is_none() && self.owners.is_none() {
+            return None;
+        }
+        let (host, owner) = host_and_owner(value)?;
+        let list = |items: Vec<String>| {
+            items
+                .iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if let Some(hosts) = &self.hosts
+            && !hosts.contains(&host)
+        {
+            return Some(format!(
+                "host `{host}` is not in allowed_hosts ({}) of {}",
+                list(hosts.clone()),
+                self.source
+            ));
+        }
+        let owners = self.owners.as_ref()?;
+        let allowed = owner.as_deref().is_some_and(|owner| {
+            owners.iter().any(|pattern| {
+                pattern.owner.eq_ignore_ascii_case(owner)
+                    && pattern.host.as_deref().is_none_or(|h| h == host)
+            })
+        });
+        if allowed {
+            return None;
+        }
+        let shown = owners
+            .iter()
+            .map(|p| match &p.host {
+                Some(host) => format!("{host}/{}", p.owner),
+                None => p.owner.clone(),
+            })
+            .collect();
+        let who = owner.map_or_else(|| "no owner".to_owned(), |o| format!("owner `{o}`"));
+        Some(format!(
+            "{who} on `{host}` is not in allowed_owners ({}) of {}",
+            list(shown),
+            self.source
+        ))
+    }
 }
 
 /// The host and owner a `repo`/`project` value names, lower-cased host without port or `www.`,
@@ -187,7 +272,7 @@ fn scp_like(value: &str) -> Option<(&str, &str)> {
 }
 
 /// `OWNER/REPO[.git][/][tree/REV/SUBDIR…]` after a GitHub host.
-fn github_path(path: &str, web: bool) -> Option<Target> {
+fn github_path(host: &str, path: &str, web: bool) -> Option<Target> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let (owner, name) = match segments.as_slice() {
         [owner, name, ..] => (*owner, name.strip_suffix(".git").unwrap_or(name)),
@@ -209,6 +294,7 @@ fn github_path(path: &str, web: bool) -> Option<Target> {
     };
     Some(Target {
         repo: RepoId::GitHub {
+            host: host.to_owned(),
             owner: owner.to_owned(),
             name: name.to_owned(),
         },
@@ -219,7 +305,7 @@ fn github_path(path: &str, web: bool) -> Option<Target> {
 }
 
 /// fsspec's `OWNER:REPO@REV/PATH`, which MLEM accepts as `github://…`.
-fn parse_fsspec(rest: &str) -> Option<Target> {
+fn parse_fsspec(rest: &str, host: &str) -> Option<Target> {
     let (owner, rest) = rest.split_once(':')?;
     let (name, after) = match rest.split_once('@') {
         Some((name, after)) => (name, Some(after)),
@@ -240,6 +326,7 @@ fn parse_fsspec(rest: &str) -> Option<Target> {
     }
     Some(Target {
         repo: RepoId::GitHub {
+            host: host.to_owned(),
             owner: owner.to_owned(),
             name: name.to_owned(),
         },
@@ -304,6 +391,7 @@ mod tests {
 
     fn gh(owner: &str, name: &str) -> RepoId {
         RepoId::GitHub {
+            host: "github.com".into(),
             owner: owner.into(),
             name: name.into(),
         }
@@ -370,8 +458,18 @@ mod tests {
     #[test]
     fn enterprise_hosts_come_from_configuration() {
         let hosts = GitHubHosts::new(["ghe.example.com".to_owned()]);
-        let target = parse("https://ghe.example.com/team/models", &hosts).unwrap();
-        assert_eq!(target.repo, gh("team", "models"));
+        let target = parse("https://GHE.example.com/team/models", &hosts).unwrap();
+        let expected = RepoId::GitHub {
+            host: "ghe.example.com".into(),
+            owner: "team".into(),
+            name: "models".into(),
+        };
+        assert_eq!(target.repo, expected);
+        assert_eq!(expected.to_string(), "ghe.example.com/team/models");
+        let both = GitHubHosts::new(["github.com".to_owned(), "ghe.example.com".to_owned()]);
+        let public = parse("https://github.com/team/models", &both).unwrap();
+        assert_eq!(public.repo, gh("team", "models"));
+        assert_eq!(public.repo.to_string(), "team/models");
         let other = parse("https://github.com/team/models", &hosts).unwrap();
         assert!(matches!(other.repo, RepoId::Remote(_)));
     }

@@ -97,7 +97,7 @@ fn build(parts: Vec<(RepoId, Vec<Question>)>) -> Batch {
     let mut query = String::from("query {\n");
     let mut repos = Vec::new();
     for (index, (repo, questions)) in parts.into_iter().enumerate() {
-        let RepoId::GitHub { owner, name } = &repo else {
+        let RepoId::GitHub { owner, name, .. } = &repo else {
             continue;
         };
         let alias = format!("r{index}");
@@ -341,6 +341,7 @@ mod tests {
 
     fn repo(name: &str) -> RepoId {
         RepoId::GitHub {
+            host: "github.com".into(),
             owner: "org".into(),
             name: name.into(),
         }

@@ -89,7 +89,7 @@ impl Rest {
 }
 
 async fn fetch_meta(client: &Client, api_url: &str, repo: &RepoId) -> Meta {
-    let RepoId::GitHub { owner, name } = repo else {
+    let RepoId::GitHub { owner, name, .. } = repo else {
         return Meta::Unverified("not a GitHub repository".into());
     };
     let mut path = format!("/repos/{}/{}", encode(owner), encode(name));
