@@ -25,6 +25,9 @@ pub enum Command {
     /// Run as the GitHub Action: reads the action's inputs (`INPUT_*`) and the Actions
     /// environment, then checks with annotations, a check run, a job summary and step outputs.
     Action,
+    /// Pin links: rewrite each branch `rev` (or missing `rev`) of the links under PATH… to the
+    /// commit it points at now, keeping each file's formatting, comments and key order.
+    Pin(Box<PinArgs>),
     /// Install or remove the git hooks, or run one (git runs `hook pre-push` and `hook pre-commit`).
     Hook {
         #[command(subcommand)]
@@ -135,6 +138,24 @@ pub enum HookCommand {
         #[command(flatten)]
         run: Box<HookRunArgs>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// Files or folders inside the registry whose links to pin [default: the whole registry].
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Show what would change, as a diff, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The registry's config file [default: .mlem-registry.toml at the repository root, if any].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub github: GitHubArgs,
 }
 
 /// What a hook run takes from `check`'s flags.

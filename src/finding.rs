@@ -125,12 +125,21 @@ pub struct Finding {
     pub message: String,
     /// How to fix it, when there is something to say.
     pub help: Option<String>,
+    /// An exact edit that fixes it, when one is known (`pin` applies it, SARIF offers it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<crate::fix::Fix>,
 }
 
 impl Finding {
     /// The same finding with a help line saying how to fix it.
     pub fn with_help(mut self, help: impl Into<String>) -> Finding {
         self.help = Some(help.into());
+        self
+    }
+
+    /// The same finding with an edit that fixes it.
+    pub fn with_fix(mut self, fix: Option<crate::fix::Fix>) -> Finding {
+        self.fix = fix;
         self
     }
 

@@ -8,8 +8,10 @@
 pub mod check;
 pub mod config;
 pub mod finding;
+pub mod fix;
 pub mod hook;
 pub mod mlem;
+pub mod pin;
 pub mod policy;
 pub mod registry;
 pub mod report;

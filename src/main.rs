@@ -50,6 +50,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
             check(&args, sarif.as_deref(), &mut out)
         }
         cli::Command::Hook { command } => hook(command, &mut out),
+        cli::Command::Pin(args) => pin(&args, &mut out),
         cli::Command::Schema { name } => {
             writeln!(out, "{}", name.text().trim_end())?;
             Ok(exit::CLEAN)
@@ -138,6 +139,86 @@ fn check(
         actions.write_outputs(&report, sarif)?;
     }
     Ok(code)
+}
+
+/// `pin`: resolves the registry's links and writes the commit each moving `rev` points at now.
+fn pin(args: &cli::PinArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let first = args.paths.first().map_or(std::path::Path::new("."), |p| p);
+    // A file names its folder's registry.
+    let first = match first.parent() {
+        Some(parent) if first.is_file() && !parent.as_os_str().is_empty() => parent,
+        Some(_) if first.is_file() => std::path::Path::new("."),
+        _ => first,
+    };
+    let config = Config::load(args.config.as_deref(), first)?;
+    let options = check::Options {
+        online: Some(online(&args.github, &config)?),
+        config,
+        record_links: false,
+    };
+    let report = check::run(
+        first,
+        &registry::Selection::Worktree,
+        &options,
+        &progress_bar(),
+    )?;
+    let root = report
+        .root
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("the registry has no folder on disk to pin in"))?;
+    let root = std::fs::canonicalize(&root)?;
+    let mut scopes = Vec::new();
+    for path in &args.paths {
+        let full =
+            std::fs::canonicalize(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let relative = full.strip_prefix(&root).map_err(|_| {
+            anyhow::anyhow!(
+                "{} is not inside the registry at {}",
+                path.display(),
+                root.display()
+            )
+        })?;
+        let parts: Vec<_> = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        scopes.push(parts.join("/"));
+    }
+    let changes = mlem_registry::pin::plan(&report, &scopes);
+    let mut pinned = 0;
+    for change in &changes {
+        if args.dry_run {
+            write!(
+                out,
+                "{}",
+                mlem_registry::fix::diff(&change.file, &change.before, &change.after)
+            )?;
+        } else {
+            let path = root.join(&change.file);
+            let now = std::fs::read_to_string(&path)?;
+            if now != change.before {
+                anyhow::bail!(
+                    "{} changed while it was being checked: run pin again",
+                    change.file
+                );
+            }
+            std::fs::write(&path, &change.after)?;
+        }
+        for (line, description) in &change.pins {
+            writeln!(out, "{}:{line}: {description}", change.file)?;
+            pinned += 1;
+        }
+    }
+    let verb = if args.dry_run { "would pin" } else { "pinned" };
+    writeln!(out, "{verb} {pinned} links in {} files", changes.len())?;
+    let unverified = report.summary.unverified;
+    if unverified > 0 {
+        eprintln!(
+            "warning: {unverified} links could not be resolved (network, rate limit) and were left as they are"
+        );
+        return Ok(exit::UNVERIFIED);
+    }
+    Ok(exit::CLEAN)
 }
 
 /// `hook`: installs or removes the git hooks, or runs one.

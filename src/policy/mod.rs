@@ -71,7 +71,14 @@ pub fn link_findings(
                     Some(_) => locator.span(&link.field_route("rev"), Part::Value),
                     None => repo_span(),
                 };
+                let fix = crate::fix::pin(locator, link, commit).map(|edit| crate::fix::Fix {
+                    description: format!(
+                        "pin `rev` to {commit}, the commit branch `{branch}` points at now"
+                    ),
+                    edits: vec![edit],
+                });
                 rules::link_unpinned_rev::finding(file, span, rev.as_deref(), branch, commit)
+                    .with_fix(fix)
             }
         });
     }

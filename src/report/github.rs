@@ -101,6 +101,7 @@ mod tests {
             },
             message: "link target `m` not found".into(),
             help: Some("fix it: now".into()),
+            fix: None,
         };
         assert_eq!(
             command(&finding),

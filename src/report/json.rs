@@ -33,6 +33,24 @@ struct JsonFinding<'a> {
     end_column: usize,
     message: &'a str,
     help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<JsonFix<'a>>,
+}
+
+/// A fix: its description and its edits, positioned like findings (end exclusive).
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    description: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    text: &'a str,
 }
 
 impl Reporter for Json {
@@ -52,6 +70,20 @@ impl Reporter for Json {
                     end_column: f.span.end.column,
                     message: &f.message,
                     help: f.help.as_deref(),
+                    fix: f.fix.as_ref().map(|fix| JsonFix {
+                        description: &fix.description,
+                        edits: fix
+                            .edits
+                            .iter()
+                            .map(|e| JsonEdit {
+                                line: e.span.start.line,
+                                column: e.span.start.column,
+                                end_line: e.span.end.line,
+                                end_column: e.span.end.column,
+                                text: &e.text,
+                            })
+                            .collect(),
+                    }),
                 })
                 .collect(),
             summary: report.summary,

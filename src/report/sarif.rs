@@ -143,20 +143,47 @@ fn result(finding: &Finding, text: Option<&str>, fingerprint: &str) -> Value {
         json!([{
             "physicalLocation": {
                 "artifactLocation": { "uri": uri_reference(&finding.file), "uriBaseId": SRCROOT },
-                "region": {
-                    "startLine": span.start.line,
-                    "startColumn": utf16_column(text, span.start),
-                    "endLine": span.end.line,
-                    "endColumn": utf16_column(text, span.end),
-                },
+                "region": region(text, span),
             },
         }]),
     );
+    if let Some(fix) = &finding.fix {
+        let replacements: Vec<Value> = fix
+            .edits
+            .iter()
+            .map(|edit| {
+                json!({
+                    "deletedRegion": region(text, edit.span),
+                    "insertedContent": { "text": edit.text },
+                })
+            })
+            .collect();
+        result.insert(
+            "fixes".into(),
+            json!([{
+                "description": { "text": fix.description },
+                "artifactChanges": [{
+                    "artifactLocation": { "uri": uri_reference(&finding.file), "uriBaseId": SRCROOT },
+                    "replacements": replacements,
+                }],
+            }]),
+        );
+    }
     result.insert(
         "partialFingerprints".into(),
         json!({ FINGERPRINT_KEY: fingerprint }),
     );
     Value::Object(result)
+}
+
+/// A region in SARIF's terms: 1-based lines, UTF-16 columns, end exclusive.
+fn region(text: Option<&str>, span: crate::finding::Span) -> Value {
+    json!({
+        "startLine": span.start.line,
+        "startColumn": utf16_column(text, span.start),
+        "endLine": span.end.line,
+        "endColumn": utf16_column(text, span.end),
+    })
 }
 
 /// SARIF's `level` for a severity: the names are the same.
@@ -332,6 +359,46 @@ mod tests {
         let location = &mut bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
         location["artifactLocation"]["uri"] = "my links/x.mlem".into();
         assert!(!schema_errors(&bad).is_empty());
+    }
+
+    #[test]
+    fn fixes_replace_the_exact_region() {
+        let text =
+            "object_type: link\nlink_type: model\npath: rf\nproject: https://github.com/org/m\n";
+        let resolved = crate::resolve::Resolved {
+            outcome: crate::resolve::Outcome::Found {
+                path: "rf.mlem".into(),
+                object_type: crate::mlem::ObjectType::Model,
+                chain: None,
+            },
+            commit: None,
+            advisories: vec![crate::resolve::Advisory::Unpinned {
+                rev: None,
+                branch: "main".into(),
+                commit: "0123456789abcdef0123456789abcdef01234567".into(),
+            }],
+        };
+        let findings =
+            crate::rules::testing::remote_findings("project: https://github.com/org/m\n", resolved);
+        let mut report = Report {
+            findings,
+            ..Report::default()
+        };
+        report.sources.insert("a.mlem".into(), text.into());
+        let log = render_report(&report);
+        let errors = schema_errors(&log);
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        let change = &results(&log)[0]["fixes"][0]["artifactChanges"][0];
+        assert_eq!(change["artifactLocation"]["uri"], "a.mlem");
+        let replacement = &change["replacements"][0];
+        assert_eq!(
+            replacement["deletedRegion"],
+            json!({"startLine": 4, "startColumn": 34, "endLine": 4, "endColumn": 34})
+        );
+        assert_eq!(
+            replacement["insertedContent"]["text"],
+            "\nrev: 0123456789abcdef0123456789abcdef01234567"
+        );
     }
 
     #[test]

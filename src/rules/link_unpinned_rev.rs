@@ -68,6 +68,24 @@ mod tests {
     }
 
     #[test]
+    fn carries_the_edit_that_pins_it() {
+        let found = remote_findings(
+            "project: https://github.com/org/m\nrev: main\n",
+            resolved(Some("main")),
+        );
+        let fix = found[0].fix.as_ref().expect("a fix");
+        assert_eq!(fix.edits.len(), 1);
+        assert_eq!(
+            fix.edits[0].text,
+            "0123456789abcdef0123456789abcdef01234567"
+        );
+        assert_eq!(
+            fix.edits[0].span, found[0].span,
+            "the rev's value is replaced"
+        );
+    }
+
+    #[test]
     fn a_missing_rev_points_at_the_repository() {
         let found = remote_findings("project: https://github.com/org/m\n", resolved(None));
         assert_eq!(found[0].span.start.line, 4);

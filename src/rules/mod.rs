@@ -49,6 +49,7 @@ impl Rule {
             span,
             message: message.into(),
             help: None,
+            fix: None,
         }
     }
 }
