@@ -179,6 +179,7 @@ pub fn check_files(
         },
     );
     let requests = resolve_remote(&mut results, options, progress);
+    registry_wide(snapshot, &mut results);
     let mut report = Report::default();
     report.summary.files = results.len();
     report.summary.requests = requests;
@@ -267,6 +268,52 @@ fn resolve_remote(
         }
     }
     requests
+}
+
+/// Adds the registry-wide rules' findings: link files compared with each other, and with the
+/// registry's other objects.
+fn registry_wide(snapshot: &dyn Snapshot, results: &mut [FileResult]) {
+    let link_files: Vec<policy::registry::LinkFile<'_>> = results
+        .iter()
+        .filter_map(|result| {
+            let object = result.parsed.object.as_ref().ok()?;
+            let link = object.links.first().filter(|l| l.route.is_empty())?;
+            Some(policy::registry::LinkFile {
+                path: &result.path,
+                text: &result.parsed.text,
+                link,
+            })
+        })
+        .collect();
+    if link_files.is_empty() {
+        return;
+    }
+    // Many files: one listing answers every question; a few: a lookup each is cheaper.
+    let listing: Option<std::collections::HashSet<String>> = (link_files.len() > 256)
+        .then(|| snapshot.mlem_files().ok())
+        .flatten()
+        .map(|files| files.into_iter().collect());
+    let reader = snapshot.reader();
+    let exists = |path: &str| match &listing {
+        Some(listing) => listing.contains(path),
+        None => matches!(reader.lookup(path), Ok(Lookup::File(_))),
+    };
+    let mut found = policy::registry::duplicate_targets(&link_files);
+    found.extend(policy::registry::name_collisions(&link_files, &exists));
+    drop(link_files);
+    if found.is_empty() {
+        return;
+    }
+    let at: std::collections::HashMap<String, usize> = results
+        .iter()
+        .enumerate()
+        .map(|(index, result)| (result.path.clone(), index))
+        .collect();
+    for finding in found {
+        if let Some(&index) = at.get(&finding.file) {
+            results[index].findings.push(finding);
+        }
+    }
 }
 
 /// Adds a `link/host-not-allowed` finding for each link the config's allow-lists refuse, and

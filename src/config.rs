@@ -89,6 +89,9 @@ pub struct HostApi {
 pub struct Config {
     /// The file it was read from, if any.
     pub source: Option<PathBuf>,
+    /// The config file's folder relative to the repository root (`""` or `dir/`): its globs
+    /// match paths relative to that folder.
+    pub base: String,
     /// Where links may point (`allowed_hosts`, `allowed_owners`).
     pub allow: AllowList,
     production: Option<GlobSet>,
@@ -124,30 +127,28 @@ struct RawHost {
 
 impl Config {
     /// The config for the registry containing `path`: `explicit` (`--config`) when given, else
-    /// `.mlem-registry.toml` at the root of the git repository around `path` (or in `path`
-    /// itself outside git), else the defaults.
+    /// the nearest `.mlem-registry.toml` in `path`'s folder or above it, up to the root of its
+    /// git repository (a registry in a subfolder may keep its own), else the defaults.
     pub fn load(explicit: Option<&Path>, path: &Path) -> Result<Config, Error> {
-        let file = match explicit {
-            Some(file) => file.to_path_buf(),
-            None => {
-                let root = gix::discover(path)
-                    .ok()
-                    .and_then(|repo| repo.workdir().map(Path::to_path_buf))
-                    .unwrap_or_else(|| path.to_path_buf());
-                let file = root.join(FILE_NAME);
-                if !file.is_file() {
-                    return Ok(Config::default());
-                }
-                file
-            }
+        let (file, base) = match explicit {
+            Some(file) => (file.to_path_buf(), String::new()),
+            None => match discover(path) {
+                Some(found) => found,
+                None => return Ok(Config::default()),
+            },
         };
         let text = std::fs::read_to_string(&file).map_err(|source| Error::Read {
             file: file.display().to_string(),
             source,
         })?;
         let mut config = Config::parse(&text, &file.display().to_string())?;
-        config.allow.source = file.display().to_string();
+        // Messages name a discovered file by its path in the repository, wherever it is checked out.
+        config.allow.source = match explicit {
+            Some(_) => file.display().to_string(),
+            None => format!("{base}{FILE_NAME}"),
+        };
         config.source = Some(file);
+        config.base = base;
         Ok(config)
     }
 
@@ -248,6 +249,7 @@ impl Config {
         }
         Ok(Config {
             source: None,
+            base: String::new(),
             allow: AllowList {
                 hosts: allowed_hosts,
                 owners: allowed_owners,
@@ -262,14 +264,18 @@ impl Config {
 
     /// Whether `path` (relative to the repository root) is listed in `ignore`.
     pub fn is_ignored(&self, path: &str) -> bool {
-        self.ignore.as_ref().is_some_and(|set| set.is_match(path))
+        self.matches(self.ignore.as_ref(), path)
     }
 
     /// Whether `path` (relative to the repository root) is a production file.
     pub fn is_production(&self, path: &str) -> bool {
-        self.production
-            .as_ref()
-            .is_some_and(|set| set.is_match(path))
+        self.matches(self.production.as_ref(), path)
+    }
+
+    fn matches(&self, globs: Option<&GlobSet>, path: &str) -> bool {
+        let Some(globs) = globs else { return false };
+        path.strip_prefix(self.base.as_str())
+            .is_some_and(|relative| globs.is_match(relative))
     }
 
     /// Applies the policy to a finished report whose paths are relative to the repository root:
@@ -308,6 +314,46 @@ impl Config {
             .filter(|f| f.rule == rules::link_unverified::RULE.id)
             .count();
         report.finish();
+    }
+}
+
+/// The nearest config file at or above `path`, within its git repository (or in `path` itself
+/// outside git), with its folder relative to the repository root.
+fn discover(path: &Path) -> Option<(PathBuf, String)> {
+    let start = std::fs::canonicalize(path).ok()?;
+    let start = if start.is_dir() {
+        start
+    } else {
+        start.parent()?.to_path_buf()
+    };
+    let root = gix::discover(&start)
+        .ok()
+        .and_then(|repo| repo.workdir().map(Path::to_path_buf))
+        .and_then(|root| std::fs::canonicalize(root).ok());
+    let Some(root) = root else {
+        let file = start.join(FILE_NAME);
+        return file.is_file().then(|| (file, String::new()));
+    };
+    let mut dir = start.as_path();
+    loop {
+        let file = dir.join(FILE_NAME);
+        if file.is_file() {
+            let relative: Vec<String> = dir
+                .strip_prefix(&root)
+                .ok()?
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let base = match relative.join("/") {
+                folder if folder.is_empty() => folder,
+                folder => format!("{folder}/"),
+            };
+            return Some((file, base));
+        }
+        if dir == root {
+            return None;
+        }
+        dir = dir.parent().filter(|parent| parent.starts_with(&root))?;
     }
 }
 
@@ -498,6 +544,12 @@ mod tests {
         assert!(config.is_production("rf-prod.mlem"));
         assert!(!config.is_production("x/rf-prod.mlem"));
         assert!(!config.is_production("staging/a.mlem"));
+        let nested = Config {
+            base: "registry/".into(),
+            ..config
+        };
+        assert!(nested.is_production("registry/prod/a.mlem"));
+        assert!(!nested.is_production("prod/a.mlem"));
     }
 
     fn finding(rule: &'static rules::Rule, file: &str) -> Finding {

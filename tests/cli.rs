@@ -52,6 +52,9 @@ fn the_readme_command_runs_on_the_bundled_example() {
         "link/cycle",
         "link/path-escapes-repo",
         "link/unverified",
+        "link/host-not-allowed",
+        "link/duplicate-target",
+        "link/name-collision",
     ] {
         assert!(
             found.iter().any(|r| r == rule),

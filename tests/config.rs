@@ -8,10 +8,10 @@ use common::github::GitHub;
 use common::{MODEL, Repo, bin, check_json, example_repo, link, rules};
 use serde_json::Value;
 
-/// A link to `path` on branch `main` of the local repository `target`.
-fn file_link(target: &Repo, path: &str) -> String {
+/// A link to `path` on branch `rev` of the local repository `target`.
+fn file_link(target: &Repo, path: &str, rev: &str) -> String {
     format!(
-        "link_type: model\nobject_type: link\npath: {path}\nrepo: file://{}\nrev: main\n",
+        "link_type: model\nobject_type: link\npath: {path}\nrepo: file://{}\nrev: {rev}\n",
         target.path().display()
     )
 }
@@ -21,6 +21,7 @@ fn model_repo() -> Repo {
     let repo = Repo::new();
     repo.write("models/rf.mlem", MODEL);
     repo.commit("model");
+    repo.git(&["branch", "dev"]);
     repo
 }
 
@@ -87,8 +88,8 @@ fn a_bad_value_exits_2_naming_the_key() {
 fn production_ignore_and_severity_shape_the_findings() {
     let target = model_repo();
     let registry = Repo::new();
-    registry.write("prod/rf.mlem", file_link(&target, "models/rf"));
-    registry.write("dev/rf.mlem", file_link(&target, "models/rf"));
+    registry.write("prod/rf.mlem", file_link(&target, "models/rf", "main"));
+    registry.write("dev/rf.mlem", file_link(&target, "models/rf", "dev"));
     registry.write("scratch/broken.mlem", link("model", "nowhere"));
     registry.write(
         "dev/typo.mlem",
@@ -338,4 +339,20 @@ fn a_chain_stops_where_it_would_leave_the_allow_list() {
             "{request:?}"
         );
     }
+}
+
+#[test]
+fn a_registry_in_a_subfolder_keeps_its_own_config() {
+    let repo = Repo::new();
+    repo.write("registry/.mlem.yaml", "");
+    repo.write("registry/scratch/broken.mlem", link("model", "nowhere"));
+    repo.write("registry/ok.mlem", MODEL);
+    repo.write(
+        "registry/.mlem-registry.toml",
+        "ignore = [\"scratch/**\"]\n",
+    );
+    repo.commit("registry in a folder");
+    let (code, json) = check_json(&repo.path().join("registry"), &[]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(json["summary"]["files"], 1);
 }

@@ -28,7 +28,7 @@ impl Job {
         for i in 0..broken {
             registry.write(
                 &format!("links/broken-{i:03}.mlem"),
-                link("model", "models/gone"),
+                link("model", &format!("models/gone-{i:03}")),
             );
         }
         registry.commit("pull request");

@@ -1,5 +1,7 @@
 //! Policy: turns what was learned about a file and its links into findings, rule by rule.
 
+pub mod registry;
+
 use crate::finding::{Finding, Severity};
 use crate::mlem::Link;
 use crate::mlem::locate::{Locator, Part};

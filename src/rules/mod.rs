@@ -8,7 +8,9 @@ pub mod file_too_large;
 pub mod link_chain_broken;
 pub mod link_chain_too_long;
 pub mod link_cycle;
+pub mod link_duplicate_target;
 pub mod link_host_not_allowed;
+pub mod link_name_collision;
 pub mod link_not_mlem_object;
 pub mod link_path_escapes_repo;
 pub mod link_path_not_found;
@@ -78,6 +80,8 @@ pub static ALL: &[&Rule] = &[
     &link_unpinned_rev::RULE,
     &link_unverified::RULE,
     &link_target_deleted::RULE,
+    &link_duplicate_target::RULE,
+    &link_name_collision::RULE,
 ];
 
 /// The rule with this id, if there is one.

@@ -1,0 +1,133 @@
+//! Registry-wide rules: what only shows when link files are compared with each other and with
+//! the rest of the registry (`link/duplicate-target`, `link/name-collision`).
+
+use std::collections::HashMap;
+
+use crate::finding::Finding;
+use crate::mlem::locate::{Locator, Part};
+use crate::mlem::{Link, ObjectType};
+use crate::registry::path;
+use crate::resolve::target::{self, GitHubHosts, RepoId};
+use crate::rules;
+
+/// A link file: its path, its text, and its link.
+pub struct LinkFile<'a> {
+    /// Path relative to the project root.
+    pub path: &'a str,
+    /// Its text, for spans.
+    pub text: &'a str,
+    /// The file's own link (not one embedded in another object).
+    pub link: &'a Link,
+}
+
+/// What the link names, normalized so that spellings of one target compare equal: the
+/// repository (`""` for a relative link) with its folder, the rev as written, the path without
+/// `.mlem`, and the type it expects there.
+pub fn target_key(link: &Link) -> Option<String> {
+    let normalized = path::normalize(&link.path).ok()?;
+    let stem = normalized.strip_suffix(".mlem").unwrap_or(&normalized);
+    let repo = match &link.project {
+        None => String::new(),
+        Some((_, value)) => match target::parse(value, &GitHubHosts::default()) {
+            Ok(parsed) => {
+                let repo = match &parsed.repo {
+                    RepoId::GitHub { .. } => parsed.repo.to_string().to_lowercase(),
+                    other => other.to_string(),
+                };
+                let tree = parsed.tree.join("/");
+                let rev = parsed.rev.unwrap_or_default();
+                format!("{repo}@{rev}/{tree}/{}", parsed.root)
+            }
+            Err(_) => value.trim().to_owned(),
+        },
+    };
+    let rev = link.rev.as_deref().unwrap_or("");
+    Some(format!(
+        "{repo}\u{0}{rev}\u{0}{stem}\u{0}{}",
+        link.link_type
+    ))
+}
+
+/// A `link/duplicate-target` note on every link file (in path order) whose target an earlier
+/// one names too.
+pub fn duplicate_targets(files: &[LinkFile<'_>]) -> Vec<Finding> {
+    let mut first: HashMap<String, &str> = HashMap::new();
+    let mut found = Vec::new();
+    let mut sorted: Vec<&LinkFile<'_>> = files.iter().collect();
+    sorted.sort_by_key(|f| f.path);
+    for file in sorted {
+        let Some(key) = target_key(file.link) else {
+            continue;
+        };
+        match first.get(key.as_str()) {
+            None => {
+                first.insert(key, file.path);
+            }
+            Some(earlier) => {
+                let locator = Locator::new(file.text);
+                let span = locator.span(&file.link.field_route("path"), Part::Value);
+                found.push(rules::link_duplicate_target::finding(
+                    file.path,
+                    span,
+                    earlier,
+                    &describe(file.link),
+                ));
+            }
+        }
+    }
+    found
+}
+
+fn describe(link: &Link) -> String {
+    let at = link
+        .rev
+        .as_deref()
+        .map_or(String::new(), |r| format!("@{r}"));
+    match &link.project {
+        Some((_, repo)) => format!("`{}` in {repo}{at}", link.path),
+        None => format!("`{}`", link.path),
+    }
+}
+
+/// A `link/name-collision` warning on every link file that answers to the same name as another
+/// object in MLEM's other layout (once per pair of link files: on the one MLEM cannot reach);
+/// `exists` says whether the registry has a file.
+pub fn name_collisions(files: &[LinkFile<'_>], exists: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+    let links: std::collections::HashSet<&str> = files.iter().map(|f| f.path).collect();
+    let mut found = Vec::new();
+    for file in files {
+        let (name, others, shadows): (&str, Vec<String>, bool) =
+            match file.path.strip_prefix(".mlem/") {
+                // `.mlem/link/NAME.mlem`: `NAME.mlem` is loaded first.
+                Some(rest) => {
+                    let Some((_, name)) = rest.split_once('/') else {
+                        continue;
+                    };
+                    let name = name.strip_suffix(".mlem").unwrap_or(name);
+                    (name, vec![format!("{name}.mlem")], false)
+                }
+                // `NAME.mlem` hides `.mlem/TYPE/NAME.mlem` of every type.
+                None => {
+                    let name = file.path.strip_suffix(".mlem").unwrap_or(file.path);
+                    let others = ObjectType::ALL
+                        .iter()
+                        .map(|t| format!(".mlem/{t}/{name}.mlem"))
+                        .collect();
+                    (name, others, true)
+                }
+            };
+        // Two link files: the one MLEM cannot reach says so; the other needs no second warning.
+        let reported_there = |other: &str| shadows && links.contains(other);
+        for other in others
+            .iter()
+            .filter(|o| !reported_there(o.as_str()) && exists(o))
+        {
+            let locator = Locator::new(file.text);
+            let span = crate::finding::Span::first_line(locator.text());
+            found.push(rules::link_name_collision::finding(
+                file.path, span, name, other, shadows,
+            ));
+        }
+    }
+    found
+}
