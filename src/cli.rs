@@ -314,6 +314,8 @@ pub enum SchemaName {
     Link,
     /// Any MLEM object (the envelope every `*.mlem` file meets).
     Object,
+    /// The config file, `.mlem-registry.toml` (for taplo / Even Better TOML).
+    Config,
 }
 
 impl SchemaName {
@@ -322,6 +324,7 @@ impl SchemaName {
         match self {
             SchemaName::Link => schema::LINK_SCHEMA,
             SchemaName::Object => schema::OBJECT_SCHEMA,
+            SchemaName::Config => mlem_registry::config::SCHEMA,
         }
     }
 }

@@ -33,6 +33,14 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        // A reader that stopped early (`| head`) is not an error worth a message.
+        Err(error)
+            if error
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::from(exit::CLEAN)
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(exit::ERROR)

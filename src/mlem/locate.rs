@@ -40,6 +40,11 @@ impl<'a> Locator<'a> {
     /// The span of `part` of the value at `route`, or of the nearest ancestor that can be found,
     /// or of the first line: always some span, never a panic.
     pub fn span(&self, route: &[Segment], part: Part) -> Span {
+        if let [Segment::Key(key)] = route
+            && let Some(span) = self.top_level_plain(key, part)
+        {
+            return span;
+        }
         if let Some(document) = self.document() {
             for depth in (1..=route.len()).rev() {
                 let prefix = &route[..depth];
@@ -64,6 +69,41 @@ impl<'a> Locator<'a> {
         self.document
             .get_or_init(|| yamlpath::Document::new(self.text).ok())
             .as_ref()
+    }
+
+    /// The fast path for the commonest case, a top-level `key: plain value` of a block mapping
+    /// (most link files): a text scan, exact here, instead of a tree-sitter parse. `None`
+    /// whenever the layout leaves any doubt (flow style, quotes, a value on later lines).
+    fn top_level_plain(&self, key: &str, part: Part) -> Option<Span> {
+        let text = self.text;
+        let first = text
+            .lines()
+            .map(str::trim_start)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+        if first.starts_with(['{', '[', '-', '%', '&', '!', '?', '|', '>', '"', '\'']) {
+            return None;
+        }
+        let mut found = block_key_lines(text, key).filter(|line| line.indent == 0);
+        let line = found.next()?;
+        if found.next().is_some() {
+            return None;
+        }
+        let value = &text[line.value.0..line.value.1];
+        let plain = !value.is_empty()
+            && !value.starts_with(['"', '\'', '[', '{', '&', '*', '!', '|', '>', '#'])
+            && !value.contains(['#', '\t']);
+        // A plain scalar may go on over indented lines: then only the parser knows its end.
+        let rest = &text[line.value.1..];
+        let next = rest.split_inclusive('\n').nth(1).unwrap_or("");
+        let continues = next.starts_with([' ', '\t']) && !next.trim().is_empty();
+        if !plain || continues || !rest.lines().next().unwrap_or("").trim().is_empty() {
+            return None;
+        }
+        let (start, end) = match part {
+            Part::Key => line.key,
+            Part::Value => line.value,
+        };
+        Some(Span::from_bytes(text, start, end))
     }
 
     /// Fallback for text tree-sitter cannot parse: the first block-style `key:` line.
@@ -170,6 +210,43 @@ mod tests {
         assert_eq!((value.start.line, value.start.column), (4, 9));
         let key_span = locator.span(&route, Part::Key);
         assert_eq!(text_at(DEPLOYMENT, key_span), "path");
+    }
+
+    #[test]
+    fn the_text_scan_agrees_with_the_parser() {
+        let texts = [
+            "link_type: model\nobject_type: link\npath: models/rf\n",
+            "# comment\npath: models/rf   # trailing\nrev: main\r\n",
+            "path: a\n  b\n",
+            "path: 'a b'\n",
+            "path: [a]\n",
+            "{path: a}\n",
+            "x: |\n  path: no\npath: yes\n",
+            "path: a\npath: b\n",
+            "path:\n  a\n",
+        ];
+        for text in texts {
+            let locator = Locator::new(text);
+            for part in [Part::Key, Part::Value] {
+                let fast = locator.top_level_plain("path", part);
+                let document = locator.document().unwrap();
+                let parsed = query(document, &[key("path")], part)
+                    .map(|(start, end)| Span::from_bytes(text, start, end));
+                if let Some(fast) = fast {
+                    assert_eq!(Some(fast), parsed, "{text:?} {part:?}");
+                }
+            }
+        }
+        assert!(
+            Locator::new(texts[0])
+                .top_level_plain("path", Part::Value)
+                .is_some()
+        );
+        assert!(
+            Locator::new(texts[2])
+                .top_level_plain("path", Part::Value)
+                .is_none()
+        );
     }
 
     #[test]
