@@ -179,7 +179,7 @@ pub fn check_files(
         },
     );
     let requests = resolve_remote(&mut results, options, progress);
-    registry_wide(snapshot, &mut results);
+    registry_wide(snapshot, &mut results, &options.config);
     let mut report = Report::default();
     report.summary.files = results.len();
     report.summary.requests = requests;
@@ -272,7 +272,7 @@ fn resolve_remote(
 
 /// Adds the registry-wide rules' findings: link files compared with each other, and with the
 /// registry's other objects.
-fn registry_wide(snapshot: &dyn Snapshot, results: &mut [FileResult]) {
+fn registry_wide(snapshot: &dyn Snapshot, results: &mut [FileResult], config: &Config) {
     let link_files: Vec<policy::registry::LinkFile<'_>> = results
         .iter()
         .filter_map(|result| {
@@ -298,8 +298,13 @@ fn registry_wide(snapshot: &dyn Snapshot, results: &mut [FileResult]) {
         Some(listing) => listing.contains(path),
         None => matches!(reader.lookup(path), Ok(Lookup::File(_))),
     };
-    let mut found = policy::registry::duplicate_targets(&link_files);
-    found.extend(policy::registry::name_collisions(&link_files, &exists));
+    let mut found = Vec::new();
+    if !config.is_off(rules::link_duplicate_target::RULE.id) {
+        found.extend(policy::registry::duplicate_targets(&link_files));
+    }
+    if !config.is_off(rules::link_name_collision::RULE.id) {
+        found.extend(policy::registry::name_collisions(&link_files, &exists));
+    }
     drop(link_files);
     if found.is_empty() {
         return;

@@ -262,6 +262,11 @@ impl Config {
         })
     }
 
+    /// Whether `[severity]` switches the rule `id` off: its work can be skipped.
+    pub fn is_off(&self, id: &str) -> bool {
+        self.severity.get(id) == Some(&Level::Off)
+    }
+
     /// Whether `path` (relative to the repository root) is listed in `ignore`.
     pub fn is_ignored(&self, path: &str) -> bool {
         self.matches(self.ignore.as_ref(), path)

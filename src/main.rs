@@ -27,6 +27,16 @@ mod exit {
     pub const ERROR: u8 = 2;
     /// Nothing failed, but some link could not be verified (network, rate limit).
     pub const UNVERIFIED: u8 = 3;
+
+    /// The code of two runs together: findings over unverified links over clean.
+    pub fn worse(a: u8, b: u8) -> u8 {
+        let rank = |code| match code {
+            FINDINGS => 2,
+            UNVERIFIED => 1,
+            _ => 0,
+        };
+        if rank(b) > rank(a) { b } else { a }
+    }
 }
 
 fn main() -> ExitCode {
@@ -288,15 +298,7 @@ fn hook(command: cli::HookCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
             for pushed in refs.iter().filter(|r| !r.is_deletion()) {
                 eprintln!("mlem-registry: checking the push of {}", pushed.local_ref);
                 let found = check(&run.check_args(pushed.selection(&tracking)), None, out)?;
-                // The worst outcome decides: findings (1) over unverified (3) over clean (0).
-                code = [code, found]
-                    .into_iter()
-                    .max_by_key(|c| match *c {
-                        exit::FINDINGS => 2,
-                        exit::UNVERIFIED => 1,
-                        _ => 0,
-                    })
-                    .unwrap_or(code);
+                code = exit::worse(code, found);
             }
             Ok(code)
         }
