@@ -288,22 +288,49 @@ fn registry_wide(snapshot: &dyn Snapshot, results: &mut [FileResult], config: &C
     if link_files.is_empty() {
         return;
     }
-    // Many files: one listing answers every question; a few: a lookup each is cheaper.
-    let listing: Option<std::collections::HashSet<String>> = (link_files.len() > 256)
-        .then(|| snapshot.mlem_files().ok())
-        .flatten()
-        .map(|files| files.into_iter().collect());
-    let reader = snapshot.reader();
-    let exists = |path: &str| match &listing {
-        Some(listing) => listing.contains(path),
-        None => matches!(reader.lookup(path), Ok(Lookup::File(_))),
-    };
     let mut found = Vec::new();
     if !config.is_off(rules::link_duplicate_target::RULE.id) {
         found.extend(policy::registry::duplicate_targets(&link_files));
     }
     if !config.is_off(rules::link_name_collision::RULE.id) {
-        found.extend(policy::registry::name_collisions(&link_files, &exists));
+        let reader = snapshot.reader();
+        let is_file = |path: &str| matches!(reader.lookup(path), Ok(Lookup::File(_)));
+        // Collisions need MLEM 0.2's `.mlem/` folder. With many link files, its entries come
+        // from one listing; with a few, a lookup each is cheaper.
+        let legacy: Option<std::collections::HashSet<String>> = (link_files.len() > 256)
+            .then(|| snapshot.mlem_files().ok())
+            .flatten()
+            .map(|files| {
+                files
+                    .into_iter()
+                    .filter(|f| f.starts_with(".mlem/"))
+                    .collect()
+            });
+        let has_legacy_layout = match &legacy {
+            Some(legacy) => !legacy.is_empty(),
+            None => matches!(reader.lookup(".mlem"), Ok(Lookup::NotAFile)),
+        };
+        if has_legacy_layout {
+            // `.mlem/TYPE/NAME.mlem` → `NAME`: one lookup per link file instead of one per type.
+            let names: Option<std::collections::HashSet<&str>> = legacy.as_ref().map(|legacy| {
+                legacy
+                    .iter()
+                    .filter_map(|p| p.strip_prefix(".mlem/")?.split_once('/'))
+                    .map(|(_, rest)| rest.strip_suffix(".mlem").unwrap_or(rest))
+                    .collect()
+            });
+            let in_legacy_layout =
+                |name: &str| names.as_ref().is_none_or(|names| names.contains(name));
+            let exists = |path: &str| match &legacy {
+                Some(legacy) if path.starts_with(".mlem/") => legacy.contains(path),
+                _ => is_file(path),
+            };
+            found.extend(policy::registry::name_collisions(
+                &link_files,
+                &in_legacy_layout,
+                &exists,
+            ));
+        }
     }
     drop(link_files);
     if found.is_empty() {

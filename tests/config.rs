@@ -25,6 +25,27 @@ fn model_repo() -> Repo {
     repo
 }
 
+/// `check --format json` of `registry` against `server`, with `env` (the token among it).
+fn check_online(server: &GitHub, registry: &Repo, args: &[&str], env: &[(&str, &str)]) -> Value {
+    let mut command = bin();
+    command
+        .arg("check")
+        .arg(registry.path())
+        .args(["--format", "json"])
+        .args(args)
+        .env("GITHUB_API_URL", server.url());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
 fn found(json: &Value) -> Vec<(String, String, String)> {
     json["findings"]
         .as_array()
@@ -160,16 +181,12 @@ fn refused_links_are_never_contacted() {
     );
     registry.commit("registry");
     let run = |args: &[&str]| {
-        let output = bin()
-            .arg("check")
-            .arg(registry.path())
-            .args(["--format", "json"])
-            .args(args)
-            .env("GITHUB_API_URL", server.url())
-            .env("GITHUB_TOKEN", "ghp_allow_list_token")
-            .output()
-            .unwrap();
-        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+        check_online(
+            &server,
+            &registry,
+            args,
+            &[("GITHUB_TOKEN", "ghp_allow_list_token")],
+        )
     };
     // Without the config both links are asked about: the log can show a contact.
     run(&["--config", "/dev/null"]);
@@ -257,16 +274,11 @@ fn enterprise_hosts_go_through_their_own_api_with_their_own_token() {
         ),
     );
     registry.commit("registry");
-    let output = bin()
-        .arg("check")
-        .arg(registry.path())
-        .args(["--format", "json"])
-        .env("GITHUB_API_URL", public.url())
-        .env("GITHUB_TOKEN", "ghp_public_token")
-        .env("GHE_TOKEN", "ghp_enterprise_token")
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let tokens = [
+        ("GITHUB_TOKEN", "ghp_public_token"),
+        ("GHE_TOKEN", "ghp_enterprise_token"),
+    ];
+    let json = check_online(&public, &registry, &[], &tokens);
     assert_eq!(
         found(&json),
         [(
@@ -312,15 +324,12 @@ fn a_chain_stops_where_it_would_leave_the_allow_list() {
     );
     registry.write(".mlem-registry.toml", "allowed_owners = [\"iterative\"]\n");
     registry.commit("registry");
-    let output = bin()
-        .arg("check")
-        .arg(registry.path())
-        .args(["--format", "json"])
-        .env("GITHUB_API_URL", server.url())
-        .env("GITHUB_TOKEN", "ghp_chain_token")
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let json = check_online(
+        &server,
+        &registry,
+        &[],
+        &[("GITHUB_TOKEN", "ghp_chain_token")],
+    );
     assert_eq!(
         found(&json),
         [("link/chain-broken".into(), "rf.mlem".into(), "error".into())],

@@ -15,12 +15,18 @@ fn pushed_registry(kinds: &[&str]) -> (Repo, tempfile::TempDir) {
     registry.write("models/rf.mlem", MODEL);
     registry.write("rf.mlem", link("model", "models/rf"));
     registry.commit("good registry");
+    let origin = push_to_new_origin(&registry);
+    install(registry.path(), kinds);
+    (registry, origin)
+}
+
+/// A bare repository as `registry`'s `origin`, with `main` pushed to it (no hook yet).
+fn push_to_new_origin(registry: &Repo) -> tempfile::TempDir {
     let origin = tempfile::tempdir().unwrap();
     git(origin.path(), &["init", "-q", "--bare", "-b", "main"]);
     registry.git(&["remote", "add", "origin", origin.path().to_str().unwrap()]);
     registry.git(&["push", "-q", "origin", "main"]);
-    install(registry.path(), kinds);
-    (registry, origin)
+    origin
 }
 
 fn install(repo: &Path, kinds: &[&str]) {
@@ -90,10 +96,7 @@ fn only_the_pushed_changes_are_checked() {
     registry.write("models/rf.mlem", MODEL);
     registry.write("old-broken.mlem", link("model", "nowhere"));
     registry.commit("an old broken link, already on the remote");
-    let origin = tempfile::tempdir().unwrap();
-    git(origin.path(), &["init", "-q", "--bare", "-b", "main"]);
-    registry.git(&["remote", "add", "origin", origin.path().to_str().unwrap()]);
-    registry.git(&["push", "-q", "origin", "main"]);
+    let _origin = push_to_new_origin(&registry);
     install(registry.path(), &[]);
     registry.write("new.mlem", link("model", "models/rf"));
     registry.commit("a good link");

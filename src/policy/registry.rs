@@ -91,8 +91,13 @@ fn describe(link: &Link) -> String {
 
 /// A `link/name-collision` warning on every link file that answers to the same name as another
 /// object in MLEM's other layout (once per pair of link files: on the one MLEM cannot reach);
-/// `exists` says whether the registry has a file.
-pub fn name_collisions(files: &[LinkFile<'_>], exists: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+/// `exists` says whether the registry has a file; `in_legacy_layout` whether any
+/// `.mlem/TYPE/NAME.mlem` may exist for a name (a cheap filter before `exists`).
+pub fn name_collisions(
+    files: &[LinkFile<'_>],
+    in_legacy_layout: &dyn Fn(&str) -> bool,
+    exists: &dyn Fn(&str) -> bool,
+) -> Vec<Finding> {
     let links: std::collections::HashSet<&str> = files.iter().map(|f| f.path).collect();
     let mut found = Vec::new();
     for file in files {
@@ -109,6 +114,9 @@ pub fn name_collisions(files: &[LinkFile<'_>], exists: &dyn Fn(&str) -> bool) ->
                 // `NAME.mlem` hides `.mlem/TYPE/NAME.mlem` of every type.
                 None => {
                     let name = file.path.strip_suffix(".mlem").unwrap_or(file.path);
+                    if !in_legacy_layout(name) {
+                        continue;
+                    }
                     let others = ObjectType::ALL
                         .iter()
                         .map(|t| format!(".mlem/{t}/{name}.mlem"))

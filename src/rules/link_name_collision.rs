@@ -68,6 +68,20 @@ mod tests {
     }
 
     #[test]
+    fn a_large_registry_finds_the_same_from_its_listing() {
+        let names: Vec<String> = (0..300).map(|i| format!("alias-{i}.mlem")).collect();
+        let mut files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), LINK)).collect();
+        files.extend([
+            ("models/rf.mlem", "object_type: model\n"),
+            (".mlem/model/alias-7.mlem", "object_type: model\n"),
+            (".mlem/link/alias-9.mlem", LINK),
+        ]);
+        let found = findings_of("link/name-collision", &files);
+        let got: Vec<&str> = found.iter().map(|f| f.file.as_str()).collect();
+        assert_eq!(got, [".mlem/link/alias-9.mlem", "alias-7.mlem"]);
+    }
+
+    #[test]
     fn two_link_files_are_warned_about_once() {
         let found = findings_of(
             "link/name-collision",
