@@ -122,8 +122,12 @@ struct Raw {
 struct RawHost {
     api_url: Spanned<String>,
     graphql_url: Option<Spanned<String>>,
-    token_env: Option<String>,
+    token_env: Option<Spanned<String>>,
 }
+
+/// Variables that hold the main GitHub token: a `[hosts]` table may not hand them to its host
+/// (a pull request could otherwise send the Action's token anywhere).
+pub const MAIN_TOKEN_VARIABLES: &[&str] = &["GITHUB_TOKEN", "GH_TOKEN", "INPUT_TOKEN"];
 
 impl Config {
     /// The config for the registry containing `path`: `explicit` (`--config`) when given, else
@@ -131,7 +135,17 @@ impl Config {
     /// git repository (a registry in a subfolder may keep its own), else the defaults.
     pub fn load(explicit: Option<&Path>, path: &Path) -> Result<Config, Error> {
         let (file, base) = match explicit {
-            Some(file) => (file.to_path_buf(), String::new()),
+            // Its globs too are relative to its folder, when that is inside the repository.
+            Some(file) => {
+                let folder = std::fs::canonicalize(file)
+                    .ok()
+                    .and_then(|f| f.parent().map(Path::to_path_buf));
+                let base = folder
+                    .zip(repository_root(path))
+                    .and_then(|(folder, root)| folder_in(&folder, &root))
+                    .unwrap_or_default();
+                (file.to_path_buf(), base)
+            }
             None => match discover(path) {
                 Some(found) => found,
                 None => return Ok(Config::default()),
@@ -232,9 +246,33 @@ impl Config {
         for (host, api) in raw.hosts {
             let name = check_host(host.get_ref())
                 .map_err(|why| at(host.span().start, format!("hosts: {why}")))?;
+            if apis.iter().any(|a: &HostApi| a.host == name) {
+                return Err(at(
+                    host.span().start,
+                    format!("hosts: `{name}` is given twice"),
+                ));
+            }
             let url = |key: &str, value: &Spanned<String>| {
-                check_url(value.get_ref())
+                check_url(value.get_ref(), &name)
                     .map_err(|why| at(value.span().start, format!("hosts.\"{name}\".{key}: {why}")))
+            };
+            let token_env = match api.token_env {
+                None => None,
+                Some(variable) => {
+                    let name_ok = !variable.get_ref().is_empty()
+                        && !MAIN_TOKEN_VARIABLES.contains(&variable.get_ref().as_str());
+                    if !name_ok {
+                        return Err(at(
+                            variable.span().start,
+                            format!(
+                                "hosts.\"{name}\".token_env: `{}` cannot be used: name a variable that holds this host's own token (not {})",
+                                variable.get_ref(),
+                                MAIN_TOKEN_VARIABLES.join(", ")
+                            ),
+                        ));
+                    }
+                    Some(variable.into_inner())
+                }
             };
             apis.push(HostApi {
                 api_url: url("api_url", &api.api_url)?,
@@ -243,7 +281,7 @@ impl Config {
                     .as_ref()
                     .map(|value| url("graphql_url", value))
                     .transpose()?,
-                token_env: api.token_env,
+                token_env,
                 host: name,
             });
         }
@@ -331,11 +369,7 @@ fn discover(path: &Path) -> Option<(PathBuf, String)> {
     } else {
         start.parent()?.to_path_buf()
     };
-    let root = gix::discover(&start)
-        .ok()
-        .and_then(|repo| repo.workdir().map(Path::to_path_buf))
-        .and_then(|root| std::fs::canonicalize(root).ok());
-    let Some(root) = root else {
+    let Some(root) = repository_root(&start) else {
         let file = start.join(FILE_NAME);
         return file.is_file().then(|| (file, String::new()));
     };
@@ -343,23 +377,33 @@ fn discover(path: &Path) -> Option<(PathBuf, String)> {
     loop {
         let file = dir.join(FILE_NAME);
         if file.is_file() {
-            let relative: Vec<String> = dir
-                .strip_prefix(&root)
-                .ok()?
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            let base = match relative.join("/") {
-                folder if folder.is_empty() => folder,
-                folder => format!("{folder}/"),
-            };
-            return Some((file, base));
+            return Some((file, folder_in(dir, &root)?));
         }
         if dir == root {
             return None;
         }
         dir = dir.parent().filter(|parent| parent.starts_with(&root))?;
     }
+}
+
+/// The working tree of the git repository around `path`, canonical.
+fn repository_root(path: &Path) -> Option<PathBuf> {
+    let repo = gix::discover(path).ok()?;
+    std::fs::canonicalize(repo.workdir()?).ok()
+}
+
+/// `dir` (canonical) as a folder prefix relative to `root`: `""` or `a/b/`; `None` outside it.
+fn folder_in(dir: &Path, root: &Path) -> Option<String> {
+    let parts: Vec<String> = dir
+        .strip_prefix(root)
+        .ok()?
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Some(match parts.join("/") {
+        folder if folder.is_empty() => folder,
+        folder => format!("{folder}/"),
+    })
 }
 
 fn production_help(finding: &Finding) -> String {
@@ -417,16 +461,33 @@ fn parse_owner(value: &str) -> Result<OwnerPattern, String> {
     }
 }
 
-fn check_url(value: &str) -> Result<String, String> {
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"));
-    match rest {
-        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => {
-            Ok(value.trim_end_matches('/').to_owned())
-        }
-        _ => Err(format!("`{value}` is not an http(s) URL")),
+/// An API URL for GitHub host `host`: https on that host or on `api.HOST` (GitHub Enterprise
+/// Cloud); only a loopback address (a local test server) may differ, and may use http.
+fn check_url(value: &str, host: &str) -> Result<String, String> {
+    let (scheme, rest) = value
+        .split_once("://")
+        .ok_or_else(|| format!("`{value}` is not a URL"))?;
+    let authority = rest
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    if authority.contains(['@', '\\']) || authority.is_empty() {
+        return Err(format!("`{value}` has no plain host"));
     }
+    let url_host = authority
+        .rsplit_once(':')
+        .map_or(authority.as_str(), |(h, _)| h);
+    let loopback = matches!(url_host, "127.0.0.1" | "localhost" | "[::1]");
+    if !loopback && (url_host != host && url_host != format!("api.{host}")) {
+        return Err(format!(
+            "`{value}` is not on `{host}` (or `api.{host}`): a host's token goes to that host only"
+        ));
+    }
+    if scheme != "https" && !(loopback && scheme == "http") {
+        return Err(format!("`{value}`: the token is sent only over https"));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
 }
 
 /// serde's message for an unknown key lists the expected ones; say it the config's way.
@@ -499,6 +560,26 @@ mod tests {
         assert!(message.contains("allowed_owners"), "{message}");
         let (_, _, message) = invalid("[hosts.\"ghe.example.com\"]\napi_url = \"ghe\"\n");
         assert!(message.contains("api_url"), "{message}");
+        let (line, _, message) =
+            invalid("[hosts.\"ghe.example.com\"]\napi_url = \"https://evil.example/api/v3\"\n");
+        assert_eq!(line, 2);
+        assert!(message.contains("not on `ghe.example.com`"), "{message}");
+        let (_, _, message) = invalid(
+            "[hosts.\"ghe.example.com\"]\napi_url = \"https://ghe.example.com@evil.example/\"\n",
+        );
+        assert!(message.contains("no plain host"), "{message}");
+        let (_, _, message) =
+            invalid("[hosts.\"ghe.example.com\"]\napi_url = \"http://ghe.example.com/api/v3\"\n");
+        assert!(message.contains("https"), "{message}");
+        let (line, _, message) = invalid(
+            "[hosts.\"ghe.example.com\"]\napi_url = \"https://ghe.example.com/api/v3\"\ntoken_env = \"GITHUB_TOKEN\"\n",
+        );
+        assert_eq!(line, 3);
+        assert!(message.contains("token_env"), "{message}");
+        let (_, _, message) = invalid(
+            "[hosts.\"GHE.example.com\"]\napi_url = \"https://api.ghe.example.com\"\n[hosts.\"ghe.example.com\"]\napi_url = \"https://api.ghe.example.com\"\n",
+        );
+        assert!(message.contains("twice"), "{message}");
         let (_, _, message) = invalid("allowed_hosts = \"github.com\"");
         assert!(
             message.contains("sequence") || message.contains("array"),

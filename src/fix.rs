@@ -30,6 +30,37 @@ pub struct Fix {
 /// `project`/`repo` key at its indentation (`, rev: …` in a flow mapping). `None` when the text
 /// is not laid out as expected: then nothing is touched.
 pub fn pin(locator: &Locator<'_>, link: &Link, commit: &str) -> Option<Edit> {
+    let edit = pin_edit(locator, link, commit)?;
+    pins_exactly(locator.text(), &edit, link, commit).then_some(edit)
+}
+
+/// Whether applying `edit` to `text` changes the link's mapping in exactly one way: its `rev`
+/// becomes `commit`. The safety net under the text edit: a layout it misread refuses the edit.
+fn pins_exactly(text: &str, edit: &Edit, link: &Link, commit: &str) -> bool {
+    let read = |text: &str| {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        serde_yaml::from_str::<serde_json::Value>(text).ok()
+    };
+    let (Some(mut before), Some(after)) = (read(text), read(&apply(text, [edit]))) else {
+        return false;
+    };
+    let mut mapping = &mut before;
+    for segment in &link.route {
+        let next = match segment {
+            crate::mlem::Segment::Key(key) => mapping.get_mut(key.as_str()),
+            crate::mlem::Segment::Index(index) => mapping.get_mut(*index),
+        };
+        let Some(next) = next else { return false };
+        mapping = next;
+    }
+    let Some(fields) = mapping.as_object_mut() else {
+        return false;
+    };
+    fields.insert("rev".into(), commit.into());
+    before == after
+}
+
+fn pin_edit(locator: &Locator<'_>, link: &Link, commit: &str) -> Option<Edit> {
     let text = locator.text();
     match &link.rev {
         Some(rev) => {
@@ -64,7 +95,7 @@ pub fn pin(locator: &Locator<'_>, link: &Link, commit: &str) -> Option<Edit> {
                 return None;
             }
             let value_span = locator.span(&link.field_route(key.as_str()), Part::Value);
-            let before_key = text[..key_span.start_byte].trim_end_matches([' ', '\t']);
+            let before_key = text[..key_span.start_byte].trim_end();
             let flow = before_key.ends_with('{') || before_key.ends_with(',');
             let value = plain_or_quoted(commit);
             if flow {
@@ -75,7 +106,12 @@ pub fn pin(locator: &Locator<'_>, link: &Link, commit: &str) -> Option<Edit> {
                 });
             }
             let line_start = text[..key_span.start_byte].rfind('\n').map_or(0, |i| i + 1);
-            let indent = " ".repeat(text[line_start..key_span.start_byte].chars().count());
+            // The key's column, as spaces (a `- ` list marker counts; a BOM does not).
+            let lead = text[line_start..key_span.start_byte].trim_start_matches('\u{feff}');
+            if !lead.chars().all(|c| c == ' ' || c == '-') {
+                return None;
+            }
+            let indent = " ".repeat(lead.chars().count());
             let line_end = text[value_span.end_byte..]
                 .find('\n')
                 .map_or(text.len(), |i| value_span.end_byte + i);
@@ -148,7 +184,8 @@ mod tests {
     const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
     fn pinned(text: &str) -> String {
-        let value: serde_json::Value = serde_yaml::from_str(text).unwrap();
+        let value: serde_json::Value =
+            serde_yaml::from_str(text.trim_start_matches('\u{feff}')).unwrap();
         let object = MlemObject::from_value(&value).unwrap();
         let locator = Locator::new(text);
         let edit = pin(&locator, &object.links[0], SHA).expect("an edit");
@@ -190,6 +227,24 @@ mod tests {
             pinned(flow),
             flow.replace("r', path", &format!("r', rev: {SHA}, path"))
         );
+    }
+
+    #[test]
+    fn odd_layouts_are_pinned_correctly_or_not_at_all() {
+        let multi_line_flow =
+            "{link_type: model, object_type: link,\n  repo: https://github.com/o/r,\n  path: rf}\n";
+        let got = pinned(multi_line_flow);
+        let value: serde_json::Value = serde_yaml::from_str(&got).unwrap();
+        assert_eq!(value["rev"], SHA, "{got}");
+        let bom =
+            "\u{feff}repo: https://github.com/o/r\nlink_type: model\nobject_type: link\npath: rf\n";
+        assert_eq!(
+            pinned(bom),
+            bom.replace("o/r\n", &format!("o/r\nrev: {SHA}\n"))
+        );
+        let listed = "object_type: deployment\nmodel_link: {link_type: model, object_type: link, path: rf, repo: x}\n";
+        let value: serde_json::Value = serde_yaml::from_str(&pinned(listed)).unwrap();
+        assert_eq!(value["model_link"]["rev"], SHA);
     }
 
     #[test]

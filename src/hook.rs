@@ -217,12 +217,12 @@ impl PushedRef {
     /// Which files to check for this ref: those touched by the commits the remote lacks, hiding
     /// what the remote ref has and every remote-tracking ref of `remote` (for a new branch).
     pub fn selection(&self, remote_tracking: &[String]) -> Selection {
+        let remote = (!is_zero(&self.remote_sha)).then(|| self.remote_sha.clone());
         let mut hidden: Vec<String> = remote_tracking.to_vec();
-        if !is_zero(&self.remote_sha) {
-            hidden.push(self.remote_sha.clone());
-        }
+        hidden.extend(remote.clone());
         Selection::Pushed {
             tip: self.local_sha.clone(),
+            remote,
             hidden,
         }
     }
@@ -300,6 +300,7 @@ mod tests {
             refs[0].selection(&["origin-main".into()]),
             Selection::Pushed {
                 tip: A.into(),
+                remote: None,
                 hidden: vec!["origin-main".into()]
             }
         );

@@ -276,7 +276,8 @@ fn hook(command: cli::HookCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
             Ok(exit::CLEAN)
         }
         cli::HookCommand::PreCommit { run } => {
-            check(&run.check_args(registry::Selection::Staged), None, out)
+            let code = check(&run.check_args(registry::Selection::Staged), None, out)?;
+            Ok(hook_code(code))
         }
         cli::HookCommand::PrePush {
             remote,
@@ -300,9 +301,21 @@ fn hook(command: cli::HookCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
                 let found = check(&run.check_args(pushed.selection(&tracking)), None, out)?;
                 code = exit::worse(code, found);
             }
-            Ok(code)
+            Ok(hook_code(code))
         }
     }
+}
+
+/// What git hears from a hook: any code but 0 refuses the push or commit, and a link that could
+/// not be verified (no network, a rate limit) must not block work.
+fn hook_code(code: u8) -> u8 {
+    if code == exit::UNVERIFIED {
+        eprintln!(
+            "mlem-registry: some links could not be verified (network, rate limit); not refusing for that"
+        );
+        return exit::CLEAN;
+    }
+    code
 }
 
 /// The push the pre-commit framework describes in `PRE_COMMIT_FROM_REF` / `PRE_COMMIT_TO_REF`.
@@ -352,9 +365,22 @@ fn online(args: &cli::GitHubArgs, config: &Config) -> anyhow::Result<Online> {
                 "{at}: {host} is the --github-server-url host; set its API with --github-api-url"
             );
         }
-        // A host gets only the token named for it: GITHUB_TOKEN never leaves for another host.
+        // A host gets only the token named for it: the main token never leaves for another host.
+        if api.token_env.is_some() && api.token_env == args.token_env {
+            anyhow::bail!("{at}: token_env names the --token-env variable, the main host's token");
+        }
         let token = match &api.token_env {
-            Some(name) => Some(token_from(name, &format!("{at}: token_env"))?),
+            Some(name) => match token_from(name, "") {
+                Ok(token) => Some(token),
+                Err(_) => {
+                    // Not every contributor has every host's token: that host's links go unverified.
+                    eprintln!(
+                        "warning: {at}: token_env {name} is not set: {} is asked without a token",
+                        api.host
+                    );
+                    None
+                }
+            },
             None => None,
         };
         let config = api_config(&api.api_url, api.graphql_url.as_deref(), token, args)

@@ -365,3 +365,33 @@ fn a_registry_in_a_subfolder_keeps_its_own_config() {
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(json["summary"]["files"], 1);
 }
+
+#[test]
+fn a_github_host_without_an_api_is_never_asked_through_another() {
+    let server = GitHub::start();
+    let example = example_repo();
+    server.add_repo("iterative/example-mlem-get-started", example.path());
+    let registry = Repo::new();
+    // fsspec's github:// always means github.com, which this run has no API for.
+    registry.write(
+        "fsspec.mlem",
+        "link_type: model\nobject_type: link\npath: models/rf\nrepo: github://iterative:example-mlem-get-started@2-train\n",
+    );
+    registry.commit("registry");
+    let json = check_online(
+        &server,
+        &registry,
+        &["--github-server-url", "https://ghe.example.com"],
+        &[("GITHUB_TOKEN", "ghp_enterprise_only")],
+    );
+    assert_eq!(
+        found(&json),
+        [(
+            "link/unverified".into(),
+            "fsspec.mlem".into(),
+            "warning".into()
+        )],
+        "{json:#}"
+    );
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}

@@ -230,3 +230,58 @@ fn the_pre_commit_framework_manifest_runs_this_tool() {
         assert!(help.status.success(), "{entry}: {}", text(&help));
     }
 }
+
+#[test]
+fn a_force_push_back_to_a_broken_commit_is_refused() {
+    let (registry, origin) = pushed_registry(&[]);
+    registry.write("typo.mlem", link("model", "models/rff"));
+    registry.commit("a broken link");
+    registry.write("typo.mlem", link("model", "models/rf"));
+    registry.commit("fixed");
+    let push = git(registry.path(), &["push", "origin", "main"]);
+    assert!(push.status.success(), "{}", text(&push));
+    // Back to the broken commit: no new commit, but the remote would serve the broken file.
+    registry.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    let push = git(registry.path(), &["push", "--force", "origin", "main"]);
+    let said = text(&push);
+    assert!(!push.status.success(), "{said}");
+    assert!(
+        said.contains("typo.mlem") && said.contains("link/path-not-found"),
+        "{said}"
+    );
+    assert_ne!(
+        remote_head(origin.path(), "main"),
+        registry.git(&["rev-parse", "HEAD"]).trim()
+    );
+}
+
+#[test]
+fn links_that_cannot_be_verified_do_not_block_a_push() {
+    let registry = Repo::new();
+    registry.write("models/rf.mlem", MODEL);
+    registry.commit("base");
+    let _origin = push_to_new_origin(&registry);
+    // Online, against a port nothing listens on: the remote link cannot be verified.
+    let output = bin()
+        .current_dir(registry.path())
+        .args(["hook", "install", "--", "--retries", "0", "--timeout", "2"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    registry.write(
+        "remote.mlem",
+        "link_type: model\nobject_type: link\npath: models/rf\nrepo: https://github.com/o/r\nrev: v1\n",
+    );
+    registry.commit("a link to another repository");
+    let push = Command::new("git")
+        .current_dir(registry.path())
+        .args(["push", "origin", "main"])
+        .env("GITHUB_API_URL", "http://127.0.0.1:9")
+        .env_remove("GITHUB_TOKEN")
+        .output()
+        .unwrap();
+    let said = text(&push);
+    assert!(push.status.success(), "{said}");
+    assert!(said.contains("link/unverified"), "{said}");
+    assert!(said.contains("not refusing"), "{said}");
+}

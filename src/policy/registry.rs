@@ -130,8 +130,7 @@ pub fn name_collisions(
             .iter()
             .filter(|o| !reported_there(o.as_str()) && exists(o))
         {
-            let locator = Locator::new(file.text);
-            let span = crate::finding::Span::first_line(locator.text());
+            let span = crate::finding::Span::first_line(file.text);
             found.push(rules::link_name_collision::finding(
                 file.path, span, name, other, shadows,
             ));

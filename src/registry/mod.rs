@@ -111,6 +111,9 @@ pub enum Selection {
     Pushed {
         /// The commit being pushed.
         tip: String,
+        /// What the remote ref points at now, when it exists: files that differ between it and
+        /// `tip` are checked too (a force push or a rewind brings back old files unchanged).
+        remote: Option<String>,
         /// Commits (ids or revisions) the remote has; ones this repository lacks are skipped.
         hidden: Vec<String>,
     },
@@ -220,14 +223,20 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             notices.push(format!("checked revision {rev} (commit {})", tree.commit));
             Opened::whole(Box::new(tree), notices, prefix, workdir)
         }
-        Selection::Pushed { tip, hidden } => {
+        Selection::Pushed {
+            tip,
+            remote,
+            hidden,
+        } => {
             let tree = commit::CommitTree::open(&repo, tip, &prefix)?;
-            let hidden: Vec<gix::ObjectId> = hidden
-                .iter()
-                .filter_map(|rev| repo.rev_parse_single(rev.as_str()).ok())
-                .map(gix::Id::detach)
-                .collect();
-            let pushed = pushed::changes(&repo, tree.commit, &hidden, &prefix)?;
+            // Ids this repository has, peeled to commits (a tag names its commit).
+            let commit_of = |rev: &String| {
+                let id = repo.rev_parse_single(rev.as_str()).ok()?;
+                Some(id.object().ok()?.peel_to_commit().ok()?.id)
+            };
+            let hidden: Vec<gix::ObjectId> = hidden.iter().filter_map(commit_of).collect();
+            let remote = remote.as_ref().and_then(commit_of);
+            let pushed = pushed::changes(&repo, tree.commit, remote, &hidden, &prefix)?;
             notices.push(format!(
                 "checked {} files changed by {} pushed commits (up to {})",
                 pushed.changed.len(),

@@ -20,19 +20,18 @@ pub struct Pushed {
 }
 
 /// The files below `prefix` touched by the commits reachable from `tip` and not from `hidden`
-/// (commits the remote has; those missing from this repository are skipped).
+/// (commits the remote has, peeled to commits and present here), plus those that differ
+/// between `remote` (what the remote ref points at now) and `tip`: a force push or a rewind
+/// makes no new commit but still changes what the remote serves.
 pub fn changes(
     repo: &gix::Repository,
     tip: ObjectId,
+    remote: Option<ObjectId>,
     hidden: &[ObjectId],
     prefix: &str,
 ) -> Result<Pushed, Error> {
     let walk_error = |e| Error::git(format!("cannot walk the commits of {tip}"), e);
-    let hidden: Vec<ObjectId> = hidden
-        .iter()
-        .copied()
-        .filter(|id| repo.has_object(id))
-        .collect();
+    let hidden = hidden.to_vec();
     let walk = repo
         .rev_walk([tip])
         .with_hidden(hidden)
@@ -62,6 +61,9 @@ pub fn changes(
         touched.extend(common.unwrap_or_default());
     }
     let tip_tree = tree_of(repo, tip)?;
+    if let Some(remote) = remote {
+        touched.extend(diff(repo, Some(&tree_of(repo, remote)?), &tip_tree)?);
+    }
     let mut pushed = Pushed {
         commits,
         ..Pushed::default()

@@ -139,6 +139,7 @@ impl Answerer for Hosts {
     async fn answer(&self, questions: Vec<Question>) -> Vec<(Question, Answer)> {
         let mut answers = Vec::with_capacity(questions.len());
         let mut github: Vec<Vec<Question>> = vec![Vec::new(); self.github.len()];
+        let mut unserved = Vec::new();
         let (mut local, mut remote) = (Vec::new(), Vec::new());
         for question in questions {
             if let Some(answer) = self.cached(&question) {
@@ -147,8 +148,11 @@ impl Answerer for Hosts {
             }
             match question.repo() {
                 RepoId::GitHub { host, .. } => {
-                    let api = self.github.iter().position(|(h, _)| h == host);
-                    github[api.unwrap_or(0)].push(question);
+                    match self.github.iter().position(|(h, _)| h == host) {
+                        Some(api) => github[api].push(question),
+                        // No API is configured for it: never another host's API (and token).
+                        None => unserved.push(question),
+                    }
                 }
                 RepoId::Local(_) => local.push(question),
                 RepoId::Remote(_) => remote.push(question),
@@ -160,6 +164,10 @@ impl Answerer for Hosts {
             tokio::task::spawn_blocking(move || remotes.answer(asked))
         });
         let mut fresh = self.local.answer(local);
+        fresh.extend(unserved.into_iter().map(|question| {
+            let why = "no GitHub API is configured for its host (--github-server-url, or [hosts] in the config)";
+            (question, Answer::Unverified(why.into()))
+        }));
         let asked = self
             .github
             .iter()

@@ -75,7 +75,7 @@ impl GitHubHosts {
         self.0.iter().find(|h| *h == host).map(String::as_str)
     }
 
-    /// The first host: the one `github://` URLs (fsspec's) name.
+    /// The first host: `--github-server-url`'s, whose API is the main one.
     pub fn primary(&self) -> &str {
         self.0.first().map_or("github.com", String::as_str)
     }
@@ -108,7 +108,8 @@ pub fn parse(value: &str, github: &GitHubHosts) -> Result<Target, ParseError> {
         return Err(error("it is empty"));
     }
     if let Some(rest) = trimmed.strip_prefix("github://") {
-        return parse_fsspec(rest, github.primary())
+        // fsspec's `github://` always means github.com.
+        return parse_fsspec(rest, "github.com")
             .ok_or_else(|| error("expected github://OWNER:REPO@REV/PATH"));
     }
     if let Some(path) = trimmed.strip_prefix("file://") {
@@ -142,11 +143,7 @@ pub fn parse(value: &str, github: &GitHubHosts) -> Result<Target, ParseError> {
         return Err(error(&format!("`{scheme}://` is not a git transport")));
     }
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let host = authority.rsplit('@').next().unwrap_or(authority);
-    let host = host.split(':').next().unwrap_or(host);
-    if host.is_empty() {
-        return Err(error("the URL has no host"));
-    }
+    let host = host_of(authority).ok_or_else(|| error("the URL has no plain host"))?;
     if let Some(host) = github.find(host) {
         let web = matches!(scheme.as_str(), "https" | "http");
         return github_path(host, path, web)
@@ -243,10 +240,10 @@ pub fn host_and_owner(value: &str) -> Option<(String, Option<String>)> {
         None => {
             let (_, rest) = value.split_once("://")?;
             let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-            (authority.rsplit('@').next().unwrap_or(authority), path)
+            (host_of(authority)?, path)
         }
     };
-    let host = host.split(':').next().unwrap_or(host).to_lowercase();
+    let host = host.to_lowercase();
     let host = host.strip_prefix("www.").map(str::to_owned).unwrap_or(host);
     let owner = path.split('/').find(|s| !s.is_empty()).map(str::to_owned);
     (!host.is_empty()).then_some((host, owner))
@@ -267,8 +264,20 @@ fn scp_like(value: &str) -> Option<(&str, &str)> {
         return None;
     }
     let (user_host, path) = value.split_once(':')?;
-    let host = user_host.rsplit('@').next()?;
-    (!host.is_empty() && !host.contains('/') && !path.is_empty()).then_some((host, path))
+    let host = host_of(user_host)?;
+    (!host.contains('/') && !path.is_empty()).then_some((host, path))
+}
+
+/// The host of a URL's authority (`user@host:port`), port and user dropped; `None` when it is
+/// empty or holds a character a URL parser would stop the host at (`?`, `#`, `\`, spaces):
+/// then different parsers could see different hosts, and the allow-lists one that is not asked.
+fn host_of(authority: &str) -> Option<&str> {
+    if authority.contains(['?', '#', '\\']) || authority.contains(char::is_whitespace) {
+        return None;
+    }
+    let host = authority.rsplit('@').next()?;
+    let host = host.split(':').next()?;
+    (!host.is_empty()).then_some(host)
 }
 
 /// `OWNER/REPO[.git][/][tree/REV/SUBDIR…]` after a GitHub host.
@@ -387,6 +396,14 @@ mod tests {
         );
         assert_eq!(of("file:///srv/x"), pair("file", ""));
         assert_eq!(of("not a url"), None);
+        for sneaky in [
+            "https://evil.example?x=@gitlab.com/o/r",
+            "https://evil.example\\@gitlab.com/o/r",
+            "https://evil.example#@gitlab.com/o/r",
+        ] {
+            assert_eq!(of(sneaky), None, "{sneaky}");
+            assert!(parse(sneaky, &GitHubHosts::default()).is_err(), "{sneaky}");
+        }
     }
 
     fn gh(owner: &str, name: &str) -> RepoId {
