@@ -25,6 +25,29 @@ pub enum Command {
     /// Run as the GitHub Action: reads the action's inputs (`INPUT_*`) and the Actions
     /// environment, then checks with annotations, a check run, a job summary and step outputs.
     Action,
+    /// Make PATH a MLEM project, as `mlem init` does (the `.mlem.yaml` marker).
+    Init {
+        /// The folder (created if missing).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Also add the pull-request workflow and the config file.
+        #[arg(long)]
+        with_ci: bool,
+    },
+    /// Write NAME.mlem, a link to the object at PATH, as `mlem link` does: the target is
+    /// resolved first, and a missing or mistyped one is refused.
+    Link(Box<LinkArgs>),
+    /// Follow the link NAME (and chains of links, across repositories) to the object it lands on.
+    Resolve(Box<ResolveArgs>),
+    /// List the project's objects and links with their types and targets.
+    Ls {
+        /// A folder of the project.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: ListFormat,
+    },
     /// Pin links: rewrite each branch `rev` (or missing `rev`) of the links under PATH… to the
     /// commit it points at now, keeping each file's formatting, comments and key order.
     Pin(Box<PinArgs>),
@@ -138,6 +161,67 @@ pub enum HookCommand {
         #[command(flatten)]
         run: Box<HookRunArgs>,
     },
+}
+
+/// `human` (a table) or `json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The target's path in its project (`.mlem` optional).
+    pub path: String,
+    /// The link's name: it is saved as NAME.mlem in the project.
+    pub name: String,
+    /// The project (repository URL or folder) the target is in [default: this project].
+    #[arg(long = "source-project", visible_alias = "sp", value_name = "REPO")]
+    pub source_project: Option<String>,
+    /// The target's revision (branch, tag or commit).
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
+    /// Write the commit the target resolves to now instead of the branch.
+    #[arg(long)]
+    pub pin: bool,
+    /// Write `repo:` (MLEM up to 0.2.0) instead of `project:`.
+    #[arg(long)]
+    pub legacy_repo_key: bool,
+    /// Refuse unless the target is an object of this type.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub object_type: Option<String>,
+    /// The project the link is saved in.
+    #[arg(long = "target-project", visible_alias = "tp", default_value = ".")]
+    pub target_project: PathBuf,
+    /// Replace NAME.mlem if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub github: GitHubArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// The link (its path in the project, `.mlem` optional).
+    pub name: String,
+    /// Show the link itself, not where it leads (MLEM's follow_links=False).
+    #[arg(long)]
+    pub no_follow: bool,
+    /// The project the link is in.
+    #[arg(long, default_value = ".")]
+    pub project: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ListFormat,
+    /// Use no network: links to other repositories are not followed.
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    pub github: GitHubArgs,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ pub mod hook;
 pub mod mlem;
 pub mod pin;
 pub mod policy;
+pub mod project;
 pub mod registry;
 pub mod report;
 pub mod resolve;

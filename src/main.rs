@@ -15,7 +15,7 @@ use mlem_registry::resolve::github::{self, Token};
 use mlem_registry::resolve::online::Online;
 use mlem_registry::resolve::remote::Progress;
 use mlem_registry::resolve::target::GitHubHosts;
-use mlem_registry::{check, registry, rules};
+use mlem_registry::{check, project, registry, rules};
 
 /// Exit codes a required status check can gate on.
 mod exit {
@@ -69,6 +69,10 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
         }
         cli::Command::Hook { command } => hook(command, &mut out),
         cli::Command::Pin(args) => pin(&args, &mut out),
+        cli::Command::Init { path, with_ci } => init(&path, with_ci, &mut out),
+        cli::Command::Link(args) => link(&args, &mut out),
+        cli::Command::Resolve(args) => resolve(&args, &mut out),
+        cli::Command::Ls { path, format } => ls(&path, format, &mut out),
         cli::Command::Schema { name } => {
             writeln!(out, "{}", name.text().trim_end())?;
             Ok(exit::CLEAN)
@@ -157,6 +161,183 @@ fn check(
         actions.write_outputs(&report, sarif)?;
     }
     Ok(code)
+}
+
+/// `init`: makes a MLEM project.
+fn init(path: &std::path::Path, with_ci: bool, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let done = project::init(path, with_ci)?;
+    for file in &done.written {
+        writeln!(out, "wrote {}", path.join(file).display())?;
+    }
+    for file in &done.kept {
+        writeln!(out, "kept {} (it exists)", path.join(file).display())?;
+    }
+    if done.written.is_empty() {
+        writeln!(out, "{} is a MLEM project already", path.display())?;
+    }
+    Ok(exit::CLEAN)
+}
+
+/// `link`: resolves the target as `check` would, then writes the link as MLEM writes it.
+fn link(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let dir = &args.target_project;
+    let config = Config::load(None, dir)?;
+    let online = match &args.source_project {
+        Some(_) => Some(online(&args.github, &config)?),
+        None => None,
+    };
+    let probe = project::probe(
+        dir,
+        &args.path,
+        args.source_project.as_deref(),
+        args.rev.as_deref(),
+        args.legacy_repo_key,
+        online.as_ref(),
+    )?;
+    if !args.quiet {
+        writeln!(out, "Loading meta from {}", probe.shown)?;
+    }
+    let file = project::file_of(&args.name);
+    let findings = probe.findings(&file);
+    let refusal = findings.iter().find(|f| {
+        f.severity == mlem_registry::finding::Severity::Error
+            || f.rule == rules::link_unverified::RULE.id
+    });
+    if let Some(finding) = refusal {
+        eprintln!("error: not writing {file}: {}", finding.message);
+        if let Some(help) = &finding.help {
+            eprintln!("  help: {help}");
+        }
+        return Ok(if finding.rule == rules::link_unverified::RULE.id {
+            exit::UNVERIFIED
+        } else {
+            exit::FINDINGS
+        });
+    }
+    let mut new = probe.link.clone();
+    if let Some(wanted) = &args.object_type
+        && new.link_type.as_str() != wanted
+    {
+        eprintln!(
+            "error: not writing {file}: {} is a `{}` object, not `{wanted}`",
+            probe.shown, new.link_type
+        );
+        return Ok(exit::FINDINGS);
+    }
+    if args.pin {
+        match &probe.resolved.commit {
+            Some(commit) => new.rev = Some(commit.clone()),
+            None if new.project.is_none() => {
+                anyhow::bail!("--pin: a link inside this project has no rev to pin")
+            }
+            None => anyhow::bail!("--pin: the target's commit is not known"),
+        }
+    } else if !args.quiet {
+        for finding in findings
+            .iter()
+            .filter(|f| f.rule == rules::link_unpinned_rev::RULE.id)
+        {
+            eprintln!("warning: {} ({})", finding.message, finding.rule);
+        }
+    }
+    let path = dir.join(&file);
+    if path.exists() && !args.force {
+        anyhow::bail!("{} exists already; --force replaces it", path.display());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&path, new.text())?;
+    if !args.quiet {
+        writeln!(out, "Saving link to {file}")?;
+    }
+    Ok(exit::CLEAN)
+}
+
+/// `resolve`: where a link lands.
+fn resolve(args: &cli::ResolveArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let config = Config::load(None, &args.project)?;
+    let online = (!args.offline)
+        .then(|| online(&args.github, &config))
+        .transpose()?;
+    let found = project::follow(&args.project, &args.name, !args.no_follow, online.as_ref())?;
+    match args.format {
+        cli::ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &found)?;
+            writeln!(out)?;
+        }
+        cli::ListFormat::Human => match (&found.target, &found.problem) {
+            (Some(_), _) if args.no_follow && found.link.is_some() => {
+                let link = found.link.as_ref().expect("checked above");
+                writeln!(out, "{}: a link to a {}", found.file, link.link_type)?;
+                writeln!(out, "  path:        {}", link.path)?;
+                let project = link.project.as_deref().unwrap_or("this project");
+                writeln!(out, "  project:     {project}")?;
+                if let Some(rev) = &link.rev {
+                    writeln!(out, "  rev:         {rev}")?;
+                }
+            }
+            (Some(target), _) => {
+                writeln!(out, "{} -> {}", found.chain.join(" -> "), target.path)?;
+                let repository = target
+                    .repository
+                    .as_deref()
+                    .unwrap_or("this project (working tree)");
+                writeln!(out, "  repository:  {repository}")?;
+                if let Some(rev) = &target.rev {
+                    writeln!(out, "  rev:         {rev}")?;
+                }
+                if let Some(commit) = &target.commit {
+                    writeln!(out, "  commit:      {commit}")?;
+                }
+                writeln!(out, "  path:        {}", target.path)?;
+                writeln!(out, "  object type: {}", target.object_type)?;
+            }
+            (None, problem) => {
+                eprintln!(
+                    "error: {} does not resolve: {}",
+                    found.file,
+                    problem.as_deref().unwrap_or("unknown")
+                );
+            }
+        },
+    }
+    Ok(if found.target.is_some() {
+        exit::CLEAN
+    } else {
+        exit::FINDINGS
+    })
+}
+
+/// `ls`: the project's objects and links.
+fn ls(path: &std::path::Path, format: cli::ListFormat, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let opened = registry::open(path, &registry::Selection::Worktree)?;
+    let entries = project::list(&*opened.snapshot)?;
+    match format {
+        cli::ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &entries)?;
+            writeln!(out)?;
+        }
+        cli::ListFormat::Human => {
+            let width = entries
+                .iter()
+                .map(|e| e.name.len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            writeln!(out, "{:width$}  {:10}  TARGET", "NAME", "TYPE")?;
+            for entry in &entries {
+                let kind = entry.object_type.as_deref().unwrap_or("?");
+                let target = match (&entry.target, &entry.problem) {
+                    (Some(target), _) => target.clone(),
+                    (None, Some(problem)) => format!("({problem})"),
+                    (None, None) => String::new(),
+                };
+                writeln!(out, "{:width$}  {kind:10}  {target}", entry.name)?;
+            }
+        }
+    }
+    Ok(exit::CLEAN)
 }
 
 /// `pin`: resolves the registry's links and writes the commit each moving `rev` points at now.

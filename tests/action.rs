@@ -125,6 +125,9 @@ fn workflows() -> Vec<(String, Value)> {
         let origin = path.strip_prefix(root()).unwrap().display().to_string();
         all.push((origin.clone(), yaml(&read(&path), &origin)));
     }
+    // The workflow `init --with-ci` writes into a new registry.
+    let origin = "mlem_registry::project::CI_WORKFLOW".to_owned();
+    all.push((origin.clone(), yaml(mlem_registry::project::CI_WORKFLOW, &origin)));
     let docs = read(&root().join("docs/github-action.md"));
     for (line, text) in yaml_blocks(&docs) {
         let origin = format!("docs/github-action.md:{line}");

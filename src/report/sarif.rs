@@ -372,6 +372,7 @@ mod tests {
                 chain: None,
             },
             commit: None,
+            landing: None,
             advisories: vec![crate::resolve::Advisory::Unpinned {
                 rev: None,
                 branch: "main".into(),

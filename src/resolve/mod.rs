@@ -93,6 +93,23 @@ pub struct Resolved {
     pub advisories: Vec<Advisory>,
     /// The commit the link's rev resolved to, for a link to another repository.
     pub commit: Option<String>,
+    /// Where a link to another repository finally landed, past any chain of links.
+    pub landing: Option<Landing>,
+}
+
+/// The object a link lands on at the end of its chain: what `resolve` prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Landing {
+    /// The repository, as the last link names it.
+    pub repo: String,
+    /// The rev it was asked at (`None`: the default branch).
+    pub rev: Option<String>,
+    /// The commit that rev resolved to.
+    pub commit: String,
+    /// The object's file in that repository.
+    pub path: String,
+    /// The object's own `object_type`.
+    pub object_type: crate::mlem::ObjectType,
 }
 
 impl Resolved {
@@ -121,6 +138,7 @@ impl From<Outcome> for Resolved {
             outcome,
             advisories: Vec::new(),
             commit: None,
+            landing: None,
         }
     }
 }

@@ -143,6 +143,8 @@ pub struct Walk {
     first_type: Option<ObjectType>,
     /// The commit the link's own rev resolved to.
     first_commit: Option<String>,
+    /// The last object reached, so far.
+    landing: Option<super::Landing>,
     visited: Vec<String>,
     advisories: Vec<Advisory>,
     hosts: GitHubHosts,
@@ -165,6 +167,7 @@ impl Walk {
             first_path: None,
             first_type: None,
             first_commit: None,
+            landing: None,
             visited: Vec::new(),
             advisories: Vec::new(),
             hosts: hosts.clone(),
@@ -291,6 +294,13 @@ impl Walk {
                 }
                 FileTarget::Object(object_type, next) => (object_type, next),
             };
+            self.landing = Some(super::Landing {
+                repo: self.hop.shown.clone(),
+                rev: self.hop.rev.clone(),
+                commit: sha.clone(),
+                path: path.clone(),
+                object_type,
+            });
             let key = format!("{}@{sha}:{path}", self.hop.repo);
             if self.visited.contains(&key) {
                 self.visited.push(key);
@@ -452,6 +462,7 @@ impl Walk {
             outcome,
             advisories: std::mem::take(&mut self.advisories),
             commit: self.first_commit.take(),
+            landing: self.landing.take(),
         })
     }
 }

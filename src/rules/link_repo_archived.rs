@@ -37,6 +37,7 @@ mod tests {
                 chain: None,
             },
             commit: None,
+            landing: None,
             advisories: vec![Advisory::Archived {
                 repo: "org/old".into(),
             }],

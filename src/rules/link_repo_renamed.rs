@@ -42,6 +42,7 @@ mod tests {
                 chain: None,
             },
             commit: None,
+            landing: None,
             advisories: vec![Advisory::Renamed {
                 from: "org/old".into(),
                 to: "org/new".into(),

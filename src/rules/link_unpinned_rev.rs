@@ -41,6 +41,7 @@ mod tests {
                 chain: None,
             },
             commit: None,
+            landing: None,
             advisories: vec![Advisory::Unpinned {
                 rev: rev.map(str::to_owned),
                 branch: "main".into(),

@@ -1,0 +1,296 @@
+//! MLEM's registry workflow end to end: `init`, `link` (refusing missing targets, byte for byte
+//! what MLEM writes), `check`, `resolve` and `ls`, against the GitHub test server serving the
+//! example's rebuilt history and against `file://` repositories.
+
+mod common;
+
+use std::path::Path;
+
+use common::github::GitHub;
+use common::{MODEL, Repo, bin, example_repo};
+use serde_json::Value;
+
+const EXAMPLE: &str = "https://github.com/iterative/example-mlem-get-started";
+
+fn serve_example() -> (GitHub, Repo) {
+    let server = GitHub::start();
+    let example = example_repo();
+    server.add_repo("iterative/example-mlem-get-started", example.path());
+    (server, example)
+}
+
+/// Runs the binary in `dir` against `server` with a token; (exit code, stdout, stderr).
+fn run(server: &GitHub, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = bin()
+        .current_dir(dir)
+        .args(args)
+        .env("GITHUB_API_URL", server.url())
+        .env("GITHUB_TOKEN", "ghp_workflow_token")
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A new registry made by `init`, committed so `check` sees a repository.
+fn new_registry(server: &GitHub) -> Repo {
+    let registry = Repo::new();
+    let (code, out, err) = run(server, registry.path(), &["init"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        std::fs::read(registry.path().join(".mlem.yaml")).unwrap(),
+        b""
+    );
+    registry
+}
+
+#[test]
+fn the_seeds_example_link_byte_for_byte_then_check_and_resolve() {
+    let (server, example) = serve_example();
+    let registry = new_registry(&server);
+    let (code, out, err) = run(
+        &server,
+        registry.path(),
+        &["link", "--sp", EXAMPLE, "--rev", "main", "models/rf", "rf"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out,
+        format!("Loading meta from {EXAMPLE}/models/rf.mlem@main\nSaving link to rf.mlem\n")
+    );
+    assert_eq!(
+        std::fs::read_to_string(registry.path().join("rf.mlem")).unwrap(),
+        format!(
+            "link_type: model\nobject_type: link\npath: models/rf.mlem\nproject: {EXAMPLE}\nrev: main\n"
+        )
+    );
+    assert!(
+        err.contains("link/unpinned-rev"),
+        "a branch is worth a warning: {err}"
+    );
+    registry.commit("a link");
+    let (code, out, _) = run(&server, registry.path(), &["check", "--format", "json"]);
+    let json: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(json["summary"]["errors"], 0);
+    let (code, out, err) = run(
+        &server,
+        registry.path(),
+        &["resolve", "rf", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let json: Value = serde_json::from_str(&out).unwrap();
+    let main = example.git(&["rev-parse", "main"]).trim().to_owned();
+    assert_eq!(json["target"]["repository"], EXAMPLE);
+    assert_eq!(json["target"]["rev"], "main");
+    assert_eq!(json["target"]["commit"], main.as_str());
+    assert_eq!(json["target"]["path"], "models/rf.mlem");
+    assert_eq!(json["target"]["object_type"], "model");
+}
+
+#[test]
+fn a_rev_without_the_model_is_refused_with_the_reason() {
+    let (server, _example) = serve_example();
+    let registry = new_registry(&server);
+    let (code, out, err) = run(
+        &server,
+        registry.path(),
+        &[
+            "link",
+            "--sp",
+            EXAMPLE,
+            "--rev",
+            "5-deploy-meta",
+            "models/rf",
+            "rf",
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("not writing rf.mlem"), "{err}");
+    assert!(
+        err.contains("models/rf.mlem") && err.contains("5-deploy-meta"),
+        "{err}"
+    );
+    assert!(!registry.path().join("rf.mlem").exists());
+    let (code, _, err) = run(
+        &server,
+        registry.path(),
+        &[
+            "link",
+            "--sp",
+            "https://github.com/iterative/gone",
+            "models/rf",
+            "rf",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not found"), "{err}");
+}
+
+#[test]
+fn pin_legacy_key_type_and_quiet() {
+    let (server, example) = serve_example();
+    let registry = new_registry(&server);
+    let main = example.git(&["rev-parse", "main"]).trim().to_owned();
+    let (code, out, err) = run(
+        &server,
+        registry.path(),
+        &[
+            "link",
+            "-q",
+            "--pin",
+            "--legacy-repo-key",
+            "--sp",
+            EXAMPLE,
+            "models/rf",
+            "prod/rf",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "", "quiet");
+    assert_eq!(
+        std::fs::read_to_string(registry.path().join("prod/rf.mlem")).unwrap(),
+        format!(
+            "link_type: model\nobject_type: link\npath: models/rf.mlem\nrepo: {EXAMPLE}\nrev: {main}\n"
+        )
+    );
+    let (code, _, err) = run(
+        &server,
+        registry.path(),
+        &[
+            "link",
+            "--type",
+            "data",
+            "--sp",
+            EXAMPLE,
+            "--rev",
+            "main",
+            "models/rf",
+            "x",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("is a `model` object, not `data`"), "{err}");
+    let (code, _, err) = run(
+        &server,
+        registry.path(),
+        &[
+            "link",
+            "--sp",
+            EXAMPLE,
+            "--rev",
+            "main",
+            "models/rf",
+            "prod/rf",
+        ],
+    );
+    assert_eq!(code, 2, "no overwrite without --force: {err}");
+}
+
+#[test]
+fn relative_and_file_links_round_trip() {
+    let server = GitHub::start();
+    let models = Repo::new();
+    models.write("models/rf.mlem", MODEL);
+    models.write("data/iris.mlem", "object_type: data\n");
+    models.commit("models");
+    let registry = new_registry(&server);
+    registry.write("local/gbt.mlem", MODEL);
+    let source = models.path().to_str().unwrap();
+    let (code, _, err) = run(
+        &server,
+        registry.path(),
+        &["link", "--sp", source, "models/rf", "rf"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let canonical = std::fs::canonicalize(models.path()).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(registry.path().join("rf.mlem")).unwrap(),
+        format!(
+            "link_type: model\nobject_type: link\npath: models/rf.mlem\nproject: file://{}/\n",
+            canonical.display()
+        )
+    );
+    // An alias inside the registry, and an alias of that alias.
+    let (code, _, err) = run(&server, registry.path(), &["link", "local/gbt", "gbt"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(registry.path().join("gbt.mlem")).unwrap(),
+        "link_type: model\nobject_type: link\npath: local/gbt.mlem\n"
+    );
+    let (code, _, err) = run(&server, registry.path(), &["link", "rf", "rf-alias"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&server, registry.path(), &["link", "nowhere", "broken"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(!registry.path().join("broken.mlem").exists());
+    registry.commit("links");
+    let (code, out, _) = run(&server, registry.path(), &["check", "--format", "json"]);
+    let json: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["summary"]["errors"], 0, "{json:#}");
+    assert_eq!(code, 0);
+    let (code, out, err) = run(&server, registry.path(), &["resolve", "rf-alias"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("rf-alias.mlem -> rf.mlem -> models/rf.mlem\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("repository:  file://{}/", canonical.display())),
+        "{out}"
+    );
+    assert!(out.contains("object type: model"), "{out}");
+    let (code, out, _) = run(
+        &server,
+        registry.path(),
+        &["resolve", "rf-alias", "--no-follow"],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("path:        rf.mlem") && out.contains("this project"),
+        "{out}"
+    );
+    let (code, out, _) = run(&server, registry.path(), &["ls", "--format", "json"]);
+    assert_eq!(code, 0);
+    let entries: Value = serde_json::from_str(&out).unwrap();
+    let rows: Vec<(String, String)> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap().to_owned(),
+                e["object_type"].as_str().unwrap_or("?").to_owned(),
+            )
+        })
+        .collect();
+    let expect = |name: &str, kind: &str| (name.to_owned(), kind.to_owned());
+    assert_eq!(
+        rows,
+        [
+            expect("gbt", "link"),
+            expect("local/gbt", "model"),
+            expect("rf-alias", "link"),
+            expect("rf", "link"),
+        ]
+    );
+    let (_, table, _) = run(&server, registry.path(), &["ls"]);
+    assert!(table.contains("rf-alias   link        rf.mlem"), "{table}");
+}
+
+#[test]
+fn init_with_ci_adds_the_workflow_and_config_and_keeps_what_is_there() {
+    let server = GitHub::start();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("new-registry");
+    let (code, out, _) = run(&server, dir.path(), &["init", "new-registry", "--with-ci"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(target.join(".github/workflows/mlem-registry.yml").is_file());
+    let config = std::fs::read_to_string(target.join(".mlem-registry.toml")).unwrap();
+    assert!(mlem_registry::config::Config::parse(&config, "c").is_ok());
+    let (code, out, _) = run(&server, dir.path(), &["init", "new-registry"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("a MLEM project already"), "{out}");
+}
