@@ -94,7 +94,7 @@ pub struct Resolved {
     /// The commit the link's rev resolved to, for a link to another repository.
     pub commit: Option<String>,
     /// Where a link to another repository finally landed, past any chain of links.
-    pub landing: Option<Landing>,
+    pub landing: Option<Box<Landing>>,
 }
 
 /// The object a link lands on at the end of its chain: what `resolve` prints.

@@ -144,7 +144,7 @@ pub struct Walk {
     /// The commit the link's own rev resolved to.
     first_commit: Option<String>,
     /// The last object reached, so far.
-    landing: Option<super::Landing>,
+    landing: Option<Box<super::Landing>>,
     visited: Vec<String>,
     advisories: Vec<Advisory>,
     hosts: GitHubHosts,
@@ -294,13 +294,13 @@ impl Walk {
                 }
                 FileTarget::Object(object_type, next) => (object_type, next),
             };
-            self.landing = Some(super::Landing {
+            self.landing = Some(Box::new(super::Landing {
                 repo: self.hop.shown.clone(),
                 rev: self.hop.rev.clone(),
                 commit: sha.clone(),
                 path: path.clone(),
                 object_type,
-            });
+            }));
             let key = format!("{}@{sha}:{path}", self.hop.repo);
             if self.visited.contains(&key) {
                 self.visited.push(key);
