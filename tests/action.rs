@@ -127,7 +127,10 @@ fn workflows() -> Vec<(String, Value)> {
     }
     // The workflow `init --with-ci` writes into a new registry.
     let origin = "mlem_registry::project::CI_WORKFLOW".to_owned();
-    all.push((origin.clone(), yaml(mlem_registry::project::CI_WORKFLOW, &origin)));
+    all.push((
+        origin.clone(),
+        yaml(mlem_registry::project::CI_WORKFLOW, &origin),
+    ));
     let docs = read(&root().join("docs/github-action.md"));
     for (line, text) in yaml_blocks(&docs) {
         let origin = format!("docs/github-action.md:{line}");
