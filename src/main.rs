@@ -182,17 +182,15 @@ fn init(path: &std::path::Path, with_ci: bool, out: &mut dyn Write) -> anyhow::R
 fn link(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let dir = &args.target_project;
     let config = Config::load(None, dir)?;
-    let online = match &args.source_project {
-        Some(_) => Some(online(&args.github, &config)?),
-        None => None,
-    };
+    // Also for a link inside the project: its target may be a link to another repository.
+    let online = online(&args.github, &config)?;
     let probe = project::probe(
         dir,
         &args.path,
         args.source_project.as_deref(),
         args.rev.as_deref(),
         args.legacy_repo_key,
-        online.as_ref(),
+        Some(&online),
     )?;
     if !args.quiet {
         writeln!(out, "Loading meta from {}", probe.shown)?;

@@ -377,7 +377,16 @@ pub fn probe(
         }
         _ => (None, ObjectType::Model),
     };
-    let written_path = found_path.clone().unwrap_or_else(|| file_of(path));
+    let mut written = NewLink {
+        link_type,
+        path: found_path.clone().unwrap_or_else(|| file_of(path)),
+        ..asked.clone()
+    };
+    // A target that is itself a link: MLEM (following links) links the object it lands on.
+    if let Some(found) = &found_path {
+        land_on_final_object(&mut written, project_dir, found, &resolved, online)?;
+    }
+    let written_path = written.path.clone();
     let shown = match &asked.project {
         Some(project) => {
             format!(
@@ -390,14 +399,43 @@ pub fn probe(
         None => written_path.clone(),
     };
     Ok(Probe {
-        link: NewLink {
-            link_type,
-            path: written_path,
-            ..asked
-        },
+        link: written,
         resolved,
         shown,
     })
+}
+
+/// Points `link` at the object a chain of links starting at `found` ends on, as MLEM's `link`
+/// does: the same project keeps the rev asked for, another one gets the rev its link names.
+fn land_on_final_object(
+    link: &mut NewLink,
+    project_dir: &Path,
+    found: &str,
+    resolved: &crate::resolve::Resolved,
+    online: Option<&crate::resolve::online::Online>,
+) -> Result<(), registry::Error> {
+    match &link.project {
+        Some(project) => {
+            if let Some(landing) = &resolved.landing {
+                if landing.repo != *project {
+                    link.project = Some(landing.repo.clone());
+                    link.rev = landing.rev.clone();
+                }
+                link.path = landing.path.clone();
+            }
+        }
+        None => {
+            let followed = follow(project_dir, found, true, online)?;
+            if let Some(target) = followed.target {
+                link.path = target.path;
+                if target.repository.is_some() {
+                    link.project = target.repository;
+                    link.rev = target.rev;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Probe {

@@ -136,6 +136,7 @@ print(json.dumps(out))
             "ours-remote",
         ),
         (vec!["local/rf", "mlem-alias"], "ours-alias"),
+        (vec!["ours-alias", "mlem-chain"], "ours-chain"),
     ] {
         let output = Command::new(&mlem_cli)
             .current_dir(registry.path())
@@ -163,5 +164,5 @@ print(json.dumps(out))
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["summary"]["errors"], 0, "{json:#}");
-    assert_eq!(json["summary"]["links"], 5, "{json:#}");
+    assert_eq!(json["summary"]["links"], 6, "{json:#}");
 }

@@ -221,8 +221,16 @@ fn relative_and_file_links_round_trip() {
         std::fs::read_to_string(registry.path().join("gbt.mlem")).unwrap(),
         "link_type: model\nobject_type: link\npath: local/gbt.mlem\n"
     );
-    let (code, _, err) = run(&server, registry.path(), &["link", "rf", "rf-alias"]);
+    // A link to a link is a link to the object it lands on, as MLEM writes it.
+    let (code, _, err) = run(&server, registry.path(), &["link", "rf", "rf-direct"]);
     assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(registry.path().join("rf-direct.mlem")).unwrap(),
+        std::fs::read_to_string(registry.path().join("rf.mlem")).unwrap()
+    );
+    std::fs::remove_file(registry.path().join("rf-direct.mlem")).unwrap();
+    // A chain written by hand, for resolve.
+    registry.write("rf-alias.mlem", "link_type: model\nobject_type: link\npath: rf.mlem\n");
     let (code, _, err) = run(&server, registry.path(), &["link", "nowhere", "broken"]);
     assert_eq!(code, 1, "{err}");
     assert!(!registry.path().join("broken.mlem").exists());
