@@ -175,19 +175,38 @@ fn init(path: &std::path::Path, with_ci: bool, out: &mut dyn Write) -> anyhow::R
     if done.written.is_empty() {
         writeln!(out, "{} is a MLEM project already", path.display())?;
     }
+    if with_ci
+        && done
+            .written
+            .iter()
+            .any(|f| f.ends_with("mlem-registry.yml"))
+    {
+        writeln!(
+            out,
+            "note: in .github/workflows/mlem-registry.yml, replace OWNER with where the mlem-registry action lives"
+        )?;
+    }
     Ok(exit::CLEAN)
 }
 
 /// `link`: resolves the target as `check` would, then writes the link as MLEM writes it.
 fn link(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let dir = &args.target_project;
+    // The link's file stays inside the project, whatever NAME says.
+    let file = registry::path::normalize(&project::file_of(&args.name))
+        .map_err(|why| anyhow::anyhow!("NAME `{}`: {why}", args.name))?;
     let config = Config::load(None, dir)?;
     // Also for a link inside the project: its target may be a link to another repository.
     let online = online(&args.github, &config)?;
+    // `--sp` naming this very project is a link inside it, as MLEM writes it.
+    let source = args.source_project.as_deref().filter(|source| {
+        args.rev.is_some()
+            || project::project_url(source) != project::project_url(&dir.display().to_string())
+    });
     let probe = project::probe(
         dir,
         &args.path,
-        args.source_project.as_deref(),
+        source,
         args.rev.as_deref(),
         args.legacy_repo_key,
         Some(&online),
@@ -195,18 +214,12 @@ fn link(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     if !args.quiet {
         writeln!(out, "Loading meta from {}", probe.shown)?;
     }
-    let file = project::file_of(&args.name);
-    let findings = probe.findings(&file);
-    let refusal = findings.iter().find(|f| {
-        f.severity == mlem_registry::finding::Severity::Error
-            || f.rule == rules::link_unverified::RULE.id
-    });
-    if let Some(finding) = refusal {
-        eprintln!("error: not writing {file}: {}", finding.message);
-        if let Some(help) = &finding.help {
+    if let Some((message, help, unverified)) = probe.refusal(&file) {
+        eprintln!("error: not writing {file}: {message}");
+        if let Some(help) = help {
             eprintln!("  help: {help}");
         }
-        return Ok(if finding.rule == rules::link_unverified::RULE.id {
+        return Ok(if unverified {
             exit::UNVERIFIED
         } else {
             exit::FINDINGS
@@ -222,16 +235,18 @@ fn link(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         );
         return Ok(exit::FINDINGS);
     }
+    if new.project.is_none() && new.path == file {
+        anyhow::bail!("{file} is the target itself: a link there would replace it");
+    }
     if args.pin {
-        match &probe.resolved.commit {
-            Some(commit) => new.rev = Some(commit.clone()),
-            None if new.project.is_none() => {
-                anyhow::bail!("--pin: a link inside this project has no rev to pin")
-            }
-            None => anyhow::bail!("--pin: the target's commit is not known"),
+        match (&probe.commit, &new.project) {
+            (Some(commit), Some(_)) => new.rev = Some(commit.clone()),
+            (_, None) => anyhow::bail!("--pin: a link inside this project has no rev to pin"),
+            (None, Some(_)) => anyhow::bail!("--pin: the target's commit is not known"),
         }
     } else if !args.quiet {
-        for finding in findings
+        for finding in probe
+            .findings(&file)
             .iter()
             .filter(|f| f.rule == rules::link_unpinned_rev::RULE.id)
         {
@@ -239,7 +254,17 @@ fn link(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         }
     }
     let path = dir.join(&file);
-    if path.exists() && !args.force {
+    let there = std::fs::symlink_metadata(&path);
+    if there
+        .as_ref()
+        .is_ok_and(|meta| meta.file_type().is_symlink())
+    {
+        anyhow::bail!(
+            "{} is a symbolic link: not writing through it",
+            path.display()
+        );
+    }
+    if there.is_ok() && !args.force {
         anyhow::bail!("{} exists already; --force replaces it", path.display());
     }
     if let Some(parent) = path.parent() {
@@ -274,6 +299,13 @@ fn resolve(args: &cli::ResolveArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
                 if let Some(rev) = &link.rev {
                     writeln!(out, "  rev:         {rev}")?;
                 }
+            }
+            (Some(target), _) if found.link.is_none() => {
+                writeln!(
+                    out,
+                    "{} is a {} object, not a link",
+                    found.file, target.object_type
+                )?;
             }
             (Some(target), _) => {
                 writeln!(out, "{} -> {}", found.chain.join(" -> "), target.path)?;

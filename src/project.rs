@@ -334,6 +334,11 @@ pub struct Probe {
     pub resolved: crate::resolve::Resolved,
     /// Where MLEM would load the target from, for the user.
     pub shown: String,
+    /// The commit of the object the link lands on, for `--pin`.
+    pub commit: Option<String>,
+    /// Why the link must not be written although its first target resolved: the chain behind
+    /// it is broken, or leads where the config does not allow.
+    pub problem: Option<String>,
 }
 
 /// Resolves a new link to `path` (in `source` at `rev`, or in the project at `project_dir`).
@@ -354,6 +359,19 @@ pub fn probe(
         rev: rev.map(str::to_owned),
     };
     let link = asked.link();
+    if let (Some(project), Some(online)) = (&asked.project, online)
+        && let Some(why) = online.allow.refuses(project)
+    {
+        let resolved = crate::resolve::Resolved::unverified(&link, &why);
+        let problem = Some(format!("`{project}` is not allowed: {why}"));
+        return Ok(Probe {
+            shown: project.clone(),
+            link: asked.clone(),
+            resolved,
+            commit: None,
+            problem,
+        });
+    }
     let resolved = match (&asked.project, online) {
         (None, _) => {
             let opened = registry::open(project_dir, &registry::Selection::Worktree)?;
@@ -383,8 +401,13 @@ pub fn probe(
         ..asked.clone()
     };
     // A target that is itself a link: MLEM (following links) links the object it lands on.
+    let mut commit = resolved.commit.clone();
+    let mut problem = None;
     if let Some(found) = &found_path {
-        land_on_final_object(&mut written, project_dir, found, &resolved, online)?;
+        match land_on_final_object(&mut written, project_dir, found, &resolved, online)? {
+            Ok(landed) => commit = landed.or(commit),
+            Err(why) => problem = Some(why),
+        }
     }
     let written_path = written.path.clone();
     let shown = match &asked.project {
@@ -402,43 +425,61 @@ pub fn probe(
         link: written,
         resolved,
         shown,
+        commit,
+        problem,
     })
 }
 
 /// Points `link` at the object a chain of links starting at `found` ends on, as MLEM's `link`
 /// does: the same project keeps the rev asked for, another one gets the rev its link names.
+/// Returns the commit landed on (when known), or why the chain does not land.
 fn land_on_final_object(
     link: &mut NewLink,
     project_dir: &Path,
     found: &str,
     resolved: &crate::resolve::Resolved,
     online: Option<&crate::resolve::online::Online>,
-) -> Result<(), registry::Error> {
+) -> Result<Result<Option<String>, String>, registry::Error> {
     match &link.project {
         Some(project) => {
-            if let Some(landing) = &resolved.landing {
-                if landing.repo != *project {
-                    link.project = Some(landing.repo.clone());
-                    link.rev = landing.rev.clone();
-                }
-                link.path = landing.path.clone();
+            let Some(landing) = &resolved.landing else {
+                return Ok(Ok(None));
+            };
+            if landing.repo != *project {
+                link.project = Some(landing.repo.clone());
+                link.rev = landing.rev.clone();
             }
+            link.path = landing.path.clone();
+            Ok(Ok(Some(landing.commit.clone())))
         }
         None => {
             let followed = follow(project_dir, found, true, online)?;
-            if let Some(target) = followed.target {
-                link.path = target.path;
-                if target.repository.is_some() {
-                    link.project = target.repository;
-                    link.rev = target.rev;
-                }
+            let Some(target) = followed.target else {
+                return Ok(Err(followed.problem.unwrap_or_default()));
+            };
+            link.path = target.path;
+            if target.repository.is_some() {
+                link.project = target.repository;
+                link.rev = target.rev;
             }
+            Ok(Ok(target.commit))
         }
     }
-    Ok(())
 }
 
 impl Probe {
+    /// Why the link must not be written, with help and whether it is only unverified: an error
+    /// finding, an unverified target, or a broken chain behind it (`None`: write it).
+    pub fn refusal(&self, file: &str) -> Option<(String, Option<String>, bool)> {
+        if let Some(problem) = &self.problem {
+            return Some((problem.clone(), None, false));
+        }
+        self.findings(file).into_iter().find(is_blocking).map(|f| {
+            let unverified = f.rule == crate::rules::link_unverified::RULE.id;
+            (f.message, f.help, unverified)
+        })
+    }
+
     /// What `check` would say about the link once written: its findings, errors first.
     pub fn findings(&self, file: &str) -> Vec<crate::finding::Finding> {
         let text = self.link.text();
@@ -453,6 +494,12 @@ impl Probe {
         found.sort_by_key(|f| std::cmp::Reverse(f.severity));
         found
     }
+}
+
+/// A finding that stops `link` and `resolve`: an error, or a target that could not be verified.
+fn is_blocking(finding: &crate::finding::Finding) -> bool {
+    finding.severity == crate::finding::Severity::Error
+        || finding.rule == crate::rules::link_unverified::RULE.id
 }
 
 /// Where a link finally lands: what `resolve` prints.
@@ -566,7 +613,16 @@ pub fn follow(
             }
         };
         if resolution.chain.len() > crate::rules::link_chain_too_long::MAX_DEPTH {
-            resolution.problem = Some("the chain of links is longer than 16".into());
+            resolution.problem = Some(format!(
+                "the chain of links is longer than {}",
+                crate::rules::link_chain_too_long::MAX_DEPTH
+            ));
+            return Ok(resolution);
+        }
+        if let (Some((_, project)), Some(online)) = (&link.project, online)
+            && let Some(why) = online.allow.refuses(project)
+        {
+            resolution.problem = Some(format!("{current}: `{project}` is not allowed: {why}"));
             return Ok(resolution);
         }
         if link.project.is_some() {
@@ -586,9 +642,7 @@ pub fn follow(
                 crate::policy::Remote::Online,
             )
             .into_iter()
-            .filter(|f| {
-                f.severity == crate::finding::Severity::Error || f.rule == "link/unverified"
-            })
+            .filter(is_blocking)
             .map(|f| f.message)
             .collect();
             match (&resolved.landing, problems.is_empty()) {

@@ -230,7 +230,10 @@ fn relative_and_file_links_round_trip() {
     );
     std::fs::remove_file(registry.path().join("rf-direct.mlem")).unwrap();
     // A chain written by hand, for resolve.
-    registry.write("rf-alias.mlem", "link_type: model\nobject_type: link\npath: rf.mlem\n");
+    registry.write(
+        "rf-alias.mlem",
+        "link_type: model\nobject_type: link\npath: rf.mlem\n",
+    );
     let (code, _, err) = run(&server, registry.path(), &["link", "nowhere", "broken"]);
     assert_eq!(code, 1, "{err}");
     assert!(!registry.path().join("broken.mlem").exists());
@@ -301,4 +304,67 @@ fn init_with_ci_adds_the_workflow_and_config_and_keeps_what_is_there() {
     let (code, out, _) = run(&server, dir.path(), &["init", "new-registry"]);
     assert_eq!(code, 0);
     assert!(out.contains("a MLEM project already"), "{out}");
+}
+
+#[test]
+fn links_that_would_break_or_escape_are_refused() {
+    let server = GitHub::start();
+    let models = Repo::new();
+    models.write("models/rf.mlem", MODEL);
+    models.commit("models");
+    let registry = new_registry(&server);
+    registry.write("local/rf.mlem", MODEL);
+    let file_link = |path: &str| {
+        format!(
+            "link_type: model\nobject_type: link\npath: {path}\nproject: file://{}/\n",
+            models.path().display()
+        )
+    };
+    // An alias whose own target, in another repository, is missing.
+    registry.write("via.mlem", file_link("models/gone.mlem"));
+    let (code, _, err) = run(&server, registry.path(), &["link", "via", "v2"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not writing v2.mlem"), "{err}");
+    assert!(!registry.path().join("v2.mlem").exists());
+    // NAME outside the project, or the target itself.
+    let (code, _, err) = run(
+        &server,
+        registry.path(),
+        &["link", "local/rf", "../escaped"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(!registry.path().join("../escaped.mlem").exists());
+    let (code, _, err) = run(
+        &server,
+        registry.path(),
+        &["link", "--force", "local/rf", "local/rf"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(registry.path().join("local/rf.mlem")).unwrap(),
+        MODEL
+    );
+    // `--sp` naming this project makes a link inside it, as MLEM writes it.
+    let here = registry.path().to_str().unwrap().to_owned();
+    let (code, _, err) = run(
+        &server,
+        registry.path(),
+        &["link", "--sp", &here, "local/rf", "same"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(registry.path().join("same.mlem")).unwrap(),
+        "link_type: model\nobject_type: link\npath: local/rf.mlem\n"
+    );
+    // The config's allow-list holds for `link` too: nothing is looked up, nothing written.
+    registry.write(".mlem-registry.toml", "allowed_hosts = [\"github.com\"]\n");
+    let source = models.path().to_str().unwrap();
+    let (code, _, err) = run(
+        &server,
+        registry.path(),
+        &["link", "--sp", source, "models/rf", "x"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not allowed"), "{err}");
+    assert!(!registry.path().join("x.mlem").exists());
 }

@@ -458,11 +458,16 @@ impl Walk {
             },
             first_hop => first_hop,
         };
+        // Only a walk that reached an object landed somewhere.
+        let landing = match &outcome {
+            Outcome::Found { chain: None, .. } => self.landing.take(),
+            _ => None,
+        };
         Step::Done(Resolved {
             outcome,
             advisories: std::mem::take(&mut self.advisories),
             commit: self.first_commit.take(),
-            landing: self.landing.take(),
+            landing,
         })
     }
 }
