@@ -200,7 +200,7 @@ pub struct Entry {
     pub path: String,
     /// Its `object_type`, when it is a MLEM object.
     pub object_type: Option<String>,
-    /// For a link: where it points, `[PROJECT@REV:]PATH`.
+    /// For a link: where it points, `PATH in PROJECT@REV`.
     pub target: Option<String>,
     /// Why it is not a MLEM object, when it is not.
     pub problem: Option<String>,

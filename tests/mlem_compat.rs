@@ -44,17 +44,18 @@ fn mlem_or_skip() -> Option<PathBuf> {
     }
 }
 
-fn python(python: &Path, dir: &Path, script: &str) -> String {
-    let output = Command::new(python)
+/// Runs MLEM's `program` (its Python or its CLI) in `dir`; its standard output.
+fn run_mlem(program: &Path, dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(program)
         .current_dir(dir)
-        .args(["-c", script])
+        .args(args)
         .env("MLEM_TESTS", "true")
         .env("MLEM_DEBUG", "false")
         .output()
         .unwrap();
     assert!(
         output.status.success(),
-        "{}",
+        "{args:?}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -114,7 +115,8 @@ for name in ["ours-remote", "ours-alias", "ours-chain"]:
 print(json.dumps(out))
 "#;
     let read: serde_json::Value =
-        serde_json::from_str(&python(&mlem, registry.path(), script)).expect("MLEM printed JSON");
+        serde_json::from_str(&run_mlem(&mlem, registry.path(), &["-c", script]))
+            .expect("MLEM printed JSON");
     for name in ["ours-remote", "ours-alias", "ours-chain"] {
         assert_eq!(read[name]["class"], "MlemLink", "{read:#}");
         assert_eq!(read[name]["link_type"], "model", "{read:#}");
@@ -138,18 +140,9 @@ print(json.dumps(out))
         (vec!["local/rf", "mlem-alias"], "ours-alias"),
         (vec!["ours-alias", "mlem-chain"], "ours-chain"),
     ] {
-        let output = Command::new(&mlem_cli)
-            .current_dir(registry.path())
-            .arg("link")
-            .args(&args)
-            .env("MLEM_TESTS", "true")
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let mut argv = vec!["link"];
+        argv.extend(&args);
+        run_mlem(&mlem_cli, registry.path(), &argv);
         let name = args.last().unwrap();
         let theirs = std::fs::read_to_string(registry.path().join(format!("{name}.mlem"))).unwrap();
         let mine = std::fs::read_to_string(registry.path().join(format!("{ours}.mlem"))).unwrap();
