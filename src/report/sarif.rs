@@ -365,20 +365,12 @@ mod tests {
     fn fixes_replace_the_exact_region() {
         let text =
             "object_type: link\nlink_type: model\npath: rf\nproject: https://github.com/org/m\n";
-        let resolved = crate::resolve::Resolved {
-            outcome: crate::resolve::Outcome::Found {
-                path: "rf.mlem".into(),
-                object_type: crate::mlem::ObjectType::Model,
-                chain: None,
-            },
-            commit: None,
-            landing: None,
-            advisories: vec![crate::resolve::Advisory::Unpinned {
+        let resolved =
+            crate::rules::testing::found_with(vec![crate::resolve::Advisory::Unpinned {
                 rev: None,
                 branch: "main".into(),
                 commit: "0123456789abcdef0123456789abcdef01234567".into(),
-            }],
-        };
+            }]);
         let findings =
             crate::rules::testing::remote_findings("project: https://github.com/org/m\n", resolved);
         let mut report = Report {

@@ -25,23 +25,14 @@ pub fn finding(file: &str, span: Span, repo: &str) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::resolve::{Advisory, Outcome, Resolved};
-    use crate::rules::testing::remote_findings;
+    use crate::resolve::Advisory;
+    use crate::rules::testing::{found_with, remote_findings};
 
     #[test]
     fn names_the_archived_repository() {
-        let resolved = Resolved {
-            outcome: Outcome::Found {
-                path: "rf.mlem".into(),
-                object_type: crate::mlem::ObjectType::Model,
-                chain: None,
-            },
-            commit: None,
-            landing: None,
-            advisories: vec![Advisory::Archived {
-                repo: "org/old".into(),
-            }],
-        };
+        let resolved = found_with(vec![Advisory::Archived {
+            repo: "org/old".into(),
+        }]);
         let found = remote_findings("project: https://github.com/org/old\nrev: v1\n", resolved);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].rule, "link/repo-archived");

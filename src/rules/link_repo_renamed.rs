@@ -30,24 +30,15 @@ pub fn finding(file: &str, span: Span, from: &str, to: &str) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::resolve::{Advisory, Outcome, Resolved};
-    use crate::rules::testing::remote_findings;
+    use crate::resolve::Advisory;
+    use crate::rules::testing::{found_with, remote_findings};
 
     #[test]
     fn names_the_new_repository() {
-        let resolved = Resolved {
-            outcome: Outcome::Found {
-                path: "rf.mlem".into(),
-                object_type: crate::mlem::ObjectType::Model,
-                chain: None,
-            },
-            commit: None,
-            landing: None,
-            advisories: vec![Advisory::Renamed {
-                from: "org/old".into(),
-                to: "org/new".into(),
-            }],
-        };
+        let resolved = found_with(vec![Advisory::Renamed {
+            from: "org/old".into(),
+            to: "org/new".into(),
+        }]);
         let found = remote_findings("project: https://github.com/org/old\nrev: v1\n", resolved);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].rule, "link/repo-renamed");

@@ -30,24 +30,15 @@ pub fn finding(file: &str, span: Span, rev: Option<&str>, branch: &str, commit: 
 
 #[cfg(test)]
 mod tests {
-    use crate::resolve::{Advisory, Outcome, Resolved};
-    use crate::rules::testing::remote_findings;
+    use crate::resolve::{Advisory, Resolved};
+    use crate::rules::testing::{found_with, remote_findings};
 
     fn resolved(rev: Option<&str>) -> Resolved {
-        Resolved {
-            outcome: Outcome::Found {
-                path: "rf.mlem".into(),
-                object_type: crate::mlem::ObjectType::Model,
-                chain: None,
-            },
-            commit: None,
-            landing: None,
-            advisories: vec![Advisory::Unpinned {
-                rev: rev.map(str::to_owned),
-                branch: "main".into(),
-                commit: "0123456789abcdef0123456789abcdef01234567".into(),
-            }],
-        }
+        found_with(vec![Advisory::Unpinned {
+            rev: rev.map(str::to_owned),
+            branch: "main".into(),
+            commit: "0123456789abcdef0123456789abcdef01234567".into(),
+        }])
     }
 
     #[test]

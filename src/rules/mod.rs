@@ -106,6 +106,20 @@ pub(crate) mod testing {
             .collect()
     }
 
+    /// A link to another repository that found its model, with `advisories` about it.
+    pub fn found_with(advisories: Vec<crate::resolve::Advisory>) -> crate::resolve::Resolved {
+        crate::resolve::Resolved {
+            outcome: crate::resolve::Outcome::Found {
+                path: "rf.mlem".into(),
+                object_type: crate::mlem::ObjectType::Model,
+                chain: None,
+            },
+            advisories,
+            commit: None,
+            landing: None,
+        }
+    }
+
     /// The findings for a model link whose location lines are `location` (its `project`/`repo`
     /// on line 4, then perhaps `rev`), resolved as `resolved` by an online run.
     pub fn remote_findings(location: &str, resolved: crate::resolve::Resolved) -> Vec<Finding> {
