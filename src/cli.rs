@@ -78,9 +78,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,
 
-    /// The registry's config file [default: .mlem-registry.toml at the repository root, if any].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArg,
 
     /// Use no network: links to other repositories are listed as not verified.
     #[arg(long)]
@@ -234,20 +233,27 @@ pub struct PinArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// The registry's config file [default: .mlem-registry.toml at the repository root, if any].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArg,
 
     #[command(flatten)]
     pub github: GitHubArgs,
 }
 
+/// `--config`, shared by every command that applies the registry's policy.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArg {
+    /// The registry's config file [default: the nearest .mlem-registry.toml at or above the
+    /// registry path, within its git repository].
+    #[arg(long = "config", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
 /// What a hook run takes from `check`'s flags.
 #[derive(Debug, Clone, Args)]
 pub struct HookRunArgs {
-    /// The registry's config file [default: .mlem-registry.toml at the repository root, if any].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArg,
 
     /// Use no network: links to other repositories are listed as not verified.
     #[arg(long)]

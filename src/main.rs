@@ -107,7 +107,7 @@ fn check(
     let actions = actions::Actions::detect();
     let summary_wanted = args.format == Some(Format::Summary)
         || args.output.iter().any(|(f, _)| *f == Format::Summary);
-    let config = Config::load(args.config.as_deref(), &args.path)?;
+    let config = Config::load(args.config.file.as_deref(), &args.path)?;
     let options = check::Options {
         online: (!args.offline)
             .then(|| online(&args.github, &config))
@@ -379,7 +379,7 @@ fn pin(args: &cli::PinArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         Some(_) if first.is_file() => std::path::Path::new("."),
         _ => first,
     };
-    let config = Config::load(args.config.as_deref(), first)?;
+    let config = Config::load(args.config.file.as_deref(), first)?;
     let options = check::Options {
         online: Some(online(&args.github, &config)?),
         config,
