@@ -1,6 +1,6 @@
 //! The GitHub Action's packaging: `action.yml`, the workflows in `.github/workflows/` and every
 //! workflow example in `docs/github-action.md` (each ```yaml block there is a whole workflow) are
-//! valid by SchemaStore's schemas, read from `../shared/schemastore/`; `action.yml` declares the
+//! valid by SchemaStore's schemas, read from `tests/fixtures/schemastore/`; `action.yml` declares the
 //! inputs and outputs `mlem-registry action` reads and writes; the examples use only those inputs.
 //!
 //! The two schemas have no `$ref` to another document (only `#/definitions/...`), so no retriever
@@ -60,12 +60,12 @@ impl Retrieve for NoRemote {
         &self,
         uri: &Uri<String>,
     ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-        Err(format!("{uri} is referenced but not stored in ../shared/schemastore/").into())
+        Err(format!("{uri} is referenced but not stored in tests/fixtures/schemastore/").into())
     }
 }
 
 fn schemastore(name: &str) -> Validator {
-    let path = root().join("../shared/schemastore").join(name);
+    let path = root().join("tests/fixtures/schemastore").join(name);
     let schema: Value = serde_json::from_str(&read(&path))
         .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
     jsonschema::options()

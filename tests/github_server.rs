@@ -1,5 +1,5 @@
 //! The GitHub test server (`tests/common/github.rs`) against GitHub's recorded answers
-//! (`../shared/github/recorded`) and its documented behaviour.
+//! (`tests/fixtures/github/recorded`) and its documented behaviour.
 mod common;
 
 use std::io::{Read, Write};
@@ -98,7 +98,7 @@ fn query(gh: &GitHub, query: &str) -> Value {
 
 fn recorded(file: &str) -> Vec<Value> {
     let path = format!(
-        "{}/../shared/github/recorded/{file}",
+        "{}/tests/fixtures/github/recorded/{file}",
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()

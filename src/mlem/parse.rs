@@ -188,7 +188,7 @@ mod tests {
     #[test]
     fn reads_a_real_mlem_file() {
         let value = parse_text(include_str!(
-            "../../../shared/fixtures/example-mlem-get-started/main/data/iris.csv.mlem"
+            "../../tests/fixtures/example-mlem-get-started/main/data/iris.csv.mlem"
         ))
         .unwrap();
         assert_eq!(value["object_type"], "data");

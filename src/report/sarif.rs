@@ -329,7 +329,7 @@ mod tests {
     fn schema_errors(log: &Value) -> Vec<String> {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/schemastore/sarif-schema-2.1.0.json"
+            "/tests/fixtures/schemastore/sarif-schema-2.1.0.json"
         );
         let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let mut errors = Vec::new();

@@ -272,7 +272,7 @@ mod tests {
     fn every_fixture_is_valid() {
         let root = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures/example-mlem-get-started"
+            "/tests/fixtures/example-mlem-get-started"
         );
         let mut seen = 0;
         for entry in walk(std::path::Path::new(root)) {

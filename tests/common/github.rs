@@ -299,7 +299,7 @@ impl State {
 pub fn schema() -> &'static Valid<Schema> {
     static SCHEMA: OnceLock<Valid<Schema>> = OnceLock::new();
     SCHEMA.get_or_init(|| {
-        let path = env!("CARGO_MANIFEST_DIR").to_owned() + "/../shared/github/schema.graphql";
+        let path = env!("CARGO_MANIFEST_DIR").to_owned() + "/tests/fixtures/github/schema.graphql";
         let sdl = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let schema = Schema::parse(sdl, path).unwrap_or_else(|e| e.partial);
         Valid::assume_valid(schema)

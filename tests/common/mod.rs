@@ -99,9 +99,9 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// `../shared/fixtures/example-mlem-get-started`: the real files of MLEM's example repository.
+/// `tests/fixtures/example-mlem-get-started`: the real files of MLEM's example repository.
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/example-mlem-get-started")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/example-mlem-get-started")
 }
 
 /// The example repository's history rebuilt from the fixtures: one commit per distinct commit
