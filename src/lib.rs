@@ -5,6 +5,7 @@
 //! [`report`]; [`check`] runs it, [`rules`] documents every finding it can produce.
 //! The library prints nothing: the binary decides where output goes.
 
+pub mod build_info;
 pub mod check;
 pub mod config;
 pub mod finding;

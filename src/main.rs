@@ -175,16 +175,12 @@ fn init(path: &std::path::Path, with_ci: bool, out: &mut dyn Write) -> anyhow::R
     if done.written.is_empty() {
         writeln!(out, "{} is a MLEM project already", path.display())?;
     }
-    if with_ci
-        && done
-            .written
-            .iter()
-            .any(|f| f.ends_with("mlem-registry.yml"))
-    {
-        writeln!(
-            out,
-            "note: in .github/workflows/mlem-registry.yml, replace OWNER with where the mlem-registry action lives"
-        )?;
+    let workflow_written = done.written.iter().any(|f| f == project::WORKFLOW_FILE);
+    if workflow_written && mlem_registry::build_info::RELEASE.is_none() {
+        eprintln!(
+            "warning: this development build of mlem-registry cannot know which release to pin: in {}, replace OWNER/mlem-registry with the repository of the mlem-registry action, COMMIT-SHA with the full commit sha of the release to use and vX.Y.Z with its tag; the workflow fails until then",
+            path.join(project::WORKFLOW_FILE).display()
+        );
     }
     Ok(exit::CLEAN)
 }

@@ -13,26 +13,62 @@ use crate::registry::{self, Content, Lookup, Reader};
 /// The file that makes a folder a MLEM project; `mlem init` writes it empty.
 pub const MARKER: &str = ".mlem.yaml";
 
-/// The pull-request workflow `init --with-ci` adds.
-pub const CI_WORKFLOW: &str = "\
+/// Where `init --with-ci` writes the pull-request workflow, relative to the project.
+pub const WORKFLOW_FILE: &str = ".github/workflows/mlem-registry.yml";
+
+/// The action's `uses:` a development build writes, which cannot know the release to pin: it
+/// fails on GitHub until filled in (`OWNER` is no repository, `COMMIT-SHA` no commit).
+pub const ACTION_PLACEHOLDER: &str = "OWNER/mlem-registry@COMMIT-SHA # vX.Y.Z";
+
+/// `actions/checkout`, pinned to the commit of its tag (the tag in the comment).
+const CHECKOUT: &str = "actions/checkout@d23441a48e516b6c34aea4fa41551a30e30af803 # v6.1.0";
+
+/// The pull-request workflow `init --with-ci` adds, its action pinned to `release` (the commit
+/// the binary was built from, [`crate::build_info::RELEASE`]); `None`, a development build: the
+/// [`ACTION_PLACEHOLDER`], with a comment saying what to fill in.
+pub fn ci_workflow(release: Option<&crate::build_info::Release>) -> String {
+    let action = match release {
+        Some(release) => format!(
+            "      - uses: {}@{} # {}\n",
+            release.repository,
+            release.commit,
+            release.tag()
+        ),
+        None => [
+            "# Written by a development build of mlem-registry, which cannot know its release:",
+            "# replace OWNER/mlem-registry with the action's repository, COMMIT-SHA with the full",
+            "# commit sha of the release to use and vX.Y.Z with its tag. Until then this step fails.",
+            &format!("- uses: {ACTION_PLACEHOLDER}"),
+        ]
+        .iter()
+        .map(|line| format!("      {line}\n"))
+        .collect(),
+    };
+    format!(
+        "\
 # Checks the registry's link files on every pull request (mlem-registry, docs/github-action.md).
 name: mlem-registry
 on:
   pull_request:
   push:
     branches: [main]
-permissions:
-  contents: read
-  checks: write
+permissions: {{}}
 jobs:
   check:
     runs-on: ubuntu-latest
+    permissions:
+      contents: read
+      # The check run with the findings as annotations.
+      checks: write
     steps:
-      - uses: actions/checkout@v6
+      - uses: {CHECKOUT}
         with:
+          # changed-only compares with the pull request's base commit: it must be in the clone.
           fetch-depth: 0
-      - uses: OWNER/mlem-registry@v1
-";
+          persist-credentials: false
+{action}"
+    )
+}
 
 /// The config file `init --with-ci` adds: the policy a registry usually starts with.
 pub const CI_CONFIG: &str = "\
@@ -82,10 +118,13 @@ pub struct Initialized {
 /// there are kept.
 pub fn init(dir: &Path, with_ci: bool) -> Result<Initialized, Error> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut files = vec![(MARKER, "")];
+    let mut files = vec![(MARKER, String::new())];
     if with_ci {
-        files.push((".github/workflows/mlem-registry.yml", CI_WORKFLOW));
-        files.push((crate::config::FILE_NAME, CI_CONFIG));
+        files.push((
+            WORKFLOW_FILE,
+            ci_workflow(crate::build_info::RELEASE.as_ref()),
+        ));
+        files.push((crate::config::FILE_NAME, CI_CONFIG.to_owned()));
     }
     let mut done = Initialized {
         written: Vec::new(),
@@ -262,6 +301,66 @@ pub fn describe(link: &Link) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `uses:` of every step of a workflow.
+    fn uses(workflow: &str) -> Vec<String> {
+        let value: serde_yaml::Value =
+            serde_yaml::from_str(workflow).expect("the workflow is YAML");
+        value["jobs"]["check"]["steps"]
+            .as_sequence()
+            .expect("steps")
+            .iter()
+            .filter_map(|step| step["uses"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn a_release_pins_the_action_to_its_commit_with_its_tag_in_a_comment() {
+        let release = crate::build_info::Release {
+            repository: "mlem-registry/mlem-registry",
+            commit: "5b7a72d46890b50882170470bd2b798a80607854",
+            version: "1.2.3",
+        };
+        let workflow = ci_workflow(Some(&release));
+        assert!(
+            workflow.contains(
+                "\n      - uses: mlem-registry/mlem-registry@5b7a72d46890b50882170470bd2b798a80607854 # v1.2.3\n"
+            ),
+            "{workflow}"
+        );
+        assert!(!workflow.contains("OWNER") && !workflow.contains("COMMIT-SHA"));
+        // Every action pinned to a full commit sha; no credentials left in the clone.
+        for uses in uses(&workflow) {
+            let (_, sha) = uses.split_once('@').expect("a ref");
+            assert!(crate::build_info::is_commit(sha), "{uses}");
+        }
+        assert!(workflow.contains("persist-credentials: false"));
+        assert!(workflow.contains("\npermissions: {}\n"), "{workflow}");
+    }
+
+    #[test]
+    fn a_development_build_writes_a_placeholder_that_says_what_to_fill_in() {
+        let workflow = ci_workflow(None);
+        assert!(
+            workflow.ends_with(&format!("      - uses: {ACTION_PLACEHOLDER}\n")),
+            "{workflow}"
+        );
+        assert!(workflow.contains("replace OWNER/mlem-registry with the action's repository"));
+        let uses = uses(&workflow);
+        assert_eq!(uses.last().unwrap(), "OWNER/mlem-registry@COMMIT-SHA");
+        assert!(crate::build_info::is_commit(
+            uses[0].split_once('@').unwrap().1
+        ));
+    }
+
+    #[test]
+    fn init_writes_the_workflow_of_this_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let done = init(dir.path(), true).unwrap();
+        assert!(done.written.contains(&WORKFLOW_FILE.to_owned()));
+        let written = std::fs::read_to_string(dir.path().join(WORKFLOW_FILE)).unwrap();
+        assert_eq!(written, ci_workflow(crate::build_info::RELEASE.as_ref()));
+    }
 
     #[test]
     fn links_are_written_as_mlem_writes_them() {

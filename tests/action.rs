@@ -125,12 +125,18 @@ fn workflows() -> Vec<(String, Value)> {
         let origin = path.strip_prefix(root()).unwrap().display().to_string();
         all.push((origin.clone(), yaml(&read(&path), &origin)));
     }
-    // The workflow `init --with-ci` writes into a new registry.
-    let origin = "mlem_registry::project::CI_WORKFLOW".to_owned();
-    all.push((
-        origin.clone(),
-        yaml(mlem_registry::project::CI_WORKFLOW, &origin),
-    ));
+    // The workflow `init --with-ci` writes into a new registry, as a release and as a
+    // development build write it.
+    let release = mlem_registry::build_info::Release {
+        repository: "mlem-registry/mlem-registry",
+        commit: "5b7a72d46890b50882170470bd2b798a80607854",
+        version: "1.2.3",
+    };
+    for (origin, release) in [("release", Some(&release)), ("development", None)] {
+        let origin = format!("mlem_registry::project::ci_workflow({origin})");
+        let text = mlem_registry::project::ci_workflow(release);
+        all.push((origin.clone(), yaml(&text, &origin)));
+    }
     let docs = read(&root().join("docs/github-action.md"));
     for (line, text) in yaml_blocks(&docs) {
         let origin = format!("docs/github-action.md:{line}");

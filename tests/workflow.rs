@@ -296,9 +296,45 @@ fn init_with_ci_adds_the_workflow_and_config_and_keeps_what_is_there() {
     let server = GitHub::start();
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("new-registry");
-    let (code, out, _) = run(&server, dir.path(), &["init", "new-registry", "--with-ci"]);
+    let (code, out, err) = run(&server, dir.path(), &["init", "new-registry", "--with-ci"]);
     assert_eq!(code, 0, "{out}");
-    assert!(target.join(".github/workflows/mlem-registry.yml").is_file());
+    let workflow =
+        std::fs::read_to_string(target.join(".github/workflows/mlem-registry.yml")).unwrap();
+    let release = mlem_registry::build_info::RELEASE;
+    assert_eq!(
+        workflow,
+        mlem_registry::project::ci_workflow(release.as_ref())
+    );
+    match release {
+        // A development build cannot know the release: the placeholder, and a warning naming
+        // the file and everything to fill in.
+        None => {
+            assert!(
+                workflow.contains("- uses: OWNER/mlem-registry@COMMIT-SHA # vX.Y.Z\n"),
+                "{workflow}"
+            );
+            let file = Path::new("new-registry").join(".github/workflows/mlem-registry.yml");
+            assert_eq!(
+                err,
+                format!(
+                    "warning: this development build of mlem-registry cannot know which release to pin: in {}, replace OWNER/mlem-registry with the repository of the mlem-registry action, COMMIT-SHA with the full commit sha of the release to use and vX.Y.Z with its tag; the workflow fails until then\n",
+                    file.display()
+                )
+            );
+        }
+        Some(release) => {
+            let uses = format!(
+                "- uses: {}@{} # v{}\n",
+                release.repository, release.commit, release.version
+            );
+            assert!(workflow.contains(&uses), "{workflow}");
+            assert_eq!(err, "");
+        }
+    }
+    assert!(
+        out.contains("wrote new-registry/.github/workflows/mlem-registry.yml"),
+        "{out}"
+    );
     let config = std::fs::read_to_string(target.join(".mlem-registry.toml")).unwrap();
     assert!(mlem_registry::config::Config::parse(&config, "c").is_ok());
     let (code, out, _) = run(&server, dir.path(), &["init", "new-registry"]);
