@@ -5,6 +5,9 @@
 //! count characters, so each column is converted using the file's text in [`Report::sources`].
 //! Every result carries a `partialFingerprints` entry under [`FINGERPRINT_KEY`] that does not
 //! depend on line numbers, so alerts keep their identity when lines are added above them.
+//!
+//! Each rule's `helpUri` is its section of `docs/rules.md` at this version's tag ([`help_uri`]);
+//! the run's `automationDetails.id` names the code scanning category ([`automation_id`]).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -22,6 +25,17 @@ pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The `partialFingerprints` key; its version goes up if the hashed fields ever change.
 pub const FINGERPRINT_KEY: &str = "mlemRegistry/v1";
 
+/// The project's home, `repository` in Cargo.toml: the driver's `informationUri` and the base of
+/// every rule's `helpUri`.
+pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// The environment variable that sets the code scanning category (`automationDetails.id`).
+pub const CATEGORY_VARIABLE: &str = "MLEM_REGISTRY_SARIF_CATEGORY";
+
+/// The category when [`CATEGORY_VARIABLE`] is unset or empty: the one docs/github-action.md's
+/// workflow gave upload-sarif before the log carried its own.
+pub const DEFAULT_CATEGORY: &str = "mlem-registry";
+
 /// The base every `artifactLocation.uri` is relative to: the repository root.
 const SRCROOT: &str = "%SRCROOT%";
 /// What `%SRCROOT%` stands for, as the log describes it.
@@ -33,13 +47,53 @@ pub struct Sarif;
 
 impl Reporter for Sarif {
     fn write(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, &log(report))?;
-        writeln!(out)
+        let category = match std::env::var(CATEGORY_VARIABLE) {
+            Ok(category) => Some(category),
+            Err(std::env::VarError::NotPresent) => None,
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("{CATEGORY_VARIABLE} is not valid UTF-8"),
+                ));
+            }
+        };
+        write_log(report, category.as_deref(), out)
     }
 }
 
-/// The whole SARIF log for `report`.
-fn log(report: &Report) -> Value {
+/// Writes the log of `report` in the code scanning `category`, pretty-printed, with a newline.
+fn write_log(report: &Report, category: Option<&str>, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &log(report, category))?;
+    writeln!(out)
+}
+
+/// `automationDetails.id` for a code scanning `category` (`None` or blank: [`DEFAULT_CATEGORY`]).
+/// GitHub reads the id as `CATEGORY/RUN-ID`, the category being everything before the last `/`;
+/// the id ends in `/` (no run id), as upload-sarif's own `category` input would make it.
+pub fn automation_id(category: Option<&str>) -> String {
+    let category = category
+        .map(str::trim)
+        .filter(|category| !category.is_empty())
+        .unwrap_or(DEFAULT_CATEGORY);
+    if category.ends_with('/') {
+        category.to_owned()
+    } else {
+        format!("{category}/")
+    }
+}
+
+/// Where `rule` is documented: its section of `docs/rules.md` in the repository, at the tag of
+/// this version, so the text matches the binary that links to it and the URL never moves.
+pub fn help_uri(rule: &Rule) -> String {
+    format!(
+        "{REPOSITORY}/blob/v{}/docs/rules.md#{}",
+        env!("CARGO_PKG_VERSION"),
+        rule.anchor()
+    )
+}
+
+/// The whole SARIF log for `report`, its run in the code scanning `category`.
+fn log(report: &Report, category: Option<&str>) -> Value {
     let notifications: Vec<Value> = report
         .notices
         .iter()
@@ -52,12 +106,13 @@ fn log(report: &Report) -> Value {
             "tool": {
                 "driver": {
                     "name": "mlem-registry",
-                    "informationUri": "https://github.com/mlem-registry/mlem-registry",
+                    "informationUri": REPOSITORY,
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "rules": rules::ALL.iter().map(|rule| descriptor(rule)).collect::<Vec<_>>(),
                 }
             },
+            "automationDetails": { "id": automation_id(category) },
             "invocations": [{
                 "executionSuccessful": true,
                 "toolExecutionNotifications": notifications,
@@ -82,8 +137,10 @@ fn descriptor(rule: &Rule) -> Value {
         .split("\n\n")
         .map(|paragraph| paragraph.split_whitespace().collect::<Vec<_>>().join(" "))
         .collect();
+    let help_uri = help_uri(rule);
     let markdown = format!(
-        "**{}**\n\n{}\n\n`mlem-registry check --explain {}` prints this text.",
+        "**{}**\n\n{}\n\n`mlem-registry check --explain {}` prints this text; \
+         [docs/rules.md]({help_uri}) has it too.",
         rule.summary,
         paragraphs.join("\n\n"),
         rule.id
@@ -94,6 +151,7 @@ fn descriptor(rule: &Rule) -> Value {
         "shortDescription": { "text": rule.summary },
         "fullDescription": { "text": paragraphs[0] },
         "help": { "text": rule.explain, "markdown": markdown },
+        "helpUri": help_uri,
         "defaultConfiguration": { "level": level(rule.severity) },
         "properties": {
             "tags": ["mlem", area],
@@ -290,7 +348,8 @@ mod tests {
 
     fn render_report(report: &Report) -> Value {
         let mut out = Vec::new();
-        Sarif.write(report, &mut out).unwrap();
+        // Not `Sarif.write`: the category must not depend on the environment the tests run in.
+        write_log(report, None, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.ends_with("}\n"),
@@ -396,7 +455,12 @@ mod tests {
 
     #[test]
     fn snapshot() {
-        let mut log = render(FILES);
+        // The version is redacted, in the driver and in every rule's documentation URL.
+        let text = render(FILES).to_string().replace(
+            &format!("/blob/v{}/", env!("CARGO_PKG_VERSION")),
+            "/blob/v[version]/",
+        );
+        let mut log: Value = serde_json::from_str(&text).unwrap();
         let driver = &mut log["runs"][0]["tool"]["driver"];
         driver["version"] = "[version]".into();
         driver["semanticVersion"] = "[version]".into();
@@ -426,6 +490,56 @@ mod tests {
             let index = result["ruleIndex"].as_u64().unwrap() as usize;
             assert_eq!(described[index]["id"], result["ruleId"]);
         }
+    }
+
+    /// docs/rules.md, whose sections the rules' `helpUri`s point at.
+    fn rules_doc() -> String {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md");
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    #[test]
+    fn every_rule_links_to_its_section_of_the_docs_at_this_version() {
+        let log = render(FILES);
+        let driver = &log["runs"][0]["tool"]["driver"];
+        assert_eq!(driver["informationUri"], REPOSITORY);
+        let doc = rules_doc();
+        for (rule, described) in rules::ALL.iter().zip(driver["rules"].as_array().unwrap()) {
+            let uri = described["helpUri"].as_str().unwrap();
+            let (base, anchor) = uri.split_once('#').unwrap();
+            assert_eq!(
+                base,
+                format!(
+                    "https://github.com/mlem-registry/mlem-registry/blob/v{}/docs/rules.md",
+                    env!("CARGO_PKG_VERSION")
+                )
+            );
+            assert_eq!(anchor, rule.anchor());
+            // The section: its explicit anchor, then a heading that is the rule's id.
+            let section = format!("<a id=\"{anchor}\"></a>\n\n## `{}`\n", rule.id);
+            assert!(doc.contains(&section), "docs/rules.md lacks {section:?}");
+            // GitHub shows `help.markdown` (not `helpUri`), so the link is there too.
+            let markdown = described["help"]["markdown"].as_str().unwrap();
+            assert!(markdown.ends_with(&format!("[docs/rules.md]({uri}) has it too.")));
+        }
+    }
+
+    #[test]
+    fn the_run_names_its_code_scanning_category() {
+        let log = render(FILES);
+        assert_eq!(
+            log["runs"][0]["automationDetails"],
+            json!({ "id": "mlem-registry/" })
+        );
+        assert_eq!(automation_id(None), "mlem-registry/");
+        assert_eq!(automation_id(Some(" ")), "mlem-registry/");
+        assert_eq!(automation_id(Some("registry/prod")), "registry/prod/");
+        assert_eq!(automation_id(Some("registry/prod/")), "registry/prod/");
+        let mut out = Vec::new();
+        write_log(&Report::default(), Some("staging"), &mut out).unwrap();
+        let log: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(log["runs"][0]["automationDetails"]["id"], "staging/");
+        assert!(schema_errors(&log).is_empty());
     }
 
     #[test]

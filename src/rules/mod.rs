@@ -54,6 +54,13 @@ impl Rule {
             fix: None,
         }
     }
+
+    /// The rule's anchor in `docs/rules.md`, e.g. `link-path-not-found`: its id with `/` as
+    /// `-`. Links to a rule's section (the README, SARIF's `helpUri`) use it, so it never changes
+    /// while the id does not.
+    pub fn anchor(&self) -> String {
+        self.id.replace('/', "-")
+    }
 }
 
 /// Every rule, in the order the README's table lists them.
@@ -152,6 +159,24 @@ mod tests {
             assert!(rule.id.contains('/'), "{}", rule.id);
             assert!(rule.explain.lines().count() >= 3, "{} needs docs", rule.id);
         }
+    }
+
+    #[test]
+    fn anchors_are_unique_and_plain() {
+        let mut anchors: Vec<String> = ALL.iter().map(|r| r.anchor()).collect();
+        for anchor in &anchors {
+            // Letters, digits and `-` only: the same in a URL fragment and an HTML id.
+            assert!(
+                anchor
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{anchor}"
+            );
+        }
+        anchors.sort();
+        anchors.dedup();
+        assert_eq!(anchors.len(), ALL.len());
+        assert_eq!(find("link/cycle").unwrap().anchor(), "link-cycle");
     }
 
     #[test]
