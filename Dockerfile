@@ -1,5 +1,7 @@
-# mlem-registry as a container: the GitHub Action (the last stage, built by action.yml) and a
-# non-root image for use anywhere else (`--target standalone`). See docs/github-action.md.
+# mlem-registry as a container: the action image for `uses: docker://` steps (the last stage;
+# action.yml itself is a composite action that runs the release binary and does not build this
+# file) and a non-root image for use anywhere else (`--target standalone`). See
+# docs/github-action.md.
 
 # Build: the same locked release build CI runs. The slim Rust image already has gcc and
 # libc6-dev, which aws-lc-sys (the TLS library's crypto) needs to compile its C code.
@@ -33,9 +35,10 @@ WORKDIR /github/workspace
 ENTRYPOINT ["/usr/local/bin/mlem-registry"]
 CMD ["check"]
 
-# The GitHub Action (default target). GitHub runs Docker actions as the image's default user
-# and documents that it must be root: the files behind $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY
-# (/github/file_commands) belong to the runner's user and are not writable by any other uid.
+# The action image (default target), for `uses: docker://ghcr.io/OWNER/mlem-registry:vX` steps.
+# GitHub runs Docker actions as the image's default user and documents that it must be root: the
+# files behind $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY (/github/file_commands) belong to the
+# runner's user and are not writable by any other uid.
 # The binary only reads the workspace and writes those files; it gains nothing else from root.
 # CMD lets `uses: docker://IMAGE` run the action without `with: args`, which would also set
 # INPUT_ARGS (the runner exports every `with:` key as an input).

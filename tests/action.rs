@@ -1,7 +1,9 @@
 //! The GitHub Action's packaging: `action.yml`, the workflows in `.github/workflows/` and every
 //! workflow example in `docs/github-action.md` (each ```yaml block there is a whole workflow) are
-//! valid by SchemaStore's schemas, read from `tests/fixtures/schemastore/`; `action.yml` declares the
-//! inputs and outputs `mlem-registry action` reads and writes; the examples use only those inputs.
+//! valid by SchemaStore's schemas, read from `tests/fixtures/schemastore/`; `action.yml` (a
+//! composite action) declares the inputs and outputs `mlem-registry action` reads and writes, and
+//! its last step hands every input to `mlem-registry action` and every output back; the examples
+//! use only those inputs. `tests/action_install.rs` runs the action's steps.
 //!
 //! The two schemas have no `$ref` to another document (only `#/definitions/...`), so no retriever
 //! is needed. Should a later copy gain one, the retriever below refuses it by name: add that
@@ -162,6 +164,17 @@ fn input_variable(name: &str) -> String {
     format!("INPUT_{}", name.replace(' ', "_").to_uppercase())
 }
 
+/// The variable `action.yml`'s check step sets for an input: hyphens become `_`, since a shell
+/// cannot export `INPUT_FAIL-ON` (`mlem-registry action` reads both spellings).
+fn composite_input_variable(name: &str) -> String {
+    input_variable(name).replace('-', "_")
+}
+
+/// The steps of `action.yml`'s `runs`.
+fn action_steps(action: &Value) -> &Vec<Value> {
+    action["runs"]["steps"].as_array().expect("runs.steps")
+}
+
 #[test]
 fn action_yml_is_valid_by_schemastore() {
     let validator = schemastore("github-actions.json");
@@ -210,10 +223,22 @@ fn the_validator_reports_what_is_wrong() {
     assert!(!violations(&validator, &workflow, "bad").is_empty());
     let validator = schemastore("github-actions.json");
     let mut action = action();
-    action["outputs"]["errors"]["value"] = json!("${{ steps.x.outputs.errors }}");
+    action["outputs"]["errors"]
+        .as_object_mut()
+        .unwrap()
+        .remove("value");
     assert!(
         !violations(&validator, &action, "bad").is_empty(),
-        "a Docker action's output has no `value`"
+        "a composite action's output needs a `value`"
+    );
+    let mut action = self::action();
+    action["runs"]["steps"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("shell");
+    assert!(
+        !violations(&validator, &action, "bad").is_empty(),
+        "a composite action's `run` step needs a `shell`"
     );
 }
 
@@ -250,14 +275,66 @@ fn action_yml_declares_the_inputs_and_outputs_of_mlem_registry_action() {
     );
     for (name, output) in outputs {
         assert!(output["description"].is_string(), "output {name}");
-        assert!(output.get("value").is_none(), "output {name} has a value");
+        assert_eq!(
+            output["value"],
+            json!(format!("${{{{ steps.check.outputs.{name} }}}}")),
+            "output {name} is not the check step's"
+        );
     }
 
-    assert_eq!(
-        action["runs"],
-        json!({"using": "docker", "image": "Dockerfile", "args": ["action"]})
-    );
+    assert_eq!(action["runs"]["using"], json!("composite"));
+    let steps = action_steps(&action);
+    let check = steps.last().expect("a step");
+    assert_eq!(check["id"], json!("check"));
+    assert_eq!(check["run"], json!("mlem-registry action"));
+    let expected: BTreeMap<String, Value> = INPUTS
+        .iter()
+        .map(|(name, _)| {
+            let value = json!(format!("${{{{ inputs.{name} }}}}"));
+            (composite_input_variable(name), value)
+        })
+        .collect();
+    let env: BTreeMap<String, Value> = check["env"]
+        .as_object()
+        .expect("the check step's env")
+        .clone()
+        .into_iter()
+        .collect();
+    assert_eq!(env, expected);
+    assert_eq!(composite_input_variable("fail-on"), "INPUT_FAIL_ON");
     assert_eq!(input_variable("fail-on"), "INPUT_FAIL-ON");
+}
+
+/// Every `run:` step says its shell (a composite action requires it) and holds no `${{ }}`: values
+/// reach the scripts through `env:` only, so none can be read as shell code.
+#[test]
+fn the_actions_run_steps_take_values_from_env_only() {
+    let action = action();
+    let mut runs = 0;
+    for step in action_steps(&action) {
+        let Some(run) = step["run"].as_str() else {
+            let uses = step["uses"].as_str().expect("a step runs or uses");
+            let (_, pin) = uses.split_once('@').expect("uses ACTION@SHA");
+            assert!(
+                pin.len() == 40 && pin.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{uses} is not pinned to a commit"
+            );
+            continue;
+        };
+        runs += 1;
+        assert_eq!(step["shell"], json!("bash"), "{run}");
+        assert!(!run.contains("${{"), "an expression inside `run:`: {run}");
+    }
+    assert!(runs >= 3, "{runs} run steps");
+    let install = &action_steps(&action)[0];
+    assert_eq!(
+        install["env"]["MLEM_REGISTRY_ACTION_REF"],
+        json!("${{ github.action_ref }}")
+    );
+    assert_eq!(
+        install["env"]["MLEM_REGISTRY_ACTION_REPOSITORY"],
+        json!("${{ github.action_repository }}")
+    );
 }
 
 #[test]
@@ -313,7 +390,7 @@ fn the_examples_use_only_the_actions_inputs() {
 
 /// GitHub runs a Docker action as the image's default user and requires root (the files behind
 /// `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY` are writable by no one else): the Dockerfile's
-/// last stage, which `action.yml` builds, must end as root.
+/// last stage, the image `uses: docker://…` steps run, must end as root.
 #[test]
 fn the_action_image_runs_as_root() {
     let dockerfile = read(&root().join("Dockerfile"));
