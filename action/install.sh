@@ -18,6 +18,8 @@
 # and GITHUB_ACTION_REPOSITORY empty in a composite action's steps, and they are read only when
 # the first two are unset (running this script by hand).
 set -euo pipefail
+# Also inside $(…) (bash 4.4 and later; macOS's own bash 3.2 has no such option).
+shopt -s inherit_errexit 2>/dev/null || true
 
 readonly ARCHIVE_MAX_BYTES=$((100 * 1024 * 1024))
 readonly SMALL_FILE_MAX_BYTES=$((64 * 1024))
@@ -34,9 +36,10 @@ log() {
 
 # A workflow command's message: `%`, CR and LF escaped, so a value cannot end the command early.
 command_data() {
-  local data=${1//'%'/'%25'}
-  data=${data//$'\r'/'%0D'}
-  printf '%s' "${data//$'\n'/'%0A'}"
+  local data=$1 percent=% cr=$'\r' lf=$'\n'
+  data=${data//"$percent"/%25}
+  data=${data//"$cr"/%0D}
+  printf '%s' "${data//"$lf"/%0A}"
 }
 
 # Stops the step with an ::error:: annotation; nothing has been added to GITHUB_PATH by then.
