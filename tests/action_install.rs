@@ -70,15 +70,20 @@ fn sha256(bytes: &[u8]) -> String {
 }
 
 /// The binary cargo built for these tests, read once (the shared target folder may be relinked
-/// under a long test run) and stripped of its debug information when `strip` is there: the
-/// release build has none, and 300 MB of it would only slow the archives down.
+/// under a long test run) and stripped of its debug information (binutils' `strip`, there beside
+/// the linker cargo uses): the release build has none, and 300 MB of it would slow the archives
+/// down and come near the script's 100 MiB cap.
 fn built_binary() -> &'static [u8] {
     static BINARY: OnceLock<Vec<u8>> = OnceLock::new();
     BINARY.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let copy = dir.path().join("mlem-registry");
         std::fs::copy(env!("CARGO_BIN_EXE_mlem-registry"), &copy).unwrap();
-        let _ = Command::new("strip").arg(&copy).status();
+        let stripped = Command::new("strip").arg(&copy).status();
+        assert!(
+            stripped.as_ref().is_ok_and(|status| status.success()),
+            "strip (binutils) failed: {stripped:?}"
+        );
         std::fs::read(&copy).unwrap()
     })
 }
