@@ -145,8 +145,10 @@ pub enum HookCommand {
         #[arg(long, default_value = ".")]
         path: PathBuf,
     },
-    /// Run as git's pre-push hook: reads the pushed refs on standard input and checks the link
-    /// files the pushed commits change, as they are in those commits.
+    /// Run as git's pre-push hook: reads the pushed refs on standard input (or the pre-commit
+    /// framework's PRE_COMMIT_* variables) and checks the link files the pushed commits change,
+    /// as they are in those commits; every link file of the pushed commit when the remote has
+    /// none of its history (a new repository).
     PrePush {
         /// The remote's name, as git passes it.
         remote: Option<String>,
@@ -155,8 +157,14 @@ pub enum HookCommand {
         #[command(flatten)]
         run: Box<HookRunArgs>,
     },
-    /// Run as git's pre-commit hook: checks the staged link files that differ from HEAD.
+    /// Run as git's pre-commit hook: checks the staged link files that differ from HEAD, as the
+    /// index holds them. Given FILEs (the pre-commit framework passes them), checks exactly
+    /// those `*.mlem` files as the working tree has them, each link resolved from its project.
     PreCommit {
+        /// The files to check (`--all-files` in the pre-commit framework: every one); other
+        /// names are skipped. None: the staged files.
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
         #[command(flatten)]
         run: Box<HookRunArgs>,
     },

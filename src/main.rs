@@ -482,8 +482,19 @@ fn hook(command: cli::HookCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
             }
             Ok(exit::CLEAN)
         }
-        cli::HookCommand::PreCommit { run } => {
+        cli::HookCommand::PreCommit { files, run } if files.is_empty() => {
             let code = check(&run.check_args(registry::Selection::Staged), None, out)?;
+            Ok(hook_code(code))
+        }
+        cli::HookCommand::PreCommit { files, run } => {
+            let given = hook::given_files(std::path::Path::new("."), &files)?;
+            say_what_was_skipped(&given, files.len());
+            let mut code = exit::CLEAN;
+            for (project, files) in given.projects {
+                let mut args = run.check_args(registry::Selection::Files(files));
+                args.path = project;
+                code = exit::worse(code, check(&args, None, out)?);
+            }
             Ok(hook_code(code))
         }
         cli::HookCommand::PrePush {
@@ -497,6 +508,18 @@ fn hook(command: cli::HookCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
             if refs.is_empty() {
                 // The pre-commit framework passes the push in its environment instead.
                 refs.extend(pre_commit_framework_push());
+            }
+            if refs.is_empty() {
+                if std::env::var_os("PRE_COMMIT").is_some() {
+                    // `pre-commit run --hook-stage pre-push` by hand: no push, so all of HEAD.
+                    eprintln!(
+                        "mlem-registry: no push to read (run by hand?): checking every link file of HEAD"
+                    );
+                    let head = registry::Selection::Revision("HEAD".into());
+                    return Ok(hook_code(check(&run.check_args(head), None, out)?));
+                }
+                eprintln!("mlem-registry: nothing pushed, nothing to check");
+                return Ok(exit::CLEAN);
             }
             let remote = remote
                 .or_else(|| std::env::var("PRE_COMMIT_REMOTE_NAME").ok())
@@ -526,16 +549,50 @@ fn hook_code(code: u8) -> u8 {
 }
 
 /// The push the pre-commit framework describes in `PRE_COMMIT_FROM_REF` / `PRE_COMMIT_TO_REF`.
+/// For a push of a whole history, root commit included (a new repository), it sets neither,
+/// only `PRE_COMMIT_LOCAL_BRANCH`: that branch is the pushed commit, and the remote has nothing.
 fn pre_commit_framework_push() -> Option<mlem_registry::hook::PushedRef> {
-    let to = std::env::var("PRE_COMMIT_TO_REF").ok()?;
-    let from = std::env::var("PRE_COMMIT_FROM_REF").unwrap_or_default();
+    let local_branch = std::env::var("PRE_COMMIT_LOCAL_BRANCH").ok();
+    let remote_ref = std::env::var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_default();
     let zero = "0".repeat(40);
+    let Ok(to) = std::env::var("PRE_COMMIT_TO_REF") else {
+        let local = local_branch?;
+        return Some(mlem_registry::hook::PushedRef {
+            local_ref: local.clone(),
+            local_sha: local,
+            remote_ref,
+            remote_sha: zero,
+        });
+    };
+    let from = std::env::var("PRE_COMMIT_FROM_REF").unwrap_or_default();
     Some(mlem_registry::hook::PushedRef {
-        local_ref: std::env::var("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_else(|_| to.clone()),
+        local_ref: local_branch.unwrap_or_else(|| to.clone()),
         local_sha: to,
-        remote_ref: std::env::var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_default(),
+        remote_ref,
         remote_sha: if from.is_empty() { zero } else { from },
     })
+}
+
+/// Tells, on standard error, which files given to `hook pre-commit` are not checked, and when
+/// none is: a run that checks nothing must not look like a clean one.
+fn say_what_was_skipped(given: &mlem_registry::hook::Given, count: usize) {
+    use mlem_registry::hook::Skipped;
+    let mut not_mlem = 0;
+    for (file, why) in &given.skipped {
+        match why {
+            Skipped::NotMlem => not_mlem += 1,
+            _ => eprintln!("mlem-registry: not checked: {file}: {why}"),
+        }
+    }
+    if given.is_empty() {
+        eprintln!(
+            "mlem-registry: none of the {count} files given is a *.mlem file in the working tree: nothing checked"
+        );
+    } else if not_mlem > 0 {
+        eprintln!(
+            "mlem-registry: {not_mlem} of the {count} files given are not *.mlem files: not checked"
+        );
+    }
 }
 
 /// How to reach other repositories, from the GitHub flags, the config's `[hosts]` and the

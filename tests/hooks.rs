@@ -1,6 +1,8 @@
 //! Git hooks, run by git itself: `git push` to a bare remote runs the installed pre-push hook,
 //! `git commit` the pre-commit hook; both are refused for a broken link and let through once it
-//! is fixed. Also: foreign hooks, `core.hooksPath`, and `.pre-commit-hooks.yaml`.
+//! is fixed. Also: foreign hooks, `core.hooksPath`, the file names the pre-commit framework
+//! passes, the first push of a new repository, and `.pre-commit-hooks.yaml` run as pre-commit
+//! runs it.
 
 mod common;
 
@@ -203,35 +205,6 @@ fn core_hooks_path_is_respected() {
 }
 
 #[test]
-fn the_pre_commit_framework_manifest_runs_this_tool() {
-    let manifest = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
-    )
-    .unwrap();
-    let hooks: serde_yaml::Value = serde_yaml::from_str(&manifest).unwrap();
-    let hooks = hooks.as_sequence().expect("a list of hooks");
-    assert!(!hooks.is_empty());
-    // The keys pre-commit requires and the types it checks (pre-commit's clientlib MANIFEST_HOOK_DICT).
-    for hook in hooks {
-        for key in ["id", "name", "entry", "language"] {
-            assert!(
-                hook[key].as_str().is_some_and(|v| !v.is_empty()),
-                "{key}: {hook:?}"
-            );
-        }
-        assert_eq!(hook["language"], "rust");
-        assert_eq!(hook["files"], r"\.mlem$");
-        let entry = hook["entry"].as_str().unwrap();
-        let mut words = entry.split_whitespace();
-        assert_eq!(words.next(), Some("mlem-registry"), "{entry}");
-        // The entry parses as this binary's command line.
-        let args: Vec<&str> = words.collect();
-        let help = bin().args(&args).arg("--help").output().unwrap();
-        assert!(help.status.success(), "{entry}: {}", text(&help));
-    }
-}
-
-#[test]
 fn a_force_push_back_to_a_broken_commit_is_refused() {
     let (registry, origin) = pushed_registry(&[]);
     registry.write("typo.mlem", link("model", "models/rff"));
@@ -284,4 +257,330 @@ fn links_that_cannot_be_verified_do_not_block_a_push() {
     assert!(push.status.success(), "{said}");
     assert!(said.contains("link/unverified"), "{said}");
     assert!(said.contains("not refusing"), "{said}");
+}
+
+/// The hook binary as the pre-commit framework runs it: `PRE_COMMIT=1` and `vars`, no other
+/// `PRE_COMMIT_*` variable from the environment running the tests.
+fn under_pre_commit(dir: &Path, vars: &[(&str, &str)]) -> assert_cmd::Command {
+    let mut cmd = bin();
+    cmd.current_dir(dir);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("PRE_COMMIT") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("PRE_COMMIT", "1");
+    for (name, value) in vars {
+        cmd.env(name, value);
+    }
+    cmd
+}
+
+/// A registry with a good alias and a committed broken link; nothing staged.
+fn registry_with_a_committed_broken_link() -> Repo {
+    let registry = Repo::new();
+    registry.write("models/rf.mlem", MODEL);
+    registry.write("rf.mlem", link("model", "models/rf"));
+    registry.write("broken.mlem", link("model", "models/missing"));
+    registry.write("README.md", "# registry\n");
+    registry.commit("a broken link");
+    registry
+}
+
+#[test]
+fn files_given_are_checked_exactly_as_the_working_tree_has_them() {
+    let registry = registry_with_a_committed_broken_link();
+    // Without file names: the staged files, and nothing is staged.
+    let staged = bin()
+        .current_dir(registry.path())
+        .args(["hook", "pre-commit", "--offline"])
+        .output()
+        .unwrap();
+    assert!(staged.status.success(), "{}", text(&staged));
+    assert!(
+        text(&staged).contains("checked 0 staged files"),
+        "{}",
+        text(&staged)
+    );
+    // With them (pre-commit's --all-files): the committed broken link is found.
+    let all = bin()
+        .current_dir(registry.path())
+        .args(["hook", "pre-commit", "--offline"])
+        .args(["broken.mlem", "models/rf.mlem", "rf.mlem"])
+        .output();
+    let all = all.unwrap();
+    let said = text(&all);
+    assert_eq!(all.status.code(), Some(1), "{said}");
+    assert!(said.contains("checked the 3 files given"), "{said}");
+    assert!(
+        said.contains("broken.mlem:3:7") && said.contains("link/path-not-found"),
+        "{said}"
+    );
+    // Exactly those: the broken link is not read when it is not given.
+    let one = bin()
+        .current_dir(registry.path())
+        .args(["hook", "pre-commit", "--offline", "rf.mlem"])
+        .output()
+        .unwrap();
+    assert!(one.status.success(), "{}", text(&one));
+    assert!(!text(&one).contains("broken.mlem"), "{}", text(&one));
+    // The working tree decides (pre-commit has stashed what is not staged), not the index.
+    registry.write("broken.mlem", link("model", "models/rf"));
+    let fixed = bin()
+        .current_dir(registry.path())
+        .args(["hook", "pre-commit", "--offline", "broken.mlem", "rf.mlem"])
+        .output()
+        .unwrap();
+    assert!(fixed.status.success(), "{}", text(&fixed));
+    // From a subfolder, names are relative to it.
+    registry.write("broken.mlem", link("model", "models/missing"));
+    let below = bin()
+        .current_dir(registry.path().join("models"))
+        .args(["hook", "pre-commit", "--offline", "../broken.mlem"])
+        .output()
+        .unwrap();
+    assert_eq!(below.status.code(), Some(1), "{}", text(&below));
+    assert!(text(&below).contains("broken.mlem:3:7"), "{}", text(&below));
+}
+
+#[test]
+fn files_given_resolve_from_their_own_mlem_project() {
+    let registry = Repo::new();
+    registry.write("registry/.mlem.yaml", "");
+    registry.write("registry/models/rf.mlem", MODEL);
+    registry.write("registry/rf.mlem", link("model", "models/rf"));
+    registry.write("registry/bad.mlem", link("model", "models/gone"));
+    registry.write("other/rf.mlem", link("model", "registry/models/rf"));
+    registry.commit("a project in a folder, and a link outside it");
+    let output = bin()
+        .current_dir(registry.path())
+        .args(["hook", "pre-commit", "--offline"])
+        .args(["registry/rf.mlem", "registry/bad.mlem", "other/rf.mlem"])
+        .output()
+        .unwrap();
+    let said = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    // registry/rf.mlem resolves from registry/ (its .mlem.yaml), other/rf.mlem from the root.
+    assert!(said.contains("registry/bad.mlem:3:7"), "{said}");
+    assert_eq!(said.matches("error[").count(), 1, "{said}");
+}
+
+#[test]
+fn a_run_that_checks_no_file_says_so() {
+    let registry = registry_with_a_committed_broken_link();
+    let output = bin()
+        .current_dir(registry.path())
+        .args([
+            "hook",
+            "pre-commit",
+            "--offline",
+            "README.md",
+            "gone.mlem",
+            "models",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        stderr.contains("gone.mlem: not in the working tree"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "none of the 3 files given is a *.mlem file in the working tree: nothing checked"
+        ),
+        "{stderr}"
+    );
+    // Some checked: the others are counted, not hidden.
+    let output = bin()
+        .current_dir(registry.path())
+        .args(["hook", "pre-commit", "--offline", "README.md", "rf.mlem"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        stderr.contains("1 of the 2 files given are not *.mlem files"),
+        "{stderr}"
+    );
+    // A push that changes no link file is fine, and git runs the hook with nothing to push too.
+    let nothing = bin()
+        .current_dir(registry.path())
+        .args(["hook", "pre-push", "origin", "/nowhere"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert!(nothing.status.success(), "{}", text(&nothing));
+    assert!(
+        text(&nothing).contains("nothing pushed"),
+        "{}",
+        text(&nothing)
+    );
+}
+
+#[test]
+fn the_first_push_of_a_new_repository_checks_every_link_file() {
+    let registry = Repo::new();
+    registry.write("models/rf.mlem", MODEL);
+    registry.write("broken.mlem", link("model", "models/missing"));
+    registry.commit("root commit");
+    registry.write("rf.mlem", link("model", "models/rf"));
+    registry.commit("a good link");
+    install(registry.path(), &["--pre-push"]);
+    let origin = tempfile::tempdir().unwrap();
+    git(origin.path(), &["init", "-q", "--bare", "-b", "main"]);
+    registry.git(&["remote", "add", "origin", origin.path().to_str().unwrap()]);
+    let push = git(registry.path(), &["push", "origin", "main"]);
+    let said = text(&push);
+    assert!(!push.status.success(), "{said}");
+    assert!(
+        said.contains("checked 3 files changed by 2 pushed commits"),
+        "{said}"
+    );
+    assert!(
+        said.contains("broken.mlem") && said.contains("link/path-not-found"),
+        "{said}"
+    );
+    assert!(
+        !git(
+            origin.path(),
+            &["rev-parse", "-q", "--verify", "refs/heads/main"]
+        )
+        .status
+        .success(),
+        "nothing reached the remote"
+    );
+    // The pre-commit framework describes such a push (its root commit included) with the
+    // branches only, no PRE_COMMIT_FROM_REF / PRE_COMMIT_TO_REF.
+    let url = origin.path().to_str().unwrap();
+    let framework = under_pre_commit(
+        registry.path(),
+        &[
+            ("PRE_COMMIT_LOCAL_BRANCH", "refs/heads/main"),
+            ("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/main"),
+            ("PRE_COMMIT_REMOTE_NAME", "origin"),
+            ("PRE_COMMIT_REMOTE_URL", url),
+        ],
+    )
+    .args(["hook", "pre-push", "--offline"])
+    .output()
+    .unwrap();
+    let said = text(&framework);
+    assert_eq!(framework.status.code(), Some(1), "{said}");
+    assert!(said.contains("broken.mlem:3:7"), "{said}");
+    registry.write("broken.mlem", link("model", "models/rf"));
+    registry.commit("fix the link");
+    let push = git(registry.path(), &["push", "origin", "main"]);
+    assert!(push.status.success(), "{}", text(&push));
+}
+
+/// `.pre-commit-hooks.yaml` (or the mirror's) as a list of hooks.
+fn manifest(path: &str) -> Vec<serde_yaml::Value> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    let hooks: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    hooks.as_sequence().expect("a list of hooks").clone()
+}
+
+/// Runs `hook` in `repo` as `pre-commit run --all-files [--hook-stage pre-push]` runs it: its
+/// entry and args, then (with pass_filenames) every tracked file its `files` pattern matches.
+fn run_as_pre_commit_does(hook: &serde_yaml::Value, repo: &Repo) -> Output {
+    let entry = hook["entry"].as_str().unwrap();
+    let mut words = entry.split_whitespace();
+    assert_eq!(words.next(), Some("mlem-registry"), "{entry}");
+    // The pattern is a regex; the only one we ship is checked here, and matched as it means.
+    assert_eq!(hook["files"], r"\.mlem$");
+    let mut command = under_pre_commit(repo.path(), &[]);
+    command.args(words).arg("--offline");
+    if let Some(args) = hook["args"].as_sequence() {
+        command.args(args.iter().map(|a| a.as_str().unwrap()));
+    }
+    if hook["pass_filenames"].as_bool().unwrap_or(true) {
+        let tracked = repo.git(&["ls-files"]);
+        command.args(tracked.lines().filter(|f| f.ends_with(".mlem")));
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn the_pre_commit_framework_manifest_cannot_pass_a_committed_broken_link() {
+    let hooks = manifest(".pre-commit-hooks.yaml");
+    let ids: Vec<&str> = hooks.iter().map(|h| h["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["mlem-registry", "mlem-registry-pre-push"]);
+    for hook in &hooks {
+        // The keys pre-commit requires (clientlib's MANIFEST_HOOK_DICT), and ours.
+        for key in [
+            "id",
+            "name",
+            "entry",
+            "language",
+            "minimum_pre_commit_version",
+        ] {
+            assert!(
+                hook[key].as_str().is_some_and(|v| !v.is_empty()),
+                "{key}: {hook:?}"
+            );
+        }
+        // pip installs the repository, maturin builds it under Cargo.lock (pyproject.toml).
+        assert_eq!(hook["language"], "python", "{hook:?}");
+        assert_eq!(hook["require_serial"], true, "{hook:?}");
+        let entry = hook["entry"].as_str().unwrap();
+        let args: Vec<&str> = entry.split_whitespace().skip(1).collect();
+        let help = bin().args(&args).arg("--help").output().unwrap();
+        assert!(help.status.success(), "{entry}: {}", text(&help));
+    }
+    let pyproject: toml::Table =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("pyproject.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+    assert_eq!(
+        pyproject["build-system"]["build-backend"].as_str(),
+        Some("maturin")
+    );
+    assert_eq!(pyproject["tool"]["maturin"]["locked"].as_bool(), Some(true));
+    assert_eq!(
+        pyproject["tool"]["maturin"]["bindings"].as_str(),
+        Some("bin")
+    );
+
+    let registry = registry_with_a_committed_broken_link();
+    for hook in &hooks {
+        let id = hook["id"].as_str().unwrap();
+        let output = run_as_pre_commit_does(hook, &registry);
+        let said = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{id}: {said}");
+        assert!(
+            said.contains("broken.mlem") && said.contains("link/path-not-found"),
+            "{id}: {said}"
+        );
+    }
+    registry.write("broken.mlem", link("model", "models/rf"));
+    registry.commit("fix the link");
+    for hook in &hooks {
+        let output = run_as_pre_commit_does(hook, &registry);
+        assert!(
+            output.status.success(),
+            "{:?}: {}",
+            hook["id"],
+            text(&output)
+        );
+    }
+}
+
+#[test]
+fn the_pre_commit_mirror_offers_the_same_hooks() {
+    assert_eq!(
+        manifest("packaging/pre-commit-mirror/template/.pre-commit-hooks.yaml"),
+        manifest(".pre-commit-hooks.yaml")
+    );
+    let pyproject = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("packaging/pre-commit-mirror/template/pyproject.toml"),
+    )
+    .unwrap();
+    assert!(
+        pyproject.contains(r#"dependencies = ["mlem-registry==@VERSION@"]"#),
+        "{pyproject}"
+    );
 }

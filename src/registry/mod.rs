@@ -119,6 +119,9 @@ pub enum Selection {
     },
     /// Only the staged files that differ from `HEAD`, as the index holds them (a pre-commit hook).
     Staged,
+    /// Exactly these files (repository-relative, below the project), as the working tree has
+    /// them: what the pre-commit framework passes a hook.
+    Files(Vec<String>),
 }
 
 /// A registry opened for checking: its snapshot, the files to check, and what to tell the user.
@@ -265,6 +268,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
                 root: workdir,
             })
         }
+        Selection::Files(files) => staged::given(&repo, files, notices, prefix, workdir),
         Selection::ChangedSince(rev) => {
             let changes = changed::since(&repo, rev, &prefix)?;
             let tree = worktree::Worktree::from_git(&repo, &prefix)?;

@@ -22,7 +22,9 @@ pub struct Pushed {
 /// The files below `prefix` touched by the commits reachable from `tip` and not from `hidden`
 /// (commits the remote has, peeled to commits and present here), plus those that differ
 /// between `remote` (what the remote ref points at now) and `tip`: a force push or a rewind
-/// makes no new commit but still changes what the remote serves.
+/// makes no new commit but still changes what the remote serves. With neither (the first push
+/// to a new repository, a root commit), the remote gets the whole tree: every `*.mlem` file of
+/// `tip` is changed, found in one listing of its tree rather than a diff per commit.
 pub fn changes(
     repo: &gix::Repository,
     tip: ObjectId,
@@ -31,6 +33,7 @@ pub fn changes(
     prefix: &str,
 ) -> Result<Pushed, Error> {
     let walk_error = |e| Error::git(format!("cannot walk the commits of {tip}"), e);
+    let hidden_is_empty = hidden.is_empty();
     let hidden = hidden.to_vec();
     let walk = repo
         .rev_walk([tip])
@@ -39,9 +42,13 @@ pub fn changes(
         .map_err(walk_error)?;
     let mut touched = BTreeSet::new();
     let mut commits = 0;
+    let everything = remote.is_none() && hidden_is_empty;
     for info in walk {
         let info = info.map_err(walk_error)?;
         commits += 1;
+        if everything {
+            continue;
+        }
         let tree = tree_of(repo, info.id)?;
         let parents: Vec<ObjectId> = info.parent_ids().map(gix::Id::detach).collect();
         if parents.is_empty() {
@@ -61,6 +68,9 @@ pub fn changes(
         touched.extend(common.unwrap_or_default());
     }
     let tip_tree = tree_of(repo, tip)?;
+    if everything {
+        touched = diff(repo, None, &tip_tree)?;
+    }
     if let Some(remote) = remote {
         touched.extend(diff(repo, Some(&tree_of(repo, remote)?), &tip_tree)?);
     }

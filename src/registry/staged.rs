@@ -1,5 +1,6 @@
-//! The registry as the next commit will have it: the git index (staging area), for a pre-commit
-//! hook, and which `*.mlem` files it changes from `HEAD`.
+//! The registry as the next commit will have it, for a pre-commit hook: the git index (staging
+//! area) and which `*.mlem` files it changes from `HEAD`, or the files the pre-commit framework
+//! passes, in the working tree it has stashed down to what is staged.
 
 use std::collections::HashMap;
 
@@ -7,7 +8,7 @@ use gix::ObjectId;
 use gix::bstr::{BStr, ByteSlice};
 
 use super::path::{TreeEntry, follow_symlinks};
-use super::{Content, Error, Lookup, Reader, Snapshot, is_mlem_file};
+use super::{Content, Error, Lookup, Opened, Reader, Snapshot, is_mlem_file};
 
 /// The files of the index, below a project prefix.
 pub struct Staged {
@@ -115,6 +116,38 @@ impl Staged {
             IndexEntry::Missing
         }
     }
+}
+
+/// The registry for a check of exactly `files` (repository-relative; those outside the project
+/// at `prefix` are left out) as the working tree has them, links resolved in the working tree as
+/// a whole check resolves them. The pre-commit framework passes a hook the staged files after
+/// stashing what is not staged, so the working tree is what is being committed.
+pub fn given(
+    repo: &gix::Repository,
+    files: &[String],
+    mut notices: Vec<String>,
+    prefix: String,
+    root: std::path::PathBuf,
+) -> Result<Opened, Error> {
+    let tree = super::worktree::Worktree::from_git(repo, &prefix)?;
+    let files: Vec<String> = files
+        .iter()
+        .filter_map(|file| super::strip_prefix(file, &prefix))
+        .filter(|file| is_mlem_file(file))
+        .map(str::to_owned)
+        .collect();
+    notices.push(format!(
+        "checked the {} files given, as the working tree has them",
+        files.len()
+    ));
+    Ok(Opened {
+        snapshot: Box::new(tree),
+        files,
+        deleted: Vec::new(),
+        notices,
+        prefix,
+        root,
+    })
 }
 
 /// What the index holds at a path: a directory is implied by the entries below it.
