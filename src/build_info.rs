@@ -6,11 +6,6 @@
 //! A stamp that is half there or malformed stops the build: a release must not ship a binary
 //! that writes a workflow pinned to nothing.
 
-/// The environment variable naming the repository a release is published from (`OWNER/NAME`).
-pub const REPOSITORY_VARIABLE: &str = "MLEM_REGISTRY_RELEASE_REPOSITORY";
-/// The environment variable holding the full commit sha a release is built from.
-pub const COMMIT_VARIABLE: &str = "MLEM_REGISTRY_RELEASE_COMMIT";
-
 /// A release of mlem-registry: where it lives, the commit it was built from, its version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Release {
@@ -29,7 +24,9 @@ impl Release {
     }
 }
 
+/// `OWNER/NAME` of the repository a release is published from.
 const REPOSITORY: Option<&str> = option_env!("MLEM_REGISTRY_RELEASE_REPOSITORY");
+/// The full commit sha a release is built from.
 const COMMIT: Option<&str> = option_env!("MLEM_REGISTRY_RELEASE_COMMIT");
 
 const _: () = {
