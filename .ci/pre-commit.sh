@@ -7,6 +7,9 @@
 #   - `git commit` through `pre-commit install` is refused for a staged broken link;
 #   - the first `git push` of a new repository (root commit) through `pre-commit install
 #     --hook-type pre-push` is refused for a broken link and goes through once it is fixed.
+# Then this repository's own .pre-commit-hooks.yaml: pip builds it from source with maturin
+# under Cargo.lock, as for any user, but in the dev profile and in the shared target directory
+# (MATURIN_PEP517_ARGS, CARGO_TARGET_DIR): one compile of the crate, no release build.
 # Run .ci/wheel.sh first (same CARGO_TARGET_DIR). Nothing outside a temporary directory and
 # ${CARGO_TARGET_DIR:-target}/ci is written; git's global config is not read.
 set -euo pipefail
@@ -15,6 +18,7 @@ repo_root=$PWD
 
 PRE_COMMIT_VERSION=4.7.0
 SETUPTOOLS_VERSION=84.2.1 # the mirror's build backend, from its pyproject.toml
+MATURIN_VERSION=1.16.0    # this repository's build backend, as in .ci/wheel.sh
 
 fail() {
   echo "error: .ci/pre-commit.sh: $*" >&2
@@ -25,6 +29,7 @@ since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1
 
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 ci_dir=$(cd "$target_dir/ci" 2>/dev/null && pwd) || fail "no $target_dir/ci: run .ci/wheel.sh first"
+target_dir=$(dirname "$ci_dir")
 mapfile -t wheels < <(find "$ci_dir/wheel" -maxdepth 1 -name 'mlem_registry-*.whl' 2>/dev/null)
 [ "${#wheels[@]}" -eq 1 ] || fail "expected one wheel in $ci_dir/wheel (found ${#wheels[@]}): run .ci/wheel.sh first"
 wheel=${wheels[0]}
@@ -39,19 +44,25 @@ if ! "$venv/bin/pre-commit" --version 2>/dev/null | grep -qxF "pre-commit $PRE_C
 fi
 pre_commit=$venv/bin/pre-commit
 
-# The mirror's build backend, fetched once from PyPI: the mirror is installed with no index.
+# The build backends (the mirror's, this repository's), fetched once from PyPI: the hooks are
+# installed with no index, so pip cannot take anything else from PyPI.
 backend_dir=$ci_dir/pre-commit-backend
-if ! compgen -G "$backend_dir/setuptools-$SETUPTOOLS_VERSION-*.whl" >/dev/null; then
-  "$venv/bin/python" -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
-    --no-deps --dest "$backend_dir" "setuptools==$SETUPTOOLS_VERSION" \
-    || fail "cannot download setuptools==$SETUPTOOLS_VERSION from PyPI"
-fi
+for backend in "setuptools==$SETUPTOOLS_VERSION" "maturin==$MATURIN_VERSION"; do
+  if ! compgen -G "$backend_dir/${backend%%==*}-${backend##*==}-*.whl" >/dev/null; then
+    "$venv/bin/python" -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
+      --no-deps --dest "$backend_dir" "$backend" \
+      || fail "cannot download $backend from PyPI"
+  fi
+done
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 links=$scratch/links
 mkdir "$links"
 cp "$wheel" "$backend_dir"/setuptools-"$SETUPTOOLS_VERSION"-*.whl "$links/"
+source_links=$scratch/source-links
+mkdir "$source_links"
+cp "$backend_dir"/maturin-"$MATURIN_VERSION"-*.whl "$source_links/"
 
 # A fresh pre-commit cache (so the mirror is really installed), and git with only this config.
 export PRE_COMMIT_HOME=$scratch/pre-commit-home
@@ -147,7 +158,7 @@ grep -qF 'checked the 3 files given' "$scratch/out" \
   || { said; fail "pre-commit run --all-files did not check the 3 *.mlem files"; }
 echo "pre-commit: run --all-files refuses the committed broken link ($run_time)"
 fix_link "$registry" broken.mlem
-git commit -q -a --no-verify -m "fix the link"
+git -C "$registry" commit -q -a --no-verify -m "fix the link"
 run "$pre_commit" run --all-files --color never
 expect_success "pre-commit run --all-files after the fix"
 echo "pre-commit: run --all-files passes after the fix"
@@ -157,12 +168,12 @@ run "$pre_commit" install
 expect_success "pre-commit install"
 head_before=$(git rev-parse HEAD)
 printf 'link_type: model\nobject_type: link\npath: models/rff\n' >typo.mlem
-git add typo.mlem
+git -C "$registry" add typo.mlem
 run git commit -m "a broken link"
 expect_failure_naming typo.mlem "git commit of a staged broken link"
 [ "$(git rev-parse HEAD)" = "$head_before" ] || fail "the commit of a broken link went through"
 fix_link "$registry" typo.mlem
-git add typo.mlem
+git -C "$registry" add typo.mlem
 run git commit -m "a good link"
 expect_success "git commit of a good link"
 echo "pre-commit: git commit refuses a staged broken link and takes it once fixed"
@@ -180,10 +191,47 @@ expect_failure_naming service.mlem "the first git push of a repository with a br
 git -C "$scratch/origin.git" rev-parse -q --verify refs/heads/main >/dev/null \
   && fail "the push of a broken link reached the remote"
 fix_link "$fresh" service.mlem
-git commit -q -a --no-verify -m "fix the link"
+git -C "$fresh" commit -q -a --no-verify -m "fix the link"
 run git push origin main
 expect_success "the first git push after the fix"
 echo "pre-commit: the first push of a new repository refuses a broken link and goes through once fixed"
 
-echo "pre-commit: mirror v$version installed from the local wheel in $install_time; run --all-files in $run_time"
+# 4. This repository's own hooks, built from source by pip and maturin, as a registry naming
+# this repository gets them (pre-commit try-repo would build them anew on every call). From a
+# snapshot of the working tree's tracked files, built once.
+source_repo=$scratch/mlem-registry
+git clone -q --no-local "$repo_root" "$source_repo"
+git -C "$repo_root" diff HEAD --binary | git -C "$source_repo" apply --allow-empty
+git -C "$source_repo" add -A
+git -C "$source_repo" commit -q --allow-empty --no-verify -m "the working tree"
+source_registry=$scratch/source-registry
+new_registry "$source_registry" broken.mlem
+cat >"$source_registry/.pre-commit-config.yaml" <<CONFIG
+repos:
+  - repo: $source_repo
+    rev: $(git -C "$source_repo" rev-parse HEAD)
+    hooks:
+      - id: mlem-registry
+      - id: mlem-registry-pre-push
+CONFIG
+git -C "$source_registry" commit -q -a --no-verify -m "hooks from source"
+cd "$source_registry"
+started=$(now)
+run env PIP_FIND_LINKS="$source_links" PIP_NO_INDEX=1 MATURIN_PEP517_ARGS="--profile dev" \
+  CARGO_TARGET_DIR="$target_dir" "$pre_commit" install-hooks
+expect_success "pre-commit install-hooks (this repository, built from source)"
+source_time=$(since "$started")
+run "$pre_commit" run --all-files --color never
+expect_failure_naming broken.mlem "the source-built mlem-registry hook, --all-files, with a committed broken link"
+run "$pre_commit" run --all-files --color never --hook-stage pre-push
+expect_failure_naming broken.mlem "the source-built mlem-registry-pre-push hook run by hand, with a committed broken link"
+fix_link "$source_registry" broken.mlem
+git -C "$source_registry" commit -q -a --no-verify -m "fix the link"
+run "$pre_commit" run --all-files --color never
+expect_success "the source-built mlem-registry hook, --all-files, after the fix"
+run "$pre_commit" run --all-files --color never --hook-stage pre-push
+expect_success "the source-built mlem-registry-pre-push hook run by hand, after the fix"
+echo "pre-commit: this repository's hooks, built from source, refuse the committed broken link and pass after the fix"
+
+echo "pre-commit: mirror v$version installed from the local wheel in $install_time; run --all-files in $run_time; source hooks built and installed in $source_time"
 cd "$repo_root"
