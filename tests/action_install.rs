@@ -902,7 +902,6 @@ fn action_yml_at_a_release_tag_runs_the_release_binary() {
         tag(),
         elapsed.as_secs_f64()
     );
-    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
 }
 
 /// The whole action at a branch: the notice, the cache steps, the cargo stand-in, then the same
