@@ -243,8 +243,12 @@ build_from_source() {
   command -v cargo >/dev/null \
     || fail "building mlem-registry from source needs cargo (Rust 1.95 or later) on the runner; pin the action to a release to use the prebuilt binary instead"
   log "building mlem-registry from source in $GITHUB_ACTION_PATH (this takes minutes)"
-  cargo install --locked --path "$GITHUB_ACTION_PATH" --root "$root" \
-    --target-dir "$RUNNER_TEMP/$BUILD_DIR_NAME" \
+  # From the action's own folder, not the step's working directory (the checkout of the change
+  # being checked): rustup picks the toolchain by the folder cargo starts in (a
+  # rust-toolchain.toml there can name any program as "cargo"), and cargo reads .cargo/config.toml
+  # from it and its parents.
+  (cd "$GITHUB_ACTION_PATH" && cargo install --locked --path "$GITHUB_ACTION_PATH" --root "$root" \
+    --target-dir "$RUNNER_TEMP/$BUILD_DIR_NAME") \
     || fail "cargo install of $GITHUB_ACTION_PATH failed"
   [[ -x $root/bin/mlem-registry || -x $root/bin/mlem-registry.exe ]] \
     || fail "cargo install put no mlem-registry in $root/bin"

@@ -222,10 +222,11 @@ impl Job {
         let built = self.dir.path().join("built-mlem-registry");
         write_executable(&built, built_binary());
         let script = format!(
-            "#!/bin/bash\nprintf '%s\\n' \"$@\" > '{record}'\n\
+            "#!/bin/bash\nprintf '%s\\n' \"$@\" > '{record}'\npwd -P > '{cwd}'\n\
              while [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\n\
              mkdir -p \"$root/bin\" && cp '{built}' \"$root/bin/mlem-registry\"\n",
             record = self.cargo_record().display(),
+            cwd = self.cargo_cwd().display(),
             built = built.display(),
         );
         write_executable(&self.stand_ins().join("cargo"), script.as_bytes());
@@ -242,6 +243,28 @@ impl Job {
 
     fn cargo_record(&self) -> PathBuf {
         self.dir.path().join("cargo-arguments")
+    }
+
+    /// The folder the `cargo` stand-in ran in.
+    fn cargo_cwd(&self) -> PathBuf {
+        self.dir.path().join("cargo-cwd")
+    }
+
+    /// The pull request's checkout the install steps run in (the runner's default working
+    /// directory): hostile, with a `rust-toolchain.toml` naming a "toolchain" of its own, which
+    /// rustup would run in place of cargo were the build started from here.
+    fn hostile_workspace(&self) -> PathBuf {
+        let workspace = self.dir.path().join("workspace");
+        std::fs::create_dir_all(workspace.join("evil-toolchain/bin")).unwrap();
+        std::fs::write(
+            workspace.join("rust-toolchain.toml"),
+            format!(
+                "[toolchain]\npath = \"{}\"\n",
+                workspace.join("evil-toolchain").display()
+            ),
+        )
+        .unwrap();
+        workspace
     }
 
     fn github_path(&self) -> PathBuf {
@@ -294,7 +317,10 @@ impl Job {
             server,
             (&self.github_path(), &self.github_output()),
         );
+        let workspace = self.hostile_workspace();
         command
+            .current_dir(&workspace)
+            .env("GITHUB_WORKSPACE", &workspace)
             .env("GITHUB_ACTION_REF", action_ref)
             .env("GITHUB_ACTION_REPOSITORY", REPOSITORY);
         Run::of(command.output().unwrap())
@@ -497,6 +523,12 @@ fn a_branch_builds_from_source() {
             "--target-dir".into(),
             build_dir.display().to_string(),
         ]
+    );
+    // Started in the action's own folder, never in the pull request's checkout: no toolchain
+    // file or cargo config of the change picks what builds the binary.
+    assert_eq!(
+        std::fs::read_to_string(job.cargo_cwd()).unwrap().trim_end(),
+        root().canonicalize().unwrap().display().to_string()
     );
     assert!(run.log.contains("building mlem-registry from source"));
     assert_eq!(
