@@ -159,7 +159,7 @@ pub enum HookCommand {
     },
     /// Run as git's pre-commit hook: checks the staged link files that differ from HEAD, as the
     /// index holds them. Given FILEs (the pre-commit framework passes them), checks exactly
-    /// those `*.mlem` files as the working tree has them, each link resolved from its project.
+    /// those `*.mlem` files as the index has them, each link resolved from its project.
     PreCommit {
         /// The files to check (`--all-files` in the pre-commit framework: every one); other
         /// names are skipped. None: the staged files.
@@ -424,5 +424,97 @@ impl SchemaName {
             SchemaName::Object => schema::OBJECT_SCHEMA,
             SchemaName::Config => mlem_registry::config::SCHEMA,
         }
+    }
+}
+
+/// The command line with every argument of `hook pre-commit` that names an existing file moved
+/// behind a `--`: the pre-commit framework appends file names after the hook's own arguments
+/// with no `--`, so a committed file named `--config=x.mlem` would otherwise be read as an
+/// option, and the change being checked would choose how it is checked. Names are relative to
+/// `cwd`.
+pub fn files_as_files(
+    args: Vec<std::ffi::OsString>,
+    cwd: &std::path::Path,
+) -> Vec<std::ffi::OsString> {
+    let is_pre_commit_hook =
+        args.get(1).is_some_and(|a| a == "hook") && args.get(2).is_some_and(|a| a == "pre-commit");
+    if !is_pre_commit_hook {
+        return args;
+    }
+    let mut kept = Vec::with_capacity(args.len() + 1);
+    let mut files = Vec::new();
+    let mut rest = args.into_iter();
+    for arg in rest.by_ref() {
+        if arg == "--" {
+            break;
+        }
+        let looks_like_option = arg.as_encoded_bytes().starts_with(b"-");
+        if looks_like_option && std::fs::symlink_metadata(cwd.join(&arg)).is_ok() {
+            files.push(arg);
+        } else {
+            kept.push(arg);
+        }
+    }
+    files.extend(rest);
+    if !files.is_empty() {
+        kept.push("--".into());
+        kept.extend(files);
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+
+    use super::files_as_files;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn a_file_named_like_an_option_is_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("--config=p.mlem"), "").unwrap();
+        let named = "--config=p.mlem";
+        let given = args(&[
+            "mlem-registry",
+            "hook",
+            "pre-commit",
+            "--offline",
+            named,
+            "a.mlem",
+        ]);
+        assert_eq!(
+            files_as_files(given, dir.path()),
+            args(&[
+                "mlem-registry",
+                "hook",
+                "pre-commit",
+                "--offline",
+                "a.mlem",
+                "--",
+                named
+            ])
+        );
+    }
+
+    #[test]
+    fn options_that_name_no_file_and_other_commands_are_left_alone() {
+        let given = args(&["mlem-registry", "hook", "pre-commit", "--offline", "a.mlem"]);
+        let here = std::path::Path::new(".");
+        assert_eq!(files_as_files(given.clone(), here), given);
+        let check = args(&["mlem-registry", "check", "--offline", "."]);
+        assert_eq!(files_as_files(check.clone(), here), check);
+    }
+
+    #[test]
+    fn what_follows_a_double_dash_stays_a_file() {
+        let given = args(&["mlem-registry", "hook", "pre-commit", "--", "-x.mlem"]);
+        assert_eq!(
+            files_as_files(given.clone(), std::path::Path::new(".")),
+            given
+        );
     }
 }

@@ -40,7 +40,10 @@ mod exit {
 }
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_from(cli::files_as_files(
+        std::env::args_os().collect(),
+        std::path::Path::new("."),
+    ));
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         // A reader that stopped early (`| head`) is not an error worth a message.
@@ -581,7 +584,9 @@ fn say_what_was_skipped(given: &mlem_registry::hook::Given, count: usize) {
     for (file, why) in &given.skipped {
         match why {
             Skipped::NotMlem => not_mlem += 1,
-            _ => eprintln!("mlem-registry: not checked: {file}: {why}"),
+            // Escaped: a file name with a newline must not start a line of its own (under
+            // Actions, a workflow command).
+            _ => eprintln!("mlem-registry: not checked: {}: {why}", file.escape_debug()),
         }
     }
     if given.is_empty() {

@@ -288,7 +288,7 @@ fn registry_with_a_committed_broken_link() -> Repo {
 }
 
 #[test]
-fn files_given_are_checked_exactly_as_the_working_tree_has_them() {
+fn files_given_are_checked_exactly_as_the_index_has_them() {
     let registry = registry_with_a_committed_broken_link();
     // Without file names: the staged files, and nothing is staged.
     let staged = bin()
@@ -324,14 +324,54 @@ fn files_given_are_checked_exactly_as_the_working_tree_has_them() {
         .unwrap();
     assert!(one.status.success(), "{}", text(&one));
     assert!(!text(&one).contains("broken.mlem"), "{}", text(&one));
-    // The working tree decides (pre-commit has stashed what is not staged), not the index.
+    // The index decides (what the commit will hold), not the working tree: a fix that is not
+    // staged is no fix, a staged one is.
     registry.write("broken.mlem", link("model", "models/rf"));
+    let unstaged = bin()
+        .current_dir(registry.path())
+        .args(["hook", "pre-commit", "--offline", "broken.mlem", "rf.mlem"])
+        .output()
+        .unwrap();
+    assert_eq!(unstaged.status.code(), Some(1), "{}", text(&unstaged));
+    registry.git(&["add", "broken.mlem"]);
     let fixed = bin()
         .current_dir(registry.path())
         .args(["hook", "pre-commit", "--offline", "broken.mlem", "rf.mlem"])
         .output()
         .unwrap();
     assert!(fixed.status.success(), "{}", text(&fixed));
+    // A target only the working tree has (untracked) will not be in the commit: still broken.
+    registry.write("models/new.mlem", MODEL);
+    registry.write("new.mlem", link("model", "models/new"));
+    registry.git(&["add", "new.mlem"]);
+    let untracked_target = bin()
+        .current_dir(registry.path())
+        .args(["hook", "pre-commit", "--offline", "new.mlem"])
+        .output()
+        .unwrap();
+    let said = text(&untracked_target);
+    assert_eq!(untracked_target.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("new.mlem:3:7") && said.contains("link/path-not-found"),
+        "{said}"
+    );
+    // A file given that the index does not hold is named, not checked.
+    registry.write("loose.mlem", link("model", "models/missing"));
+    let loose = bin()
+        .current_dir(registry.path())
+        .args(["hook", "pre-commit", "--offline", "loose.mlem", "rf.mlem"])
+        .output()
+        .unwrap();
+    let said = text(&loose);
+    assert!(loose.status.success(), "{said}");
+    assert!(
+        said.contains("not in the index (git add them): loose.mlem"),
+        "{said}"
+    );
+    registry.git(&["add", "models/new.mlem"]);
+    std::fs::remove_file(registry.path().join("loose.mlem")).unwrap();
+    registry.write("broken.mlem", link("model", "models/missing"));
+    registry.git(&["add", "broken.mlem"]);
     // From a subfolder, names are relative to it.
     registry.write("broken.mlem", link("model", "models/missing"));
     let below = bin()
@@ -582,5 +622,30 @@ fn the_pre_commit_mirror_offers_the_same_hooks() {
     assert!(
         pyproject.contains(r#"dependencies = ["mlem-registry==@VERSION@"]"#),
         "{pyproject}"
+    );
+}
+
+/// The pre-commit framework appends file names with no `--`: a committed file named like an
+/// option is a file to check, never an option that changes how the change is checked.
+#[test]
+fn a_file_named_like_an_option_is_checked_not_obeyed() {
+    let registry = registry_with_a_committed_broken_link();
+    registry.write(
+        "p/c.mlem",
+        "[severity]\n\"link/path-not-found\" = \"off\"\n",
+    );
+    registry.write("--config=p/c.mlem", "");
+    registry.commit("a config in disguise");
+    let output = bin()
+        .current_dir(registry.path())
+        .args(["hook", "pre-commit", "--offline"])
+        .args(["--config=p/c.mlem", "broken.mlem", "rf.mlem"])
+        .output()
+        .unwrap();
+    let said = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("broken.mlem:3:7") && said.contains("link/path-not-found"),
+        "{said}"
     );
 }

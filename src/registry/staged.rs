@@ -1,6 +1,6 @@
 //! The registry as the next commit will have it, for a pre-commit hook: the git index (staging
 //! area) and which `*.mlem` files it changes from `HEAD`, or the files the pre-commit framework
-//! passes, in the working tree it has stashed down to what is staged.
+//! passes, read from the index too.
 
 use std::collections::HashMap;
 
@@ -119,9 +119,11 @@ impl Staged {
 }
 
 /// The registry for a check of exactly `files` (repository-relative; those outside the project
-/// at `prefix` are left out) as the working tree has them, links resolved in the working tree as
-/// a whole check resolves them. The pre-commit framework passes a hook the staged files after
-/// stashing what is not staged, so the working tree is what is being committed.
+/// at `prefix` are left out) as the index has them, links resolved in the index as a pre-commit
+/// check resolves them: what the commit will hold, not what else lies in the working tree (an
+/// untracked or ignored target would pass there and be missing from the commit). The pre-commit
+/// framework passes the staged files (every tracked one with `--all-files`); a file given that
+/// the index does not hold is named in a notice and not checked.
 pub fn given(
     repo: &gix::Repository,
     files: &[String],
@@ -129,20 +131,37 @@ pub fn given(
     prefix: String,
     root: std::path::PathBuf,
 ) -> Result<Opened, Error> {
-    let tree = super::worktree::Worktree::from_git(repo, &prefix)?;
-    let files: Vec<String> = files
-        .iter()
-        .filter_map(|file| super::strip_prefix(file, &prefix))
-        .filter(|file| is_mlem_file(file))
-        .map(str::to_owned)
-        .collect();
+    let staged = Staged::open(repo, &prefix)?;
+    let mut checked = Vec::new();
+    let mut not_staged = Vec::new();
+    {
+        let reader = staged.reader();
+        for file in files {
+            let Some(file) = super::strip_prefix(file, &prefix) else {
+                continue;
+            };
+            if !is_mlem_file(file) {
+                continue;
+            }
+            match reader.lookup(file)? {
+                Lookup::Missing => not_staged.push(file.to_owned()),
+                _ => checked.push(file.to_owned()),
+            }
+        }
+    }
+    if !not_staged.is_empty() {
+        notices.push(format!(
+            "not checked, not in the index (git add them): {}",
+            not_staged.join(", ").escape_debug()
+        ));
+    }
     notices.push(format!(
-        "checked the {} files given, as the working tree has them",
-        files.len()
+        "checked the {} files given, as the index has them",
+        checked.len()
     ));
     Ok(Opened {
-        snapshot: Box::new(tree),
-        files,
+        snapshot: Box::new(staged),
+        files: checked,
         deleted: Vec::new(),
         notices,
         prefix,
