@@ -196,8 +196,10 @@ extract() {
   dest=$(mktemp -d "$RUNNER_TEMP/mlem-registry-XXXXXX")
   tar -xzf "$archive" -C "$dest" --no-same-owner "$stem/mlem-registry" \
     || fail "cannot extract $stem/mlem-registry from $(basename "$archive")"
-  [[ -f $dest/$stem/mlem-registry && -x $dest/$stem/mlem-registry ]] \
-    || fail "$(basename "$archive") holds no executable $stem/mlem-registry"
+  # A regular file, not a symbolic link into the runner (the checksum covers the archive, not
+  # where a link in it would lead).
+  [[ ! -L $dest/$stem/mlem-registry && -f $dest/$stem/mlem-registry && -x $dest/$stem/mlem-registry ]] \
+    || fail "$(basename "$archive") holds no executable $stem/mlem-registry (a regular file)"
   printf '%s\n' "$dest/$stem"
 }
 

@@ -445,6 +445,41 @@ fn a_checksum_that_does_not_match_is_refused() {
     assert!(!job.outputs().contains_key("source"));
 }
 
+/// An archive whose binary is a symbolic link (into the runner, say) is refused, even with the
+/// right checksum: the checksum covers the archive, not where a link in it leads.
+#[test]
+fn a_binary_that_is_a_symbolic_link_is_refused() {
+    let target = "x86_64-unknown-linux-musl";
+    let dir = tempfile::tempdir().unwrap();
+    let stem = format!("mlem-registry-{}-{target}", tag());
+    std::fs::create_dir(dir.path().join(&stem)).unwrap();
+    std::os::unix::fs::symlink("/bin/true", dir.path().join(&stem).join("mlem-registry")).unwrap();
+    let out = dir.path().join("linked.tar.gz");
+    let status = Command::new("tar")
+        .arg("-C")
+        .arg(dir.path())
+        .args(["-czf"])
+        .arg(&out)
+        .arg(&stem)
+        .status()
+        .unwrap();
+    assert!(status.success(), "tar");
+    let linked = std::fs::read(out).unwrap();
+    let mut assets = release_assets();
+    let sums = String::from_utf8(assets[&sums_name()].to_vec()).unwrap();
+    let sums = sums.replace(&sha256(&archive(target)), &sha256(&linked));
+    assets.insert(archive_name(target), Arc::new(linked));
+    assets.insert(sums_name(), Arc::new(sums.into_bytes()));
+    let server = Server::start(assets);
+    let job = Job::new();
+    job.install("release", "Linux", "X64", &tag(), &server)
+        .failed_with(&format!(
+            "{} holds no executable {stem}/mlem-registry (a regular file)",
+            archive_name(target)
+        ));
+    assert_eq!(job.added_to_path(), Vec::<String>::new());
+}
+
 #[test]
 fn an_archive_missing_from_the_checksums_is_refused() {
     let mut assets = release_assets();
