@@ -184,6 +184,23 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
             "GitHub's GraphQL API refused the query: {message}"
         )));
     }
+    // A failure GitHub cannot tie to a field (a timeout: "Something went wrong while executing
+    // your query") comes without a path, and the fields it cut short are null: in such an
+    // answer a null says nothing, so what would read as missing is unverified. Only a null with
+    // no such error, or a NOT_FOUND naming the field's path, means missing.
+    let untied = errors
+        .iter()
+        .find(|e| e["path"].as_array().is_none_or(Vec::is_empty))
+        .map(|e| {
+            let message = e["message"].as_str().unwrap_or("an error naming no field");
+            format!("GitHub's GraphQL API: {message}")
+        });
+    let distrust_nulls = |answer: Answer| match (&untied, answer) {
+        (Some(why), Answer::Rev(RevAnswer::NotFound) | Answer::Blob(BlobAnswer::Missing)) => {
+            Answer::Unverified(why.clone())
+        }
+        (_, answer) => answer,
+    };
     let mut answers = Vec::new();
     for part in &batch.repos {
         let value = &data[&part.alias];
@@ -245,7 +262,7 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
         let default = &value["defaultBranchRef"];
         answers.push((
             Question::Rev(part.repo.clone(), None),
-            field_error("defaultBranchRef").unwrap_or_else(|| {
+            distrust_nulls(field_error("defaultBranchRef").unwrap_or_else(|| {
                 match (default["name"].as_str(), default["target"]["oid"].as_str()) {
                     (Some(branch), Some(sha)) => Answer::Rev(RevAnswer::Commit {
                         sha: sha.to_owned(),
@@ -253,7 +270,7 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
                     }),
                     _ => Answer::Rev(RevAnswer::NotFound),
                 }
-            }),
+            })),
         ));
         for (field, question) in &part.questions {
             let answer = match question {
@@ -272,7 +289,7 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
                     }
                 },
             };
-            answers.push((question.clone(), answer));
+            answers.push((question.clone(), distrust_nulls(answer)));
         }
     }
     Ok(answers)
@@ -381,6 +398,50 @@ mod tests {
             headers: http::HeaderMap::new(),
             body: body.to_string(),
         }
+    }
+
+    /// GitHub's answer to a query that timed out: the repository is there, its ref and object
+    /// fields are null, and the error names no path. Nothing is missing; it is all unverified.
+    #[test]
+    fn nulls_beside_an_error_without_a_path_are_unverified_not_missing() {
+        let blob = Question::Blob(repo("r"), Some("v1".into()), "rf.mlem".into());
+        let rev = Question::Rev(repo("r"), Some("v1".into()));
+        let default = Question::Rev(repo("r"), None);
+        let batch = &batches(vec![rev.clone(), blob.clone()], 100)[0];
+        let body = |errors: serde_json::Value| {
+            reply(serde_json::json!({
+                "data": {"r0": {
+                    "nameWithOwner": "org/r",
+                    "isArchived": false,
+                    "defaultBranchRef": null,
+                    "f0h": null, "f0t": null, "f0c": null,
+                    "f1": null
+                }},
+                "errors": errors
+            }))
+        };
+        let timed_out = read(
+            batch,
+            &body(serde_json::json!([{
+                "message": "Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug."
+            }])),
+        )
+        .unwrap();
+        for question in [&blob, &rev, &default] {
+            let answer = timed_out
+                .iter()
+                .find(|(q, _)| q == question)
+                .map(|(_, a)| a);
+            assert!(
+                matches!(answer, Some(Answer::Unverified(why)) if why.contains("Something went wrong")),
+                "{question:?}: {answer:?}"
+            );
+        }
+        // The same nulls without that error: missing, as GitHub means them.
+        let missing = read(batch, &body(serde_json::json!([]))).unwrap();
+        let answer = |q: &Question| missing.iter().find(|(a, _)| a == q).map(|(_, a)| a.clone());
+        assert_eq!(answer(&blob), Some(Answer::Blob(BlobAnswer::Missing)));
+        assert_eq!(answer(&rev), Some(Answer::Rev(RevAnswer::NotFound)));
     }
 
     #[test]
