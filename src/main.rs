@@ -137,7 +137,7 @@ fn check(
     let unverified = options.online.is_some() && report.summary.unverified > 0;
     let (code, conclusion) = match (failed, unverified) {
         (true, _) => (exit::FINDINGS, Conclusion::Failure),
-        (false, true) => (exit::UNVERIFIED, Conclusion::Neutral),
+        (false, true) => (exit::UNVERIFIED, Conclusion::Unverified),
         (false, false) => (exit::CLEAN, Conclusion::Success),
     };
     let default = match actions {

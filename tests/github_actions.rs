@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::github::GitHub;
+use common::github::{Fault, GitHub};
 use common::{MODEL, Repo, bin, link};
 use serde_json::json;
 
@@ -202,6 +202,44 @@ fn a_check_run_gets_every_finding_in_batches_of_fifty() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!stdout.contains("::error"), "{stdout}");
     assert!(stderr.contains("check run `mlem-registry` published"));
+}
+
+/// Nothing broken, but a link GitHub would not answer for (rate limited): exit 3, and a check
+/// run branch protection counts as failing (`action_required`, not `neutral`), whose summary says
+/// a re-run may pass.
+#[test]
+fn an_unverified_link_never_passes_the_check_run() {
+    let job = Job::new(0);
+    job.registry.write(
+        "remote.mlem",
+        "link_type: model\nobject_type: link\npath: models/rf.mlem\nrepo: https://github.com/org/models\nrev: main\n",
+    );
+    job.registry.commit("a link to another repository");
+    let server = job.serve();
+    server.inject(Fault::GraphqlRateLimited, 1000);
+    let output = job
+        .command(Some(&server))
+        .args([
+            "check",
+            "--check-run",
+            "mlem-registry",
+            "--max-rate-limit-wait",
+            "0",
+        ])
+        .arg(registry_dir(&job))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    let runs = server.check_runs();
+    assert_eq!(runs.len(), 1, "{stderr}");
+    assert_eq!(runs[0].conclusion.as_deref(), Some("action_required"));
+    let summary = runs[0].summary.as_deref().unwrap();
+    assert!(
+        summary.contains("nothing found broken, but 1 links could not be verified")
+            && summary.contains("a re-run may pass"),
+        "{summary}"
+    );
 }
 
 #[test]

@@ -56,8 +56,10 @@ pub enum Conclusion {
     Success,
     /// A finding at or above `--fail-on`.
     Failure,
-    /// Nothing failed, but some link could not be verified.
-    Neutral,
+    /// Nothing failed, but some link could not be verified: `action_required`, which branch
+    /// protection counts as failing (`neutral`, like `success` and `skipped`, would pass a
+    /// required check), and which asks for a re-run rather than a fix.
+    Unverified,
 }
 
 impl Conclusion {
@@ -65,7 +67,7 @@ impl Conclusion {
         match self {
             Conclusion::Success => "success",
             Conclusion::Failure => "failure",
-            Conclusion::Neutral => "neutral",
+            Conclusion::Unverified => "action_required",
         }
     }
 }

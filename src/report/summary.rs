@@ -19,9 +19,9 @@ impl Reporter for Summary {
         let s = &report.summary;
         let verdict = match (s.errors, s.warnings, s.unverified) {
             (0, 0, 0) => "✅ all links resolve".to_owned(),
-            (0, _, _) => format!(
-                "⚠️ {} warnings, {} links not verified",
-                s.warnings, s.unverified
+            (0, _, 0) => format!("⚠️ {} warnings", s.warnings),
+            (0, _, unverified) => format!(
+                "⏸️ nothing found broken, but {unverified} links could not be verified (network, rate limit): a re-run may pass"
             ),
             (errors, _, _) => format!("❌ {errors} errors, {} warnings", s.warnings),
         };
