@@ -384,22 +384,67 @@ pub fn parse_push_lines(input: &str) -> Result<Vec<PushedRef>, Error> {
     Ok(refs)
 }
 
-/// The commits the remote-tracking refs of `remote` (`refs/remotes/REMOTE/*`) point at: what the
-/// remote is known to have. Empty when `remote` is a URL or has no tracking refs.
+/// The commits the remote is known to have on its branches and tags: the remote-tracking refs
+/// that mirror them. A ref counts only when every fetch refspec of every remote that could have
+/// written it is one of `remote`'s, mapping its branches (`refs/heads/…`) or tags: a fetched
+/// pull request (`+refs/pull/*/head:refs/remotes/origin/pr/*`) is no branch of the remote, and
+/// a remote named `origin/x` writes below `refs/remotes/origin/` too. Empty when `remote` is a
+/// URL or has no tracking refs.
 pub fn remote_tracking(path: &Path, remote: &str) -> Vec<String> {
     let Ok(repo) = gix::discover(path) else {
         return Vec::new();
     };
-    let prefix = format!("refs/remotes/{remote}/");
+    // (remote, source, destination) of every fetch refspec of every remote.
+    let mut refspecs = Vec::new();
+    for name in repo.remote_names() {
+        let Ok(found) = repo.find_remote(&name) else {
+            continue;
+        };
+        for spec in found.refspecs(gix::remote::Direction::Fetch) {
+            let spec = spec.to_ref();
+            if let (Some(source), Some(destination)) = (spec.source(), spec.destination()) {
+                refspecs.push((
+                    name.to_string(),
+                    source.to_string(),
+                    destination.to_string(),
+                ));
+            }
+        }
+    }
+    let trusted = |reference: &str| {
+        let mut writers = refspecs
+            .iter()
+            .filter(|(_, _, destination)| pattern_matches(destination, reference))
+            .peekable();
+        writers.peek().is_some()
+            && writers.all(|(name, source, _)| {
+                name == remote
+                    && (source.starts_with("refs/heads/") || source.starts_with("refs/tags/"))
+            })
+    };
     let Ok(references) = repo.references() else {
         return Vec::new();
     };
-    let Ok(all) = references.prefixed(prefix.as_str()) else {
+    let Ok(all) = references.prefixed("refs/remotes/") else {
         return Vec::new();
     };
     all.filter_map(Result::ok)
+        .filter(|r| trusted(&r.name().as_bstr().to_string()))
         .filter_map(|mut r| r.peel_to_id().ok().map(|id| id.to_string()))
         .collect()
+}
+
+/// Whether a refspec side (`refs/remotes/origin/*`, or a full name without `*`) names
+/// `reference`; git's `*` stands for any run of characters, slashes included.
+fn pattern_matches(pattern: &str, reference: &str) -> bool {
+    match pattern.split_once('*') {
+        Some((prefix, suffix)) => {
+            reference.len() >= prefix.len() + suffix.len()
+                && reference.starts_with(prefix)
+                && reference.ends_with(suffix)
+        }
+        None => pattern == reference,
+    }
 }
 
 #[cfg(test)]
@@ -408,6 +453,32 @@ mod tests {
 
     const A: &str = "1111111111111111111111111111111111111111";
     const ZERO: &str = "0000000000000000000000000000000000000000";
+
+    #[test]
+    fn refspec_patterns_match_as_git_matches_them() {
+        assert!(pattern_matches(
+            "refs/remotes/origin/*",
+            "refs/remotes/origin/main"
+        ));
+        assert!(pattern_matches(
+            "refs/remotes/origin/*",
+            "refs/remotes/origin/pr/1"
+        ));
+        assert!(!pattern_matches(
+            "refs/remotes/origin/*",
+            "refs/remotes/originx/main"
+        ));
+        assert!(pattern_matches(
+            "refs/remotes/o/main",
+            "refs/remotes/o/main"
+        ));
+        assert!(!pattern_matches(
+            "refs/remotes/o/main",
+            "refs/remotes/o/mainx"
+        ));
+        assert!(pattern_matches("refs/x/*/head", "refs/x/1/head"));
+        assert!(!pattern_matches("refs/x/*/head", "refs/x/head"));
+    }
 
     #[test]
     fn reads_what_git_writes() {

@@ -649,3 +649,53 @@ fn a_file_named_like_an_option_is_checked_not_obeyed() {
         "{said}"
     );
 }
+
+/// Commits the remote has only under a fetched pull request ref (`refs/remotes/origin/pr/*`) are
+/// not on its branches: pushing them to a branch checks them. Only the remote-tracking refs that
+/// mirror the remote's branches and tags count as what the remote has.
+#[test]
+fn a_fetched_pull_request_ref_does_not_vouch_for_its_commits() {
+    let (registry, origin) = pushed_registry(&["--pre-push"]);
+    registry.git(&["checkout", "-q", "-b", "contribution"]);
+    registry.write("typo.mlem", link("model", "models/rff"));
+    registry.commit("an unmerged contribution with a broken link");
+    // The contribution reaches the remote as a pull request ref, not a branch.
+    let sent = git(
+        registry.path(),
+        &[
+            "push",
+            "-q",
+            "--no-verify",
+            "origin",
+            "HEAD:refs/pull/1/head",
+        ],
+    );
+    assert!(sent.status.success(), "{}", text(&sent));
+    registry.git(&[
+        "config",
+        "--add",
+        "remote.origin.fetch",
+        "+refs/pull/*/head:refs/remotes/origin/pr/*",
+    ]);
+    registry.git(&["fetch", "-q", "origin"]);
+    assert!(
+        !registry
+            .git(&["rev-parse", "refs/remotes/origin/pr/1"])
+            .is_empty()
+    );
+    let push = git(registry.path(), &["push", "origin", "contribution"]);
+    let said = text(&push);
+    assert!(!push.status.success(), "{said}");
+    assert!(
+        said.contains("typo.mlem") && said.contains("link/path-not-found"),
+        "{said}"
+    );
+    let reached = git(
+        origin.path(),
+        &["show-ref", "--verify", "--quiet", "refs/heads/contribution"],
+    );
+    assert!(
+        !reached.status.success(),
+        "nothing reached the remote's branches"
+    );
+}
