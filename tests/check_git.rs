@@ -239,3 +239,65 @@ fn rev_finds_the_project_marker_in_the_commit() {
     let (code, json) = check_json(&repo.path().join("registry"), &[]);
     assert_eq!(code, 1, "{json}");
 }
+
+/// The user's own git config (`~/.gitconfig`) never reaches a host a link names: an
+/// `http.extraHeader` there is often a credential. The host here is a listener on 127.0.0.1
+/// that records what it is sent and answers 404.
+#[test]
+fn the_users_git_config_is_not_sent_to_a_linked_host() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let log = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            let Ok(mut stream) = stream else { break };
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            log.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&request));
+            let _ = stream.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join(".gitconfig"),
+        "[http]\n\textraHeader = X-Leaked: from-the-users-gitconfig\n",
+    )
+    .unwrap();
+    let registry = Repo::new();
+    registry.write(
+        "remote.mlem",
+        &format!(
+            "link_type: model\nobject_type: link\npath: models/rf.mlem\nrepo: http://127.0.0.1:{port}/org/models.git\nrev: main\n"
+        ),
+    );
+    registry.commit("a link to a plain git host");
+    let output = common::bin()
+        .current_dir(registry.path())
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .env_remove("GIT_CONFIG_GLOBAL")
+        .args(["check", "--format", "json", "."])
+        .output()
+        .unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.contains("GET /org/models.git/info/refs"),
+        "{seen}\n{output:?}"
+    );
+    assert!(!seen.contains("X-Leaked"), "{seen}");
+}

@@ -212,7 +212,15 @@ impl Scratch {
         let mut text = std::fs::read_to_string(&config).unwrap_or_default();
         text.push_str(settings);
         std::fs::write(&config, text).map_err(|e| format!("cannot set up git: {e}"))?;
-        let repo = gix::open(&dir).map_err(|e| format!("cannot set up git: {e}"))?;
+        // Only the scratch repository's own config: never the user's or the system's (an
+        // `http.extraHeader` or credential helper there would go to whatever host a link names),
+        // nor GIT_CONFIG_* from the environment.
+        let permissions = gix::open::Permissions {
+            config: gix::open::permissions::Config::isolated(),
+            ..gix::open::Permissions::default()
+        };
+        let repo = gix::open_opts(&dir, gix::open::Options::default().permissions(permissions))
+            .map_err(|e| format!("cannot set up git: {e}"))?;
         Ok(Scratch { dir, repo })
     }
 }
