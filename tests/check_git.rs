@@ -281,7 +281,7 @@ fn the_users_git_config_is_not_sent_to_a_linked_host() {
     let registry = Repo::new();
     registry.write(
         "remote.mlem",
-        &format!(
+        format!(
             "link_type: model\nobject_type: link\npath: models/rf.mlem\nrepo: http://127.0.0.1:{port}/org/models.git\nrev: main\n"
         ),
     );
