@@ -14,18 +14,12 @@
 # ${CARGO_TARGET_DIR:-target}/ci is written; git's global config is not read.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=.ci/lib.sh
+. .ci/lib.sh
 repo_root=$PWD
 
 PRE_COMMIT_VERSION=4.7.0
 SETUPTOOLS_VERSION=84.2.1 # the mirror's build backend, from its pyproject.toml
-MATURIN_VERSION=1.16.0    # this repository's build backend, as in .ci/wheel.sh
-
-fail() {
-  echo "error: .ci/pre-commit.sh: $*" >&2
-  exit 1
-}
-now() { date +%s.%N; }
-since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f} s')" "$1" "$(now)"; }
 
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 ci_dir=$(cd "$target_dir/ci" 2>/dev/null && pwd) || fail "no $target_dir/ci: run .ci/wheel.sh first"

@@ -12,6 +12,8 @@
 # at that version). A missing node/npm or a failed install is an error, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=.ci/lib.sh
+. .ci/lib.sh
 
 MULTITOOL_VERSION=5.7.0
 # Notes the logs may get, and why each is accepted (docs/sarif-output.md says the same):
@@ -24,17 +26,12 @@ MULTITOOL_VERSION=5.7.0
 #   SARIF2010 no region snippet, SARIF2011 no context region: GitHub shows the file itself.
 ACCEPTED_NOTES="SARIF2002 SARIF2003 SARIF2006 SARIF2009 SARIF2010 SARIF2011"
 
-die() {
-  echo "error: .ci/sarif.sh: $*" >&2
-  exit 1
-}
-
 bin=${1:-target/debug/mlem-registry}
-[ -x "$bin" ] || die "no mlem-registry binary at $bin (build it first, or pass its path)"
+[ -x "$bin" ] || fail "no mlem-registry binary at $bin (build it first, or pass its path)"
 bin=$(realpath "$bin")
-command -v node >/dev/null || die "node is not installed (the multitool comes from npm)"
-command -v npm >/dev/null || die "npm is not installed (the multitool comes from npm)"
-command -v git >/dev/null || die "git is not installed"
+command -v node >/dev/null || fail "node is not installed (the multitool comes from npm)"
+command -v npm >/dev/null || fail "npm is not installed (the multitool comes from npm)"
+command -v git >/dev/null || fail "git is not installed"
 
 # The package's own bin script runs the tool through a shell, which would split "Sarif;Gh" at the
 # `;`, so the platform package's binary is called directly; both packages are pinned (the main
@@ -51,10 +48,10 @@ if ! "$multitool" --version 2>&1 | grep -F "SARIF Multitool $MULTITOOL_VERSION+"
   npm install --prefix "$tool_dir" --save-exact --no-audit --no-fund --loglevel=error \
       "@microsoft/sarif-multitool@$MULTITOOL_VERSION" \
       "@microsoft/sarif-multitool-$platform@$MULTITOOL_VERSION" \
-    || die "cannot install @microsoft/sarif-multitool@$MULTITOOL_VERSION from npm"
+    || fail "cannot install @microsoft/sarif-multitool@$MULTITOOL_VERSION from npm"
   echo "sarif-multitool $MULTITOOL_VERSION installed in $(($(date +%s) - start)) s"
   "$multitool" --version 2>&1 | grep -F "SARIF Multitool $MULTITOOL_VERSION+" >/dev/null \
-    || die "$multitool does not run as SARIF Multitool $MULTITOOL_VERSION"
+    || fail "$multitool does not run as SARIF Multitool $MULTITOOL_VERSION"
 fi
 
 out=target/ci/sarif
@@ -73,7 +70,7 @@ sarif() {
   "$bin" "$@" > "$log" || code=$?
   case $code in
     0 | 1 | 3) ;;
-    *) die "mlem-registry $* exited with $code" ;;
+    *) fail "mlem-registry $* exited with $code" ;;
   esac
 }
 
@@ -113,7 +110,7 @@ sarif "$out/clean.sarif" check --format sarif "$scratch/clean"
 
 # What each log must hold, so that a validation cannot pass on a log that lacks the parts it is
 # meant to cover: results, fixes, notifications, the category.
-node - "$out" <<'EOF' || die "a SARIF log lacks what it is meant to show"
+node - "$out" <<'EOF' || fail "a SARIF log lacks what it is meant to show"
 const fs = require("fs");
 const dir = process.argv[2];
 const want = {
@@ -147,8 +144,8 @@ for log in "$out"/example.sarif "$out"/fixes.sarif "$out"/clean.sarif; do
   rm -f "$verdict"
   "$multitool" validate --rule-kind "Sarif;Gh" --level "Error;Warning;Note" \
       --output "$verdict" "$log" > "${log%.sarif}.validation.txt" 2>&1 \
-    || { cat "${log%.sarif}.validation.txt" >&2; die "the multitool failed on $log"; }
-  [ -s "$verdict" ] || die "the multitool wrote no result log for $log"
+    || { cat "${log%.sarif}.validation.txt" >&2; fail "the multitool failed on $log"; }
+  [ -s "$verdict" ] || fail "the multitool wrote no result log for $log"
   node - "$verdict" "$ACCEPTED_NOTES" "$(basename "$log")" <<'EOF' || failed=1
 const fs = require("fs");
 const [path, accepted, name] = process.argv.slice(2);
@@ -188,5 +185,5 @@ console.log(`${name}: ${bad === 0 ? "valid" : `${bad} problems`} (accepted notes
 process.exit(bad === 0 ? 0 : 1);
 EOF
 done
-[ "$failed" = 0 ] || die "the SARIF Multitool $MULTITOOL_VERSION (--rule-kind \"Sarif;Gh\") found problems above; its logs are in $out"
+[ "$failed" = 0 ] || fail "the SARIF Multitool $MULTITOOL_VERSION (--rule-kind \"Sarif;Gh\") found problems above; its logs are in $out"
 echo "sarif: every log valid for SARIF Multitool $MULTITOOL_VERSION with GitHub's rules"

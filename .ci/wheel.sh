@@ -9,15 +9,8 @@
 # `cargo test` of the same checkout, the wheel's dev build reuses that build (nothing compiles).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-MATURIN_VERSION=1.16.0
-
-fail() {
-  echo "error: .ci/wheel.sh: $*" >&2
-  exit 1
-}
-now() { date +%s.%N; }
-since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f} s')" "$1" "$(now)"; }
+# shellcheck source=.ci/lib.sh
+. .ci/lib.sh
 
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 mkdir -p "$target_dir/ci"

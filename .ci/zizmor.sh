@@ -15,11 +15,8 @@
 # warning says, with this checkout's HEAD commit and the crate's version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-fail() {
-  echo "error: .ci/zizmor.sh: $*" >&2
-  exit 1
-}
+# shellcheck source=.ci/lib.sh
+. .ci/lib.sh
 
 # zizmor from PyPI (its wheel ships the binary), in a venv of its own under target/ (nothing goes
 # into the system Python). A missing zizmor is an error, never a skip.
