@@ -156,15 +156,17 @@ pub fn action_args() -> anyhow::Result<(cli::CheckArgs, Option<PathBuf>)> {
     if input("token").is_some() {
         argv.extend(["--token-env".into(), "INPUT_TOKEN".into()]);
     }
-    if input("changed-only").as_deref() == Some("true")
-        && let Some(base) = pull_request_base()
-    {
-        if mlem_registry::registry::has_revision(Path::new(&path), &base) {
-            argv.extend(["--changed-since".into(), base]);
-        } else {
-            eprintln!(
-                "warning: the pull request's base commit {base} is not in the checkout (use `fetch-depth: 0`): checking the whole registry"
+    // A pull request is judged by its base's policy (as GitHub reads CODEOWNERS): without the
+    // base commit there is no policy the pull request did not write, so there is no verdict.
+    if let Some(base) = pull_request_base() {
+        if !mlem_registry::registry::has_revision(Path::new(&path), &base) {
+            anyhow::bail!(
+                "the pull request's base commit {base} is not in the checkout, so the policy that judges the pull request (the base's .mlem-registry.toml) cannot be read: check out with `fetch-depth: 0`"
             );
+        }
+        argv.extend(["--policy-from".into(), base.clone()]);
+        if input("changed-only").as_deref() == Some("true") {
+            argv.extend(["--changed-since".into(), base]);
         }
     }
     if let Some(config) = input("config") {

@@ -27,6 +27,8 @@ pub struct Options {
     pub record_links: bool,
     /// The registry's policy: allow-lists, production files, ignored files, severities.
     pub config: Config,
+    /// What the change being judged does to the policy, reported as `config/changed`.
+    pub policy_change: Option<crate::config::PolicyChange>,
 }
 
 impl Options {
@@ -118,6 +120,9 @@ pub fn run(
     report.notices = opened.notices;
     report.root = Some(opened.root);
     report.rebase(&opened.prefix);
+    if let Some(change) = &options.policy_change {
+        report.add(change.finding(), change.text.clone());
+    }
     options.config.apply(&mut report);
     Ok(report)
 }

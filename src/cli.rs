@@ -78,12 +78,23 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,
 
+    /// Read the policy (`.mlem-registry.toml`, or `--config`'s file) from REV, the trusted
+    /// base a change is judged against; a change to it is reported as `config/changed`
+    /// [default: `--changed-since`'s REV; `--rev`'s REV; the hooks: HEAD, or the remote's commit].
+    #[arg(long, value_name = "REV")]
+    pub policy_from: Option<String>,
+
     #[command(flatten)]
     pub config: ConfigArg,
 
     /// Use no network: links to other repositories are listed as not verified.
     #[arg(long)]
     pub offline: bool,
+
+    /// Pass (exit 0, check run `success`) when nothing is broken but some links could not be
+    /// verified; by default such a run exits 3 and its check run needs action.
+    #[arg(long)]
+    pub pass_unverified: bool,
 
     #[command(flatten)]
     pub github: GitHubArgs,
@@ -286,8 +297,10 @@ impl HookRunArgs {
             path: PathBuf::from("."),
             rev: None,
             changed_since: None,
+            policy_from: None,
             config: self.config.clone(),
             offline: self.offline,
+            pass_unverified: false,
             github: self.github.clone(),
             format: Some(self.format),
             output: Vec::new(),

@@ -32,6 +32,14 @@ pub enum Error {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// The revision the policy is read from cannot be read.
+    #[error("cannot read the policy as of `{rev}`: {message}")]
+    Revision {
+        /// The revision.
+        rev: String,
+        /// What git said.
+        message: String,
+    },
     /// A key or value is wrong.
     #[error("{file}:{line}:{column}: {message}")]
     Invalid {
@@ -99,6 +107,8 @@ pub struct Config {
     severity: HashMap<&'static str, Level>,
     /// GitHub Enterprise hosts and their APIs.
     pub hosts: Vec<HostApi>,
+    /// A run whose only problem is links it could not verify passes (`pass_unverified`).
+    pub pass_unverified: bool,
 }
 
 /// The file as written; every field is optional and unknown keys are refused.
@@ -115,6 +125,8 @@ struct Raw {
     severity: BTreeMap<Spanned<String>, Level>,
     #[serde(default)]
     hosts: BTreeMap<Spanned<String>, RawHost>,
+    #[serde(default)]
+    pass_unverified: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,44 +137,45 @@ struct RawHost {
     token_env: Option<Spanned<String>>,
 }
 
-/// Variables that hold the main GitHub token: a `[hosts]` table may not hand them to its host
-/// (a pull request could otherwise send the Action's token anywhere).
-pub const MAIN_TOKEN_VARIABLES: &[&str] = &["GITHUB_TOKEN", "GH_TOKEN", "INPUT_TOKEN"];
+/// The prefix every `token_env` must have: a config can name only variables set for it, never
+/// a runner's own (`GITHUB_TOKEN`, `ACTIONS_RUNTIME_TOKEN`, `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, a
+/// job's other secrets), so a change to the config cannot send any of those to a host it names.
+pub const TOKEN_ENV_PREFIX: &str = "MLEM_REGISTRY_TOKEN_";
+
+/// The largest config file read: a policy is a few lines.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Where the policy is read from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PolicyAt {
+    /// The files on disk: a run over the working tree that judges no change.
+    #[default]
+    Worktree,
+    /// The files of this revision: the base a change is judged against (its policy is trusted,
+    /// the change's is not), or the revision `--rev` checks.
+    Revision(String),
+}
 
 impl Config {
-    /// The config for the registry containing `path`: `explicit` (`--config`) when given, else
-    /// the nearest `.mlem-registry.toml` in `path`'s folder or above it, up to the root of its
-    /// git repository (a registry in a subfolder may keep its own), else the defaults.
+    /// The config for the registry containing `path`, read from the working tree.
     pub fn load(explicit: Option<&Path>, path: &Path) -> Result<Config, Error> {
-        let (file, base) = match explicit {
-            // Its globs too are relative to its folder, when that is inside the repository.
-            Some(file) => {
-                let folder = std::fs::canonicalize(file)
-                    .ok()
-                    .and_then(|f| f.parent().map(Path::to_path_buf));
-                let base = folder
-                    .zip(repository_root(path))
-                    .and_then(|(folder, root)| folder_in(&folder, &root))
-                    .unwrap_or_default();
-                (file.to_path_buf(), base)
-            }
-            None => match discover(path) {
-                Some(found) => found,
-                None => return Ok(Config::default()),
-            },
+        Config::load_at(explicit, path, &PolicyAt::Worktree)
+    }
+
+    /// The config for the registry containing `path`, as `at` has it: `explicit` (`--config`)
+    /// when given, else the nearest `.mlem-registry.toml` in `path`'s folder or above it, up to
+    /// the root of its git repository (a registry in a subfolder may keep its own), else the
+    /// defaults. A `--config` file outside the repository is not part of any revision: it is
+    /// read from disk.
+    pub fn load_at(explicit: Option<&Path>, path: &Path, at: &PolicyAt) -> Result<Config, Error> {
+        let Some(found) = Located::find(explicit, path, at)? else {
+            return Ok(Config::default());
         };
-        let text = std::fs::read_to_string(&file).map_err(|source| Error::Read {
-            file: file.display().to_string(),
-            source,
-        })?;
-        let mut config = Config::parse(&text, &file.display().to_string())?;
+        let mut config = Config::parse(&found.text, &found.shown)?;
         // Messages name a discovered file by its path in the repository, wherever it is checked out.
-        config.allow.source = match explicit {
-            Some(_) => file.display().to_string(),
-            None => format!("{base}{FILE_NAME}"),
-        };
-        config.source = Some(file);
-        config.base = base;
+        config.allow.source = found.shown.clone();
+        config.source = Some(found.file);
+        config.base = found.base;
         Ok(config)
     }
 
@@ -259,15 +272,19 @@ impl Config {
             let token_env = match api.token_env {
                 None => None,
                 Some(variable) => {
-                    let name_ok = !variable.get_ref().is_empty()
-                        && !MAIN_TOKEN_VARIABLES.contains(&variable.get_ref().as_str());
+                    let suffix = variable.get_ref().strip_prefix(TOKEN_ENV_PREFIX);
+                    let name_ok = suffix.is_some_and(|suffix| {
+                        !suffix.is_empty()
+                            && suffix
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    });
                     if !name_ok {
                         return Err(at(
                             variable.span().start,
                             format!(
-                                "hosts.\"{name}\".token_env: `{}` cannot be used: name a variable that holds this host's own token (not {})",
+                                "hosts.\"{name}\".token_env: `{}` cannot be used: name a variable that starts with {TOKEN_ENV_PREFIX} and holds this host's own token (e.g. {TOKEN_ENV_PREFIX}GHE); a config never hands a runner's variables to a host",
                                 variable.get_ref(),
-                                MAIN_TOKEN_VARIABLES.join(", ")
                             ),
                         ));
                     }
@@ -292,12 +309,23 @@ impl Config {
                 hosts: allowed_hosts,
                 owners: allowed_owners,
                 source: FILE_NAME.to_owned(),
+                github: Vec::new(),
             },
             production,
             ignore,
             severity,
             hosts: apis,
+            pass_unverified: raw.pass_unverified,
         })
+    }
+
+    /// Tells the allow-list which hosts are GitHub's for this run: `main` (`github.com` or the
+    /// `--github-server-url` host) and the `[hosts]` tables. With no `allowed_hosts`, links may
+    /// name only these.
+    pub fn set_github_host(&mut self, main: &str) {
+        let hosts =
+            std::iter::once(main.to_owned()).chain(self.hosts.iter().map(|h| h.host.clone()));
+        self.allow.github = hosts.collect();
     }
 
     /// Whether `[severity]` switches the rule `id` off: its work can be skipped.
@@ -360,29 +388,357 @@ impl Config {
     }
 }
 
-/// The nearest config file at or above `path`, within its git repository (or in `path` itself
-/// outside git), with its folder relative to the repository root.
-fn discover(path: &Path) -> Option<(PathBuf, String)> {
-    let start = std::fs::canonicalize(path).ok()?;
-    let start = if start.is_dir() {
-        start
-    } else {
-        start.parent()?.to_path_buf()
-    };
-    let Some(root) = repository_root(&start) else {
-        let file = start.join(FILE_NAME);
-        return file.is_file().then(|| (file, String::new()));
-    };
-    let mut dir = start.as_path();
-    loop {
-        let file = dir.join(FILE_NAME);
-        if file.is_file() {
-            return Some((file, folder_in(dir, &root)?));
+/// A config file found for a run: its text and where it is.
+#[derive(Debug)]
+struct Located {
+    /// The file's text.
+    text: String,
+    /// How messages name it: its repository-relative path, with the revision it was read at.
+    shown: String,
+    /// The file on disk (where the working tree has it).
+    file: PathBuf,
+    /// Its folder relative to the repository root (`""` or `dir/`).
+    base: String,
+    /// Its path relative to the repository root; `None` outside any repository.
+    relative: Option<String>,
+}
+
+impl Located {
+    /// The config that applies to `path`, as `at` has it; `None`: there is none.
+    fn find(explicit: Option<&Path>, path: &Path, at: &PolicyAt) -> Result<Option<Located>, Error> {
+        let start = std::fs::canonicalize(path).ok();
+        let start = start.map(|start| match start.is_dir() {
+            true => start,
+            false => start.parent().map(Path::to_path_buf).unwrap_or(start),
+        });
+        let root = start.as_deref().and_then(repository_root);
+        let files = match (&root, at) {
+            (Some(root), PolicyAt::Revision(rev)) => Files::at_revision(root, rev)?,
+            _ => Files::Disk,
+        };
+        if let Some(file) = explicit {
+            let canonical = std::fs::canonicalize(file).ok();
+            let inside = canonical
+                .as_deref()
+                .zip(root.as_deref())
+                .and_then(|(file, root)| {
+                    let relative = folder_in(file.parent()?, root)?;
+                    Some(format!("{relative}{}", file.file_name()?.to_string_lossy()))
+                });
+            let Some(relative) = inside else {
+                // Outside the repository: not part of any revision or change.
+                let text = read_named(file)?;
+                return Ok(Some(Located {
+                    text,
+                    shown: file.display().to_string(),
+                    file: file.to_path_buf(),
+                    base: String::new(),
+                    relative: None,
+                }));
+            };
+            let root = root.expect("inside a repository");
+            return match files.read(&root, &relative)? {
+                Some(text) => Ok(Some(files.located(text, &root, relative))),
+                None if matches!(files, Files::Disk) => Err(Error::Read {
+                    file: file.display().to_string(),
+                    source: std::io::ErrorKind::NotFound.into(),
+                }),
+                None => Ok(None),
+            };
         }
-        if dir == root {
-            return None;
+        let Some(start) = start else { return Ok(None) };
+        let Some(root) = root else {
+            let file = start.join(FILE_NAME);
+            return Ok(read_disk(&file)?.map(|text| Located {
+                text,
+                shown: FILE_NAME.to_owned(),
+                file,
+                base: String::new(),
+                relative: None,
+            }));
+        };
+        let Some(folder) = folder_in(&start, &root) else {
+            return Ok(None);
+        };
+        let mut folder = folder.as_str();
+        loop {
+            let relative = format!("{folder}{FILE_NAME}");
+            if let Some(text) = files.read(&root, &relative)? {
+                return Ok(Some(files.located(text, &root, relative)));
+            }
+            if folder.is_empty() {
+                return Ok(None);
+            }
+            // `a/b/` → `a/` → ``.
+            let trimmed = &folder[..folder.len() - 1];
+            folder = trimmed.rfind('/').map_or("", |i| &trimmed[..=i]);
         }
-        dir = dir.parent().filter(|parent| parent.starts_with(&root))?;
+    }
+}
+
+/// Reads the repository's files from disk or from one revision's tree.
+enum Files {
+    /// The working tree.
+    Disk,
+    /// One revision's tree.
+    Tree {
+        /// The repository.
+        repo: Box<gix::Repository>,
+        /// The revision's tree.
+        tree: gix::ObjectId,
+        /// The revision as given, for messages.
+        rev: String,
+    },
+}
+
+impl Files {
+    /// The tree of revision `rev` of the repository at `root`.
+    fn at_revision(root: &Path, rev: &str) -> Result<Files, Error> {
+        let fail = |message: String| Error::Revision {
+            rev: rev.to_owned(),
+            message,
+        };
+        let repo = gix::open(root).map_err(|e| fail(e.to_string()))?;
+        let tree = repo
+            .rev_parse_single(rev)
+            .map_err(|e| fail(e.to_string()))?
+            .object()
+            .map_err(|e| fail(e.to_string()))?
+            .peel_to_tree()
+            .map_err(|e| fail(e.to_string()))?
+            .id;
+        Ok(Files::Tree {
+            repo: Box::new(repo),
+            tree,
+            rev: rev.to_owned(),
+        })
+    }
+
+    /// The text of the file at `relative` (to the repository root); `None` when there is no
+    /// such file.
+    fn read(&self, root: &Path, relative: &str) -> Result<Option<String>, Error> {
+        match self {
+            Files::Disk => read_disk(&root.join(relative)),
+            Files::Tree { repo, tree, rev } => {
+                let fail = |message: String| Error::Revision {
+                    rev: rev.clone(),
+                    message: format!("{relative}: {message}"),
+                };
+                let tree = repo.find_tree(*tree).map_err(|e| fail(e.to_string()))?;
+                let Some(entry) = tree
+                    .lookup_entry_by_path(relative)
+                    .map_err(|e| fail(e.to_string()))?
+                else {
+                    return Ok(None);
+                };
+                if !entry.mode().is_blob() {
+                    return Ok(None);
+                }
+                let header = repo
+                    .find_header(entry.object_id())
+                    .map_err(|e| fail(e.to_string()))?;
+                if header.size() > MAX_CONFIG_BYTES {
+                    return Err(too_large(&format!("{relative} at {rev}"), header.size()));
+                }
+                let blob = entry.object().map_err(|e| fail(e.to_string()))?;
+                Ok(Some(String::from_utf8_lossy(&blob.data).into_owned()))
+            }
+        }
+    }
+
+    /// A file this reader found at `relative` in the repository at `root`.
+    fn located(&self, text: String, root: &Path, relative: String) -> Located {
+        let base = relative
+            .rfind('/')
+            .map_or(String::new(), |i| relative[..=i].to_owned());
+        Located {
+            text,
+            shown: match self {
+                Files::Disk => relative.clone(),
+                Files::Tree { rev, .. } => format!("{relative} (as of {rev})"),
+            },
+            file: root.join(&relative),
+            base,
+            relative: Some(relative),
+        }
+    }
+}
+
+/// The text of a config file on disk; `None` when there is no file there.
+fn read_disk(file: &Path) -> Result<Option<String>, Error> {
+    let error = |source| Error::Read {
+        file: file.display().to_string(),
+        source,
+    };
+    let meta = match std::fs::metadata(file) {
+        Ok(meta) if meta.is_file() => meta,
+        Ok(_) => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(error(e)),
+    };
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(too_large(&file.display().to_string(), meta.len()));
+    }
+    std::fs::read_to_string(file).map(Some).map_err(error)
+}
+
+/// The text of the file `--config` names outside the repository (`/dev/null` too), capped.
+fn read_named(file: &Path) -> Result<String, Error> {
+    use std::io::Read;
+    let error = |source| Error::Read {
+        file: file.display().to_string(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .map_err(error)?
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(error)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(too_large(&file.display().to_string(), bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|_| error(std::io::ErrorKind::InvalidData.into()))
+}
+
+fn too_large(file: &str, size: u64) -> Error {
+    Error::Invalid {
+        file: file.to_owned(),
+        line: 1,
+        column: 1,
+        message: format!("the file has {size} bytes; a config is at most {MAX_CONFIG_BYTES}"),
+    }
+}
+
+/// What a change does to the policy that judges it: adds, edits or deletes a config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyChange {
+    /// The config file, relative to the repository root.
+    pub file: String,
+    /// Its text in the change; `None` when the change deletes it.
+    pub text: Option<String>,
+    /// Where in that text the change starts (1-based line).
+    pub line: usize,
+    /// What the change does, e.g. "edits `allowed_hosts` in .mlem-registry.toml".
+    pub what: String,
+}
+
+impl PolicyChange {
+    /// How the config a change brings for `path` differs from the trusted one at `base`; the
+    /// change's side is read as `change` has it. `None`: the change leaves the policy alone.
+    pub fn between(
+        explicit: Option<&Path>,
+        path: &Path,
+        base: &str,
+        change: &PolicyAt,
+    ) -> Result<Option<PolicyChange>, Error> {
+        let trusted = Located::find(explicit, path, &PolicyAt::Revision(base.to_owned()))?;
+        let changed = Located::find(explicit, path, change)?;
+        let relative = |l: &Located| l.relative.clone();
+        Ok(match (trusted, changed) {
+            (None, None) => None,
+            (Some(old), None) => relative(&old).map(|file| PolicyChange {
+                what: format!("deletes {file}"),
+                file,
+                text: None,
+                line: 1,
+            }),
+            (None, Some(new)) => relative(&new).map(|file| PolicyChange {
+                what: format!("adds {file}{}", keys_of(&new.text, "")),
+                file,
+                text: Some(new.text),
+                line: 1,
+            }),
+            (Some(old), Some(new)) => {
+                let (Some(old_file), Some(file)) = (relative(&old), relative(&new)) else {
+                    return Ok(None);
+                };
+                if old_file != file {
+                    Some(PolicyChange {
+                        what: format!(
+                            "adds {file}{}, which would replace {old_file} for these files",
+                            keys_of(&new.text, "")
+                        ),
+                        file,
+                        text: Some(new.text),
+                        line: 1,
+                    })
+                } else if old.text == new.text {
+                    None
+                } else {
+                    let line = old
+                        .text
+                        .lines()
+                        .zip(new.text.lines())
+                        .position(|(a, b)| a != b)
+                        .unwrap_or_else(|| old.text.lines().count().min(new.text.lines().count()))
+                        + 1;
+                    let what = match Config::parse(&new.text, &file) {
+                        Err(Error::Invalid { message, .. }) => {
+                            format!(
+                                "edits {file}, and its new text is not a valid config ({message})"
+                            )
+                        }
+                        _ => format!("edits {}in {file}", keys_of(&new.text, &old.text)),
+                    };
+                    Some(PolicyChange {
+                        file,
+                        line: line.min(new_lines(&new.text)),
+                        text: Some(new.text),
+                        what,
+                    })
+                }
+            }
+        })
+    }
+
+    /// The finding that shows reviewers the change to the policy.
+    pub fn finding(&self) -> Finding {
+        let span = match &self.text {
+            Some(text) => {
+                let start: usize = text
+                    .split_inclusive('\n')
+                    .take(self.line.saturating_sub(1))
+                    .map(str::len)
+                    .sum();
+                let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+                crate::finding::Span::from_bytes(text, start, end)
+            }
+            None => crate::finding::Span::file_start(),
+        };
+        rules::config_changed::finding(&self.file, span, &self.what)
+    }
+}
+
+/// The number of lines of `text`, at least 1.
+fn new_lines(text: &str) -> usize {
+    text.lines().count().max(1)
+}
+
+/// The top-level keys whose values differ between two config texts, as "`a`, `b` " (or, with
+/// an empty `old`, as " (`a`, `b`)" for a new file); empty when they cannot be told.
+fn keys_of(new: &str, old: &str) -> String {
+    let table = |text: &str| toml::from_str::<toml::Table>(text).ok();
+    let Some(new_table) = table(new) else {
+        return String::new();
+    };
+    let old_table = table(old).unwrap_or_default();
+    let mut keys: Vec<&String> = new_table
+        .keys()
+        .chain(old_table.keys())
+        .filter(|key| new_table.get(*key) != old_table.get(*key))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let list = keys
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (list.is_empty(), old.is_empty()) {
+        (true, _) => String::new(),
+        (false, true) => format!(" ({list})"),
+        (false, false) => format!("{list} "),
     }
 }
 
@@ -521,15 +877,70 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_file_changes_nothing() {
-        let config = Config::parse("", "c.toml").unwrap();
+    fn an_empty_file_allows_only_github_hosts() {
+        let mut config = Config::parse("", "c.toml").unwrap();
+        assert!(config.allow.refuses("https://github.com/x/y").is_none());
+        let why = config
+            .allow
+            .refuses("https://anywhere.example/x/y")
+            .unwrap();
+        assert!(
+            why.contains("allowed_hosts = [\"github.com\", \"anywhere.example\"]"),
+            "{why}"
+        );
+        let why = config.allow.refuses("file:///srv/models").unwrap();
+        assert!(
+            why.contains("file://") && why.contains("\"file\"]"),
+            "{why}"
+        );
+        assert!(config.allow.refuses("/srv/models").is_some());
+        config.hosts.push(HostApi {
+            host: "ghe.example.com".into(),
+            api_url: "https://ghe.example.com/api/v3".into(),
+            graphql_url: None,
+            token_env: None,
+        });
+        config.set_github_host("github.example.org");
         assert!(
             config
                 .allow
-                .refuses("https://anywhere.example/x/y")
+                .refuses("https://ghe.example.com/x/y")
                 .is_none()
         );
+        assert!(
+            config
+                .allow
+                .refuses("https://github.example.org/x/y")
+                .is_none()
+        );
+        assert!(config.allow.refuses("https://github.com/x/y").is_some());
         assert!(!config.is_production("a.mlem") && !config.is_ignored("a.mlem"));
+    }
+
+    #[test]
+    fn token_env_names_only_variables_set_for_the_config() {
+        let table = |variable: &str| {
+            format!(
+                "[hosts.\"ghe.example.com\"]\napi_url = \"https://ghe.example.com/api/v3\"\ntoken_env = \"{variable}\"\n"
+            )
+        };
+        for runner in [
+            "ACTIONS_RUNTIME_TOKEN",
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+            "GITHUB_TOKEN",
+            "INPUT_TOKEN",
+            "MLEM_REGISTRY_TOKEN_",
+            "MLEM_REGISTRY_TOKEN_A-B",
+        ] {
+            let (line, _, message) = invalid(&table(runner));
+            assert_eq!(line, 3, "{runner}");
+            assert!(message.contains("MLEM_REGISTRY_TOKEN_"), "{message}");
+        }
+        let config = Config::parse(&table("MLEM_REGISTRY_TOKEN_GHE"), "c.toml").unwrap();
+        assert_eq!(
+            config.hosts[0].token_env.as_deref(),
+            Some("MLEM_REGISTRY_TOKEN_GHE")
+        );
     }
 
     #[test]
@@ -689,6 +1100,7 @@ mod tests {
                 "allowed_owners",
                 "hosts",
                 "ignore",
+                "pass_unverified",
                 "production",
                 "severity"
             ]

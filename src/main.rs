@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use mlem_registry::config::Config;
+use mlem_registry::config::{Config, PolicyAt, PolicyChange};
 use mlem_registry::report::Format;
 use mlem_registry::report::check_run::Conclusion;
 use mlem_registry::resolve::github::{self, Token};
@@ -110,13 +110,21 @@ fn check(
     let actions = actions::Actions::detect();
     let summary_wanted = args.format == Some(Format::Summary)
         || args.output.iter().any(|(f, _)| *f == Format::Summary);
-    let config = Config::load(args.config.file.as_deref(), &args.path)?;
+    let explicit = args.config.file.as_deref();
+    let policy = Policy::of(args, &selection);
+    let config = load_config(explicit, &args.path, &policy.at, &args.github)?;
+    let policy_change = match &policy.trusted_base {
+        Some(base) => PolicyChange::between(explicit, &args.path, base, &policy.change)?,
+        None => None,
+    };
+    let pass_unverified = args.pass_unverified || config.pass_unverified;
     let options = check::Options {
         online: (!args.offline)
             .then(|| online(&args.github, &config))
             .transpose()?,
         config,
         record_links: actions.is_some() || args.check_run.is_some() || summary_wanted,
+        policy_change,
     };
     let progress = progress_bar();
     let mut report = check::run(&args.path, &selection, &options, &progress)?;
@@ -134,7 +142,7 @@ fn check(
     let failed = report
         .worst()
         .is_some_and(|worst| worst >= args.fail_on.severity());
-    let unverified = options.online.is_some() && report.summary.unverified > 0;
+    let unverified = options.online.is_some() && report.summary.unverified > 0 && !pass_unverified;
     let (code, conclusion) = match (failed, unverified) {
         (true, _) => (exit::FINDINGS, Conclusion::Failure),
         (false, true) => (exit::UNVERIFIED, Conclusion::Unverified),
@@ -166,6 +174,51 @@ fn check(
     Ok(code)
 }
 
+/// Which revision's policy judges a run, and whether it judges a change.
+struct Policy {
+    /// Where the policy is read from.
+    at: PolicyAt,
+    /// The trusted base of the change being judged: its policy decides, the change's own is
+    /// only reported.
+    trusted_base: Option<String>,
+    /// Where the change's side is read, to report what it does to the policy.
+    change: PolicyAt,
+}
+
+impl Policy {
+    /// The policy for `check` over `selection`: a change is judged by its base's (`--policy-from`,
+    /// `--changed-since`'s REV, the remote's commit for a push, HEAD for a commit), a revision by
+    /// its own, the working tree by the files on disk.
+    fn of(args: &cli::CheckArgs, selection: &registry::Selection) -> Policy {
+        use registry::Selection;
+        let change = match selection {
+            Selection::Revision(rev) | Selection::Pushed { tip: rev, .. } => {
+                PolicyAt::Revision(rev.clone())
+            }
+            _ => PolicyAt::Worktree,
+        };
+        let base = match (&args.policy_from, selection) {
+            (Some(rev), _) => Some(rev.clone()),
+            (None, Selection::ChangedSince(rev)) => Some(rev.clone()),
+            (None, Selection::Pushed { remote, .. }) => remote.clone(),
+            (None, Selection::Staged | Selection::Files(_))
+                if registry::has_revision(&args.path, "HEAD") =>
+            {
+                Some("HEAD".to_owned())
+            }
+            _ => None,
+        };
+        Policy {
+            // With no base (a first commit, a new branch's first push), the change is all there is.
+            at: base
+                .clone()
+                .map_or_else(|| change.clone(), PolicyAt::Revision),
+            trusted_base: base,
+            change,
+        }
+    }
+}
+
 /// `init`: makes a MLEM project.
 fn init(path: &std::path::Path, with_ci: bool, out: &mut dyn Write) -> anyhow::Result<u8> {
     let done = project::init(path, with_ci)?;
@@ -194,7 +247,7 @@ fn link(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     // The link's file stays inside the project, whatever NAME says.
     let file = registry::path::normalize(&project::file_of(&args.name))
         .map_err(|why| anyhow::anyhow!("NAME `{}`: {why}", args.name))?;
-    let config = Config::load(None, dir)?;
+    let config = load_config(None, dir, &PolicyAt::Worktree, &args.github)?;
     // Also for a link inside the project: its target may be a link to another repository.
     let online = online(&args.github, &config)?;
     // `--sp` naming this very project is a link inside it, as MLEM writes it.
@@ -278,7 +331,7 @@ fn link(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
 
 /// `resolve`: where a link lands.
 fn resolve(args: &cli::ResolveArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let config = Config::load(None, &args.project)?;
+    let config = load_config(None, &args.project, &PolicyAt::Worktree, &args.github)?;
     let online = (!args.offline)
         .then(|| online(&args.github, &config))
         .transpose()?;
@@ -378,11 +431,17 @@ fn pin(args: &cli::PinArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         Some(_) if first.is_file() => std::path::Path::new("."),
         _ => first,
     };
-    let config = Config::load(args.config.file.as_deref(), first)?;
+    let config = load_config(
+        args.config.file.as_deref(),
+        first,
+        &PolicyAt::Worktree,
+        &args.github,
+    )?;
     let options = check::Options {
         online: Some(online(&args.github, &config)?),
         config,
         record_links: false,
+        policy_change: None,
     };
     let report = check::run(
         first,
@@ -609,17 +668,7 @@ fn online(args: &cli::GitHubArgs, config: &Config) -> anyhow::Result<Online> {
             .iter()
             .find_map(|name| std::env::var(name).ok().and_then(Token::new)),
     };
-    let server = args.github_server_url.trim_end_matches('/');
-    let host = server
-        .split_once("://")
-        .map_or(server, |(_, rest)| rest)
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_lowercase();
-    if host.is_empty() {
-        anyhow::bail!("--github-server-url {server}: expected a URL such as https://github.com");
-    }
+    let host = github_host(args)?;
     let github = api_config(
         &args.github_api_url,
         args.github_graphql_url.as_deref(),
@@ -664,6 +713,34 @@ fn online(args: &cli::GitHubArgs, config: &Config) -> anyhow::Result<Online> {
         allow: config.allow.clone(),
         cache: args.cache.clone(),
     })
+}
+
+/// The `--github-server-url` host, lower-cased: the host whose links go through the main API.
+fn github_host(args: &cli::GitHubArgs) -> anyhow::Result<String> {
+    let server = args.github_server_url.trim_end_matches('/');
+    let host = server
+        .split_once("://")
+        .map_or(server, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    if host.is_empty() {
+        anyhow::bail!("--github-server-url {server}: expected a URL such as https://github.com");
+    }
+    Ok(host)
+}
+
+/// The config for `path` as `at` has it, told which host is GitHub's.
+fn load_config(
+    explicit: Option<&std::path::Path>,
+    path: &std::path::Path,
+    at: &PolicyAt,
+    github: &cli::GitHubArgs,
+) -> anyhow::Result<Config> {
+    let mut config = Config::load_at(explicit, path, at)?;
+    config.set_github_host(&github_host(github)?);
+    Ok(config)
 }
 
 /// The token in environment variable `name`, which `what` asked for.

@@ -285,6 +285,7 @@ fn the_users_git_config_is_not_sent_to_a_linked_host() {
             "link_type: model\nobject_type: link\npath: models/rf.mlem\nrepo: http://127.0.0.1:{port}/org/models.git\nrev: main\n"
         ),
     );
+    registry.write(".mlem-registry.toml", "allowed_hosts = [\"127.0.0.1\"]\n");
     registry.commit("a link to a plain git host");
     let output = common::bin()
         .current_dir(registry.path())

@@ -118,7 +118,7 @@ fn production_ignore_and_severity_shape_the_findings() {
     );
     registry.write(
         ".mlem-registry.toml",
-        "production = [\"prod/**\"]\nignore = [\"scratch/**\"]\n\n[severity]\n\"link/unpinned-rev\" = \"note\"\n\"schema/unknown-field\" = \"off\"\n",
+        "allowed_hosts = [\"file\"]\nproduction = [\"prod/**\"]\nignore = [\"scratch/**\"]\n\n[severity]\n\"link/unpinned-rev\" = \"note\"\n\"schema/unknown-field\" = \"off\"\n",
     );
     registry.commit("registry");
     let (code, json) = check_json(registry.path(), &[]);
@@ -188,8 +188,11 @@ fn refused_links_are_never_contacted() {
             &[("GITHUB_TOKEN", "ghp_allow_list_token")],
         )
     };
-    // Without the config both links are asked about: the log can show a contact.
-    run(&["--config", "/dev/null"]);
+    // With a config that allows them, both links are asked about: the log can show a contact.
+    let open = tempfile::tempdir().unwrap();
+    let open = open.path().join("open.toml");
+    std::fs::write(&open, "allowed_hosts = [\"github.com\", \"127.0.0.1\"]\n").unwrap();
+    run(&["--config", open.to_str().unwrap()]);
     let contacted = server.requests();
     assert!(
         contacted.iter().any(|r| r.path.contains("other/repo")),
@@ -269,14 +272,14 @@ fn enterprise_hosts_go_through_their_own_api_with_their_own_token() {
     registry.write(
         ".mlem-registry.toml",
         format!(
-            "[hosts.\"ghe.example.com\"]\napi_url = \"{}\"\ntoken_env = \"GHE_TOKEN\"\n",
+            "[hosts.\"ghe.example.com\"]\napi_url = \"{}\"\ntoken_env = \"MLEM_REGISTRY_TOKEN_GHE\"\n",
             enterprise.url()
         ),
     );
     registry.commit("registry");
     let tokens = [
         ("GITHUB_TOKEN", "ghp_public_token"),
-        ("GHE_TOKEN", "ghp_enterprise_token"),
+        ("MLEM_REGISTRY_TOKEN_GHE", "ghp_enterprise_token"),
     ];
     let json = check_online(&public, &registry, &[], &tokens);
     assert_eq!(
@@ -384,14 +387,99 @@ fn a_github_host_without_an_api_is_never_asked_through_another() {
         &["--github-server-url", "https://ghe.example.com"],
         &[("GITHUB_TOKEN", "ghp_enterprise_only")],
     );
+    // With no allow-list, the GitHub host is ghe.example.com's alone: github.com is refused.
     assert_eq!(
         found(&json),
         [(
-            "link/unverified".into(),
+            "link/host-not-allowed".into(),
             "fsspec.mlem".into(),
-            "warning".into()
+            "error".into()
         )],
         "{json:#}"
     );
     assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
+
+#[test]
+fn a_change_is_judged_by_its_bases_policy_and_its_own_is_reported() {
+    let target = model_repo();
+    let registry = Repo::new();
+    registry.write("models/rf.mlem", MODEL);
+    registry.write(".mlem-registry.toml", "allowed_hosts = [\"github.com\"]\n");
+    let base = registry.commit("base: links to github.com only");
+    // The change drops the allow-list and links to a repository of this machine.
+    registry.write(
+        ".mlem-registry.toml",
+        "production = []\n[severity]\n\"link/host-not-allowed\" = \"off\"\n",
+    );
+    registry.write("local.mlem", file_link(&target, "models/rf", "main"));
+    let expect = |json: &Value, what: &str| {
+        let got = rules(json);
+        assert_eq!(
+            got,
+            [
+                ("config/changed".into(), ".mlem-registry.toml".into(), 1),
+                ("link/host-not-allowed".into(), "local.mlem".into(), 4),
+            ],
+            "{what}: {json:#}"
+        );
+        let message = json["findings"][0]["message"].as_str().unwrap();
+        assert!(
+            message
+                .contains("edits `allowed_hosts`, `production`, `severity` in .mlem-registry.toml"),
+            "{message}"
+        );
+    };
+    let (code, json) = check_json(registry.path(), &["--offline", "--changed-since", &base]);
+    assert_eq!(code, 1);
+    expect(&json, "--changed-since");
+    // The pre-commit hook judges the staged change by HEAD's policy.
+    registry.git(&["add", "-A"]);
+    let output = bin()
+        .current_dir(registry.path())
+        .args(["hook", "pre-commit", "--offline", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    expect(
+        &serde_json::from_slice(&output.stdout).unwrap(),
+        "pre-commit",
+    );
+    // Once merged, the new policy is the base's: the same link passes the allow-list.
+    registry.commit("merged");
+    registry.write("later.mlem", link("model", "models/rf"));
+    let (_, json) = check_json(registry.path(), &["--offline", "--changed-since", "HEAD"]);
+    assert_eq!(json["summary"]["files"], 1, "{json:#}");
+    let (_, json) = check_json(registry.path(), &["--offline"]);
+    assert!(
+        rules(&json)
+            .iter()
+            .all(|(rule, _, _)| rule != "link/host-not-allowed"),
+        "{json:#}"
+    );
+    // A pre-push of the change is judged by the commit the remote has.
+    let remote = tempfile::tempdir().unwrap();
+    registry.git(&["init", "--bare", "-q", remote.path().to_str().unwrap()]);
+    registry.git(&["remote", "add", "origin", remote.path().to_str().unwrap()]);
+    registry.git(&["push", "-q", "origin", &format!("{base}:refs/heads/main")]);
+    let head = registry.git(&["rev-parse", "HEAD"]);
+    let output = bin()
+        .current_dir(registry.path())
+        .args([
+            "hook",
+            "pre-push",
+            "--offline",
+            "--format",
+            "json",
+            "origin",
+        ])
+        .write_stdin(format!("refs/heads/main {head} refs/heads/main {base}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("link/host-not-allowed") && stdout.contains("config/changed"),
+        "{stdout}"
+    );
 }

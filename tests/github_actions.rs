@@ -20,17 +20,24 @@ struct Job {
 impl Job {
     /// A registry with one good link, then a commit adding `broken` broken links (the PR).
     fn new(broken: usize) -> Job {
+        Job::with_change(|registry| {
+            for i in 0..broken {
+                registry.write(
+                    &format!("links/broken-{i:03}.mlem"),
+                    link("model", &format!("models/gone-{i:03}")),
+                );
+            }
+        })
+    }
+
+    /// A registry with one good link, then a commit of what `change` writes (the PR).
+    fn with_change(change: impl FnOnce(&Repo)) -> Job {
         let workspace = tempfile::tempdir().unwrap();
         let registry = Repo::new();
         registry.write("models/rf.mlem", MODEL);
         registry.write("good.mlem", link("model", "models/rf"));
         let base = registry.commit("base");
-        for i in 0..broken {
-            registry.write(
-                &format!("links/broken-{i:03}.mlem"),
-                link("model", &format!("models/gone-{i:03}")),
-            );
-        }
+        change(&registry);
         registry.commit("pull request");
         let inside = workspace.path().join("registry");
         std::fs::rename(registry.path(), &inside).unwrap();
@@ -240,6 +247,25 @@ fn an_unverified_link_never_passes_the_check_run() {
             && summary.contains("a re-run may pass"),
         "{summary}"
     );
+    // The registry's policy may opt into passing what could not be verified.
+    job.registry
+        .write(".mlem-registry.toml", "pass_unverified = true\n");
+    job.registry.commit("unverified links pass");
+    let output = job
+        .command(Some(&server))
+        .args([
+            "check",
+            "--check-run",
+            "mlem-registry",
+            "--max-rate-limit-wait",
+            "0",
+        ])
+        .arg(registry_dir(&job))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let runs = server.check_runs();
+    assert_eq!(runs[1].conclusion.as_deref(), Some("success"));
 }
 
 #[test]
@@ -327,4 +353,64 @@ fn the_action_publishes_its_check_run_with_the_input_token() {
             .as_deref()
             .is_some_and(|a| a.ends_with("ghs_input_token"))
     }));
+}
+
+#[test]
+fn a_pull_request_cannot_rewrite_the_policy_that_judges_it() {
+    // The pull request's own "GitHub Enterprise" API, on a host it names.
+    let attacker = GitHub::start();
+    let job = Job::with_change(|registry| {
+        registry.write(
+            ".mlem-registry.toml",
+            format!(
+                "[hosts.\"localhost\"]\napi_url = \"{}\"\ntoken_env = \"MLEM_REGISTRY_TOKEN_STOLEN\"\n\n[severity]\n\"link/host-not-allowed\" = \"off\"\n",
+                attacker.url()
+            ),
+        );
+        registry.write(
+            "pwn.mlem",
+            "link_type: model\nobject_type: link\npath: models/rf.mlem\nrepo: https://localhost/acme/x\nrev: main\n",
+        );
+    });
+    let server = job.serve();
+    for changed_only in ["true", "false"] {
+        let output = job
+            .action(&server)
+            .env("INPUT_CHANGED-ONLY", changed_only)
+            .env("INPUT_CHECK-RUN", "")
+            .env("MLEM_REGISTRY_TOKEN_STOLEN", "secret-for-another-host")
+            .env("ACTIONS_RUNTIME_TOKEN", "runtime-secret")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+        // The base's policy judged: no [hosts] table, so localhost is no GitHub host and the
+        // link is refused unasked, whatever the pull request's [severity] says.
+        assert!(
+            stdout.contains("::error file=registry/pwn.mlem,line=4,")
+                && stdout.contains("link/host-not-allowed"),
+            "{stdout}"
+        );
+        // The policy change is shown to the reviewers.
+        assert!(
+            stdout.contains("::warning file=registry/.mlem-registry.toml,line=1,")
+                && stdout.contains("adds .mlem-registry.toml (`hosts`, `severity`)"),
+            "{stdout}"
+        );
+        assert!(attacker.requests().is_empty(), "{:?}", attacker.requests());
+        assert!(!stdout.contains("secret") && !stderr.contains("secret"));
+    }
+}
+
+#[test]
+fn without_the_base_commit_the_action_gives_no_verdict() {
+    let job = Job::new(0);
+    let server = job.serve();
+    let event = job.read("event.json").replace(&job.base, &"1".repeat(40));
+    std::fs::write(job.file("event.json"), event).unwrap();
+    let output = job.action(&server).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("fetch-depth: 0"), "{stderr}");
 }

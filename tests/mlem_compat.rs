@@ -87,6 +87,8 @@ fn mlem_reads_our_links_and_we_check_mlems() {
     let source = source_project();
     let registry = Repo::new();
     tool(registry.path(), &["init"]);
+    // Links to repositories of this machine need the config's consent.
+    registry.write(".mlem-registry.toml", "allowed_hosts = [\"file\"]\n");
     let model = std::fs::read(fixtures().join("2-train/models/rf.mlem")).unwrap();
     registry.write("local/rf.mlem", model);
     let source_dir = source.path().to_str().unwrap();

@@ -362,6 +362,11 @@ fn the_token_goes_to_the_api_and_nowhere_else() {
             "elsewhere.mlem",
             remote("model", &elsewhere, Some("2-train"), "models/rf"),
         ),
+        // Allowed, so that it is asked: the token still must not go there.
+        (
+            ".mlem-registry.toml",
+            "allowed_hosts = [\"github.com\", \"127.0.0.1\"]\n".into(),
+        ),
     ]);
     let (_, json, stderr) = run(&server, &registry, Some(TOKEN), &[]);
     assert!(server.requests().iter().all(|r| {
@@ -555,6 +560,7 @@ fn local_repositories_are_resolved_in_full() {
             "wrong-type.mlem",
             remote("data", &url, Some("2-train"), "models/rf"),
         ),
+        (".mlem-registry.toml", "allowed_hosts = [\"file\"]\n".into()),
     ]);
     let server = GitHub::start();
     let (code, json, _) = run(&server, &registry, None, &[]);

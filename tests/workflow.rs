@@ -198,6 +198,11 @@ fn relative_and_file_links_round_trip() {
     models.write("data/iris.mlem", "object_type: data\n");
     models.commit("models");
     let registry = new_registry(&server);
+    // Links to repositories of this machine are refused unless the config allows them.
+    registry.write(
+        ".mlem-registry.toml",
+        "allowed_hosts = [\"github.com\", \"file\"]\n",
+    );
     registry.write("local/gbt.mlem", MODEL);
     let source = models.path().to_str().unwrap();
     let (code, _, err) = run(
@@ -349,6 +354,7 @@ fn links_that_would_break_or_escape_are_refused() {
     models.write("models/rf.mlem", MODEL);
     models.commit("models");
     let registry = new_registry(&server);
+    registry.write(".mlem-registry.toml", "allowed_hosts = [\"file\"]\n");
     registry.write("local/rf.mlem", MODEL);
     let file_link = |path: &str| {
         format!(

@@ -95,6 +95,16 @@ impl Summary {
 }
 
 impl Report {
+    /// Adds a finding about a file outside the checked set (the config), with its text for
+    /// excerpts, and redoes the counts.
+    pub fn add(&mut self, finding: Finding, text: Option<String>) {
+        if let Some(text) = text {
+            self.sources.entry(finding.file.clone()).or_insert(text);
+        }
+        self.findings.push(finding);
+        self.finish();
+    }
+
     /// Sorts findings and recounts severities: call once all findings are in.
     pub fn finish(&mut self) {
         self.findings.sort_by(|a, b| {

@@ -156,12 +156,16 @@ pub fn parse(value: &str, github: &GitHubHosts) -> Result<Target, ParseError> {
 /// elsewhere is refused before anything is asked about it, at any hop of a chain.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AllowList {
-    /// Hosts, lower-cased; `None`: any host.
+    /// Hosts, lower-cased; `None`: only the GitHub hosts in `github`.
     pub hosts: Option<Vec<String>>,
     /// Owners; `None`: any owner.
     pub owners: Option<Vec<OwnerPattern>>,
     /// The file the lists come from, for messages.
     pub source: String,
+    /// The GitHub hosts this run asks through an API (`github.com` or `--github-server-url`'s,
+    /// and the config's `[hosts]`): with no `allowed_hosts`, the only hosts links may name.
+    /// Empty: `github.com`.
+    pub github: Vec<String>,
 }
 
 /// One `allowed_owners` entry: `owner` on any host, or on `host` only.
@@ -177,9 +181,6 @@ impl AllowList {
     /// Why a link to the repository `value` names may not be contacted, or `None` when the
     /// lists let it through (or it names no host: parsing will say what is wrong with it).
     pub fn refuses(&self, value: &str) -> Option<String> {
-        if self.hosts.is_none() && self.owners.is_none() {
-            return None;
-        }
         let (host, owner) = host_and_owner(value)?;
         let list = |items: Vec<String>| {
             items
@@ -188,14 +189,39 @@ impl AllowList {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        if let Some(hosts) = &self.hosts
-            && !hosts.contains(&host)
-        {
-            return Some(format!(
-                "host `{host}` is not in allowed_hosts ({}) of {}",
-                list(hosts.clone()),
-                self.source
-            ));
+        match &self.hosts {
+            Some(hosts) if !hosts.contains(&host) => {
+                return Some(format!(
+                    "host `{host}` is not in allowed_hosts ({}) of {}",
+                    list(hosts.clone()),
+                    self.source
+                ));
+            }
+            Some(_) => {}
+            None => {
+                let github = match self.github.as_slice() {
+                    [] => vec!["github.com".to_owned()],
+                    hosts => hosts.to_vec(),
+                };
+                if !github.contains(&host) {
+                    let what = match host.as_str() {
+                        "file" => "a `file://` URL or an absolute path reads repositories of the machine that runs the check".to_owned(),
+                        _ => format!("host `{host}` is not a GitHub host"),
+                    };
+                    let mut allowed: Vec<String> =
+                        github.iter().map(|h| format!("\"{h}\"")).collect();
+                    allowed.push(format!("\"{host}\""));
+                    let source = match self.source.as_str() {
+                        "" => ".mlem-registry.toml",
+                        source => source,
+                    };
+                    return Some(format!(
+                        "{what}, and with no `allowed_hosts` in {source} links may name only {}; to allow it, add `allowed_hosts = [{}]` there",
+                        list(github),
+                        allowed.join(", ")
+                    ));
+                }
+            }
         }
         let owners = self.owners.as_ref()?;
         let allowed = owner.as_deref().is_some_and(|owner| {

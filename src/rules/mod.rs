@@ -3,6 +3,7 @@
 
 use crate::finding::{Finding, Severity, Span};
 
+pub mod config_changed;
 pub mod file_empty;
 pub mod file_too_large;
 pub mod link_chain_broken;
@@ -89,6 +90,7 @@ pub static ALL: &[&Rule] = &[
     &link_target_deleted::RULE,
     &link_duplicate_target::RULE,
     &link_name_collision::RULE,
+    &config_changed::RULE,
 ];
 
 /// The rule with this id, if there is one.
