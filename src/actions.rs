@@ -96,29 +96,27 @@ pub fn check_run(
     conclusion: Conclusion,
 ) -> bool {
     let Some(online) = online else {
-        eprintln!(
-            "warning: --check-run needs the network; --offline is set: annotations go to the log"
-        );
+        say!("warning: --check-run needs the network; --offline is set: annotations go to the log");
         return false;
     };
     let target = match check_run::Target::from_actions(name, &var) {
         Ok(target) => target,
         Err(why) => {
-            eprintln!("warning: no check run: {why}; annotations go to the log");
+            say!("warning: no check run: {why}; annotations go to the log");
             return false;
         }
     };
     match check_run::publish(report, &target, &online.github, conclusion) {
         Ok(Published::Done { url }) => {
-            eprintln!("check run `{name}` published: {url}");
+            say!("check run `{name}` published: {url}");
             true
         }
         Ok(Published::NotPermitted(why)) => {
-            eprintln!("warning: {why}");
+            say!("warning: {why}");
             false
         }
         Err(why) => {
-            eprintln!("warning: the check run was not published: {why}; annotations go to the log");
+            say!("warning: the check run was not published: {why}; annotations go to the log");
             false
         }
     }
@@ -129,8 +127,11 @@ pub fn write_output(format: Format, path: &Path, report: &Report) -> anyhow::Res
     let reporter = format.reporter(false);
     if path == Path::new("-") {
         let stdout = std::io::stdout();
-        let mut out = stdout.lock();
-        reporter.write(report, &mut out)?;
+        let mut out = mlem_registry::report::guard::Guard::new(stdout.lock());
+        match format {
+            Format::Github => reporter.write(report, out.trusted()?)?,
+            _ => reporter.write(report, &mut out)?,
+        }
         return Ok(out.flush()?);
     }
     let mut file = std::fs::File::create(path)

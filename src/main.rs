@@ -1,6 +1,14 @@
 //! The `mlem-registry` binary: parses arguments, runs the library, writes output, sets the exit
 //! code. Everything else lives in the library.
 
+/// Writes one message to standard error, every line of it [`guard::neutralise`]d: a file name or
+/// YAML value in it cannot start a workflow command.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::say_line(&format!($($arg)*))
+    };
+}
+
 mod actions;
 mod cli;
 
@@ -11,6 +19,7 @@ use clap::Parser;
 use mlem_registry::config::{Config, PolicyAt, PolicyChange};
 use mlem_registry::report::Format;
 use mlem_registry::report::check_run::Conclusion;
+use mlem_registry::report::guard::{self, Guard};
 use mlem_registry::resolve::github::{self, Token};
 use mlem_registry::resolve::online::Online;
 use mlem_registry::resolve::remote::Progress;
@@ -55,15 +64,24 @@ fn main() -> ExitCode {
             ExitCode::from(exit::CLEAN)
         }
         Err(error) => {
-            eprintln!("error: {error:#}");
+            say!("error: {error:#}");
             ExitCode::from(exit::ERROR)
         }
     }
 }
 
+/// Standard output, guarded: only the `github` format's own commands pass as they are.
+type Out<'a> = Guard<std::io::StdoutLock<'a>>;
+
+/// See [`say!`].
+fn say_line(message: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", guard::neutralise(message));
+}
+
 fn run(cli: cli::Cli) -> anyhow::Result<u8> {
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = Guard::new(stdout.lock());
     match cli.command {
         cli::Command::Check(args) => check(&args, None, &mut out),
         cli::Command::Action => {
@@ -87,7 +105,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
 fn check(
     args: &cli::CheckArgs,
     sarif: Option<&std::path::Path>,
-    out: &mut dyn Write,
+    out: &mut Out<'_>,
 ) -> anyhow::Result<u8> {
     if let Some(id) = &args.explain {
         let rule = rules::find(id).ok_or_else(|| {
@@ -159,10 +177,16 @@ fn check(
             // The check run carries the annotations: the log gets the readable form.
             format = Format::Human;
         } else if !published && format != Format::Github {
-            Format::Github.reporter(false).write(&report, out)?;
+            Format::Github
+                .reporter(false)
+                .write(&report, out.trusted()?)?;
         }
     }
-    format.reporter(color).write(&report, out)?;
+    match format {
+        // The one format that writes commands, each escaped as the runner unescapes it.
+        Format::Github => format.reporter(color).write(&report, out.trusted()?)?,
+        _ => format.reporter(color).write(&report, out)?,
+    }
     out.flush()?;
     for (format, path) in &args.output {
         actions::write_output(*format, path, &report)?;
@@ -233,7 +257,7 @@ fn init(path: &std::path::Path, with_ci: bool, out: &mut dyn Write) -> anyhow::R
     }
     let workflow_written = done.written.iter().any(|f| f == project::WORKFLOW_FILE);
     if workflow_written && mlem_registry::build_info::RELEASE.is_none() {
-        eprintln!(
+        say!(
             "warning: this development build of mlem-registry cannot know which release to pin: in {}, replace OWNER/mlem-registry with the repository of the mlem-registry action, COMMIT-SHA with the full commit sha of the release to use and vX.Y.Z with its tag; the workflow fails until then",
             path.join(project::WORKFLOW_FILE).display()
         );
@@ -267,9 +291,9 @@ fn link(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         writeln!(out, "Loading meta from {}", probe.shown)?;
     }
     if let Some((message, help, unverified)) = probe.refusal(&file) {
-        eprintln!("error: not writing {file}: {message}");
+        say!("error: not writing {file}: {message}");
         if let Some(help) = help {
-            eprintln!("  help: {help}");
+            say!("  help: {help}");
         }
         return Ok(if unverified {
             exit::UNVERIFIED
@@ -281,9 +305,10 @@ fn link(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     if let Some(wanted) = &args.object_type
         && new.link_type.as_str() != wanted
     {
-        eprintln!(
+        say!(
             "error: not writing {file}: {} is a `{}` object, not `{wanted}`",
-            probe.shown, new.link_type
+            probe.shown,
+            new.link_type
         );
         return Ok(exit::FINDINGS);
     }
@@ -302,7 +327,7 @@ fn link(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             .iter()
             .filter(|f| f.rule == rules::link_unpinned_rev::RULE.id)
         {
-            eprintln!("warning: {} ({})", finding.message, finding.rule);
+            say!("warning: {} ({})", finding.message, finding.rule);
         }
     }
     let path = dir.join(&file);
@@ -376,7 +401,7 @@ fn resolve(args: &cli::ResolveArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
                 writeln!(out, "  object type: {}", target.object_type)?;
             }
             (None, problem) => {
-                eprintln!(
+                say!(
                     "error: {} does not resolve: {}",
                     found.file,
                     problem.as_deref().unwrap_or("unknown")
@@ -500,7 +525,7 @@ fn pin(args: &cli::PinArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     writeln!(out, "{verb} {pinned} links in {} files", changes.len())?;
     let unverified = report.summary.unverified;
     if unverified > 0 {
-        eprintln!(
+        say!(
             "warning: {unverified} links could not be resolved (network, rate limit) and were left as they are"
         );
         return Ok(exit::UNVERIFIED);
@@ -509,7 +534,7 @@ fn pin(args: &cli::PinArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
 }
 
 /// `hook`: installs or removes the git hooks, or runs one.
-fn hook(command: cli::HookCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
+fn hook(command: cli::HookCommand, out: &mut Out<'_>) -> anyhow::Result<u8> {
     use mlem_registry::hook::{self, Kind};
     match command {
         cli::HookCommand::Install {
@@ -574,13 +599,13 @@ fn hook(command: cli::HookCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
             if refs.is_empty() {
                 if std::env::var_os("PRE_COMMIT").is_some() {
                     // `pre-commit run --hook-stage pre-push` by hand: no push, so all of HEAD.
-                    eprintln!(
+                    say!(
                         "mlem-registry: no push to read (run by hand?): checking every link file of HEAD"
                     );
                     let head = registry::Selection::Revision("HEAD".into());
                     return Ok(hook_code(check(&run.check_args(head), None, out)?));
                 }
-                eprintln!("mlem-registry: nothing pushed, nothing to check");
+                say!("mlem-registry: nothing pushed, nothing to check");
                 return Ok(exit::CLEAN);
             }
             let remote = remote
@@ -589,7 +614,7 @@ fn hook(command: cli::HookCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
             let tracking = hook::remote_tracking(std::path::Path::new("."), &remote);
             let mut code = exit::CLEAN;
             for pushed in refs.iter().filter(|r| !r.is_deletion()) {
-                eprintln!("mlem-registry: checking the push of {}", pushed.local_ref);
+                say!("mlem-registry: checking the push of {}", pushed.local_ref);
                 let found = check(&run.check_args(pushed.selection(&tracking)), None, out)?;
                 code = exit::worse(code, found);
             }
@@ -602,7 +627,7 @@ fn hook(command: cli::HookCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
 /// not be verified (no network, a rate limit) must not block work.
 fn hook_code(code: u8) -> u8 {
     if code == exit::UNVERIFIED {
-        eprintln!(
+        say!(
             "mlem-registry: some links could not be verified (network, rate limit); not refusing for that"
         );
         return exit::CLEAN;
@@ -645,15 +670,15 @@ fn say_what_was_skipped(given: &mlem_registry::hook::Given, count: usize) {
             Skipped::NotMlem => not_mlem += 1,
             // Escaped: a file name with a newline must not start a line of its own (under
             // Actions, a workflow command).
-            _ => eprintln!("mlem-registry: not checked: {}: {why}", file.escape_debug()),
+            _ => say!("mlem-registry: not checked: {}: {why}", file.escape_debug()),
         }
     }
     if given.is_empty() {
-        eprintln!(
+        say!(
             "mlem-registry: none of the {count} files given is a *.mlem file in the working tree: nothing checked"
         );
     } else if not_mlem > 0 {
-        eprintln!(
+        say!(
             "mlem-registry: {not_mlem} of the {count} files given are not *.mlem files: not checked"
         );
     }
@@ -692,7 +717,7 @@ fn online(args: &cli::GitHubArgs, config: &Config) -> anyhow::Result<Online> {
                 Ok(token) => Some(token),
                 Err(_) => {
                     // Not every contributor has every host's token: that host's links go unverified.
-                    eprintln!(
+                    say!(
                         "warning: {at}: token_env {name} is not set: {} is asked without a token",
                         api.host
                     );

@@ -414,3 +414,93 @@ fn without_the_base_commit_the_action_gives_no_verdict() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("fetch-depth: 0"), "{stderr}");
 }
+
+/// Lines of `output` (split as the runner splits them) that the runner would take for a command
+/// the attacker wrote.
+fn forged(output: &std::process::Output) -> Vec<String> {
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    text.split(['\n', '\r'])
+        .map(str::trim_start)
+        .filter(|line| {
+            [
+                "::error file=forged",
+                "::error::FORGED",
+                "##[error]FORGED",
+                "::stop-commands",
+            ]
+            .iter()
+            .any(|command| line.starts_with(command))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn no_output_can_forge_a_workflow_command() {
+    let job = Job::with_change(|registry| {
+        registry.write(
+            "a\n::error file=forged.mlem,line=1::FORGED-NAME\n.mlem",
+            link("model", "models/gone"),
+        );
+        registry.write(
+            "b\r::stop-commands::TOKEN\r.mlem",
+            link("model", "models/gone"),
+        );
+        registry.write(
+            "values.mlem",
+            "link_type: model\nobject_type: link\npath: \"models/\\n::error::FORGED-PATH\"\nrepo: \"https://github.com/o/r\\n  ::error::FORGED-REPO\"\nrev: \"main\\n##[error]FORGED-REV\"\n",
+        );
+    });
+    let server = job.serve();
+    for format in ["human", "json", "sarif", "github", "summary"] {
+        let output = job
+            .command(None)
+            .args(["check", "--offline", "--format", format])
+            .arg(registry_dir(&job))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{format}: {output:?}");
+        assert_eq!(forged(&output), Vec::<String>::new(), "{format}");
+    }
+    // The action with its check run published: the log gets the human format.
+    let output = job
+        .action(&server)
+        .env("INPUT_CHANGED-ONLY", "false")
+        .env("INPUT_CHECK-RUN", "mlem-registry")
+        .output()
+        .unwrap();
+    assert_eq!(server.check_runs().len(), 1, "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("FORGED-NAME"));
+    assert_eq!(forged(&output), Vec::<String>::new());
+    // The hooks: names the pre-commit framework passes, and the error path of a hostile config.
+    let output = job
+        .command(None)
+        .current_dir(job.workspace.path().join("registry"))
+        .args([
+            "hook",
+            "pre-commit",
+            "--offline",
+            "--",
+            "c\n::error::FORGED-ARG.txt",
+        ])
+        .arg("d\n::error::FORGED-MISSING.mlem")
+        .output()
+        .unwrap();
+    assert_eq!(forged(&output), Vec::<String>::new(), "{output:?}");
+    job.registry.write(
+        ".mlem-registry.toml",
+        "\"x\\n::error::FORGED-KEY\" = 1\n[severity]\n\"link/\\n::error::FORGED-RULE\" = \"off\"\n",
+    );
+    let output = job
+        .command(None)
+        .args(["check", "--offline", "--format", "github"])
+        .arg(registry_dir(&job))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert_eq!(forged(&output), Vec::<String>::new(), "{output:?}");
+}

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
+use super::guard::one_line;
 use super::{Report, Reporter};
 use crate::finding::{Finding, Severity};
 
@@ -21,7 +22,7 @@ impl Reporter for Human {
             Renderer::plain()
         };
         for notice in &report.notices {
-            let group = Group::with_title(Level::NOTE.primary_title(notice.as_str()));
+            let group = Group::with_title(Level::NOTE.primary_title(one_line(notice)));
             writeln!(out, "{}\n", renderer.render(&[group]))?;
         }
         for finding in &report.findings {
@@ -42,13 +43,15 @@ fn level(severity: Severity) -> Level<'static> {
 
 /// One finding as a snippet of the lines it spans, so large files render as fast as small ones.
 fn group<'a>(finding: &'a Finding, text: &'a str) -> Group<'a> {
+    // File names and the YAML values in messages may hold newlines: each stays on its line.
+    let file = one_line(&finding.file);
     let title = level(finding.severity)
-        .primary_title(finding.message.as_str())
+        .primary_title(one_line(&finding.message))
         .id(finding.rule);
     let span = finding.span;
     let mut group = if text.is_empty() || span.end_byte > text.len() {
         title.element(
-            Origin::path(finding.file.as_str())
+            Origin::path(file)
                 .line(span.start.line)
                 .char_column(span.start.column),
         )
@@ -60,14 +63,14 @@ fn group<'a>(finding: &'a Finding, text: &'a str) -> Group<'a> {
         title.element(
             Snippet::source(&text[first..last])
                 .line_start(span.start.line)
-                .path(finding.file.as_str())
+                .path(file)
                 .annotation(
                     AnnotationKind::Primary.span(span.start_byte - first..span.end_byte - first),
                 ),
         )
     };
     if let Some(help) = &finding.help {
-        group = group.element(Level::HELP.message(help.as_str()));
+        group = group.element(Level::HELP.message(one_line(help)));
     }
     group
 }

@@ -2,6 +2,7 @@
 
 pub mod check_run;
 pub mod github;
+pub mod guard;
 pub mod human;
 pub mod json;
 pub mod sarif;
