@@ -11,10 +11,10 @@ use crate::mlem::{Link, MlemObject};
 use crate::policy::{self, Remote};
 use crate::registry::{self, Content, Lookup, Snapshot};
 use crate::report::{LinkRecord, LinkStatus, Report};
+use crate::resolve::Resolved;
 use crate::resolve::local::{FileTarget, LocalResolver};
 use crate::resolve::online::{self, Online};
 use crate::resolve::remote::Progress;
-use crate::resolve::{Outcome, Resolved};
 use crate::rules;
 
 /// How to check.
@@ -106,6 +106,23 @@ pub fn run(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, registry::Error> {
     let mut opened = registry::open(path, selection)?;
+    if opened.partial {
+        let touched: Vec<String> = opened
+            .files
+            .iter()
+            .chain(&opened.deleted)
+            .cloned()
+            .collect();
+        let reaching = links_reaching(&*opened.snapshot, &opened.files, &touched);
+        if !reaching.is_empty() {
+            opened.notices.push(format!(
+                "also checked {} link files whose links lead to a file the change touches",
+                reaching.len()
+            ));
+            opened.files.extend(reaching);
+            opened.files.sort();
+        }
+    }
     let prefix = &opened.prefix;
     opened
         .files
@@ -135,8 +152,8 @@ struct FileResult {
     links: Vec<LinkRecord>,
 }
 
-/// Checks `files` (paths in `snapshot`); links resolve against the whole snapshot. Links elsewhere
-/// in the snapshot that point at one of `deleted` get a `link/target-deleted` note.
+/// Checks `files` (paths in `snapshot`); links resolve against the whole snapshot. A link that
+/// points at one of `deleted` gets `link/target-deleted`.
 pub fn check_files(
     snapshot: &dyn Snapshot,
     files: &[String],
@@ -183,6 +200,9 @@ pub fn check_files(
             }
         },
     );
+    if !deleted.is_empty() {
+        name_deleted_targets(&mut results, deleted);
+    }
     let requests = resolve_remote(&mut results, options, progress);
     registry_wide(snapshot, &mut results, &options.config);
     let mut report = Report::default();
@@ -204,9 +224,6 @@ pub fn check_files(
         }
         report.findings.extend(result.findings);
         report.links.extend(result.links);
-    }
-    if !deleted.is_empty() {
-        deleted_target_notes(snapshot, files, deleted, &resolver, &mut report);
     }
     report.finish();
     report
@@ -482,58 +499,96 @@ fn unreadable(reason: String) -> ParsedFile {
     }
 }
 
-/// Notes on links outside the checked files whose target is one of `deleted`.
-fn deleted_target_notes(
+/// The link files outside `checked` whose link, or chain of links, lands on one of `touched`
+/// (files a change adds, modifies or deletes): a change to a target must be judged on every link
+/// that reaches it, as a full check would. Each round reads the other files once, parsing only
+/// those that name a touched file's stem; a round per hop of the longest chain.
+pub fn links_reaching(
     snapshot: &dyn Snapshot,
     checked: &[String],
-    deleted: &[String],
-    resolver: &LocalResolver,
-    report: &mut Report,
-) {
+    touched: &[String],
+) -> Vec<String> {
     let Ok(all) = snapshot.mlem_files() else {
-        return;
+        return Vec::new();
     };
-    let others: Vec<&String> = all
+    let mut others: Vec<&String> = all
         .iter()
         .filter(|p| checked.binary_search(p).is_err())
         .collect();
-    let noted: Vec<(Vec<Finding>, String, String)> = others
-        .par_iter()
-        .map_init(
-            || snapshot.reader(),
-            |reader, path| {
-                let Ok(Lookup::File(Content::Bytes(bytes))) = reader.lookup(path) else {
-                    return None;
-                };
-                // Cheap filter first: a link to a deleted file names its file stem.
-                if !deleted.iter().any(|d| contains(&bytes, stem_name(d))) {
-                    return None;
-                }
-                let parsed = parse_content(Content::Bytes(bytes));
-                let object = parsed.object.as_ref().ok()?;
-                let locator = Locator::new(&parsed.text);
-                let mut notes = Vec::new();
-                for link in object.links.iter().filter(|l| l.project.is_none()) {
-                    let Ok(candidates) = crate::resolve::local::candidates(link) else {
-                        continue;
+    let mut reaching = Vec::new();
+    let mut frontier: Vec<String> = touched.to_vec();
+    while !frontier.is_empty() && !others.is_empty() {
+        let stems: Vec<&str> = frontier.iter().map(|p| stem_name(p)).collect();
+        let found: Vec<bool> = others
+            .par_iter()
+            .map_init(
+                || snapshot.reader(),
+                |reader, path| {
+                    let Ok(Lookup::File(Content::Bytes(bytes))) = reader.lookup(path) else {
+                        return false;
                     };
-                    let Some(target) = candidates.iter().find(|c| deleted.contains(c)) else {
-                        continue;
-                    };
-                    if let Outcome::NotFound { .. } = resolver.resolve(&**reader, path, link) {
-                        let span = locator
-                            .span(&link.field_route("path"), crate::mlem::locate::Part::Value);
-                        notes.push(rules::link_target_deleted::finding(path, span, target));
+                    // Cheap filter first: a link to a file names its stem.
+                    if !stems.iter().any(|stem| contains(&bytes, stem)) {
+                        return false;
                     }
+                    let parsed = parse_content(Content::Bytes(bytes));
+                    let Ok(object) = parsed.object.as_ref() else {
+                        return false;
+                    };
+                    object
+                        .links
+                        .iter()
+                        .filter(|l| l.project.is_none())
+                        .any(|link| {
+                            crate::resolve::local::candidates(link).is_ok_and(|candidates| {
+                                candidates.iter().any(|c| frontier.contains(c))
+                            })
+                        })
+                },
+            )
+            .collect();
+        frontier = Vec::new();
+        let mut rest = Vec::with_capacity(others.len());
+        for (path, reaches) in others.into_iter().zip(found) {
+            if reaches {
+                frontier.push(path.clone());
+                reaching.push(path.clone());
+            } else {
+                rest.push(path);
+            }
+        }
+        others = rest;
+    }
+    reaching.sort();
+    reaching
+}
+
+/// Links whose target the change deletes get `link/target-deleted` in place of
+/// `link/path-not-found`: the same error, saying why.
+fn name_deleted_targets(results: &mut [FileResult], deleted: &[String]) {
+    let not_found = rules::link_path_not_found::RULE.id;
+    for result in results.iter_mut() {
+        if !result.findings.iter().any(|f| f.rule == not_found) {
+            continue;
+        }
+        let Ok(object) = &result.parsed.object else {
+            continue;
+        };
+        let locator = Locator::new(&result.parsed.text);
+        for link in object.links.iter().filter(|l| l.project.is_none()) {
+            let Ok(candidates) = crate::resolve::local::candidates(link) else {
+                continue;
+            };
+            let Some(target) = candidates.iter().find(|c| deleted.contains(c)) else {
+                continue;
+            };
+            let span = locator.span(&link.field_route("path"), crate::mlem::locate::Part::Value);
+            for finding in result.findings.iter_mut() {
+                if finding.rule == not_found && finding.span == span {
+                    *finding = rules::link_target_deleted::finding(&result.path, span, target);
                 }
-                (!notes.is_empty()).then(|| (notes, (*path).clone(), parsed.text.clone()))
-            },
-        )
-        .flatten()
-        .collect();
-    for (notes, path, text) in noted {
-        report.sources.entry(path).or_insert(text);
-        report.findings.extend(notes);
+            }
+        }
     }
 }
 

@@ -120,7 +120,8 @@ fn changed_since_checks_only_added_and_modified_files() {
             ("link/target-deleted".into(), "uses-gbt.mlem".into(), 3),
         ]
     );
-    assert_eq!(json["summary"]["files"], 3, "{json}");
+    // The three changed files, and uses-gbt.mlem, whose target the change deletes.
+    assert_eq!(json["summary"]["files"], 4, "{json}");
 }
 
 #[test]
@@ -200,7 +201,7 @@ fn changed_since_sees_renames_and_ignores_user_status_config() {
             ("link/target-deleted".into(), "uses-old.mlem".into(), 3),
         ]
     );
-    assert_eq!(json["summary"]["files"], 2, "{json}");
+    assert_eq!(json["summary"]["files"], 3, "{json}");
 }
 
 #[test]
@@ -301,4 +302,79 @@ fn the_users_git_config_is_not_sent_to_a_linked_host() {
         "{seen}\n{output:?}"
     );
     assert!(!seen.contains("X-Leaked"), "{seen}");
+}
+
+/// What a change to a link's target does, as `--changed-since` and the pre-push hook judge it.
+fn judged_change(change: impl Fn(&Repo)) -> Vec<(Vec<(String, String, u64)>, &'static str)> {
+    let repo = Repo::new();
+    repo.write("models/rf.mlem", MODEL)
+        .write("rf-link.mlem", link("model", "models/rf.mlem"))
+        .write("alias.mlem", link("model", "rf-link"))
+        .write("unrelated.mlem", link("model", "models/rf"));
+    let base = repo.commit("base");
+    let remote = tempfile::tempdir().unwrap();
+    repo.git(&["init", "--bare", "-q", remote.path().to_str().unwrap()]);
+    repo.git(&["remote", "add", "origin", remote.path().to_str().unwrap()]);
+    repo.git(&["push", "-q", "origin", "HEAD:refs/heads/main"]);
+    repo.git(&["fetch", "-q", "origin"]);
+    change(&repo);
+    let (_, changed_since) = check_json(repo.path(), &["--changed-since", &base]);
+    repo.commit("the change");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let pushed = common::bin()
+        .current_dir(repo.path())
+        .args(["hook", "pre-push", "--format", "json", "origin"])
+        .write_stdin(format!("refs/heads/main {head} refs/heads/main {base}\n"))
+        .output()
+        .unwrap();
+    let pushed: serde_json::Value = serde_json::from_slice(&pushed.stdout).unwrap();
+    let (_, full) = check_json(repo.path(), &[]);
+    let errors = |json: &serde_json::Value| {
+        let mut found = rules(json);
+        found.retain(|(rule, _, _)| rule != "link/duplicate-target");
+        found
+    };
+    vec![
+        (errors(&changed_since), "--changed-since"),
+        (errors(&pushed), "pre-push"),
+        (errors(&full), "full check"),
+    ]
+}
+
+#[test]
+fn a_change_to_a_target_is_judged_on_every_link_that_reaches_it() {
+    let retyped = judged_change(|repo| {
+        repo.write("models/rf.mlem", "object_type: data\n");
+    });
+    for (found, mode) in &retyped {
+        // As a full check: the links landing on the data object, the alias's chain included.
+        assert_eq!(
+            found,
+            &[
+                ("link/type-mismatch".into(), "rf-link.mlem".into(), 1),
+                ("link/type-mismatch".into(), "unrelated.mlem".into(), 1),
+            ],
+            "{mode}"
+        );
+    }
+    let deleted = judged_change(|repo| {
+        repo.remove("models/rf.mlem");
+    });
+    let moved = judged_change(|repo| {
+        repo.remove("models/rf.mlem");
+        repo.write("models/rf-v2.mlem", MODEL);
+    });
+    for (found, mode) in deleted.iter().chain(&moved) {
+        let expected: Vec<(String, String, u64)> = ["rf-link.mlem", "unrelated.mlem"]
+            .iter()
+            .map(|file| {
+                let rule = match *mode {
+                    "full check" => "link/path-not-found",
+                    _ => "link/target-deleted",
+                };
+                (rule.into(), (*file).into(), 3)
+            })
+            .collect();
+        assert_eq!(found, &expected, "{mode}");
+    }
 }

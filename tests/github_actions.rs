@@ -504,3 +504,25 @@ fn no_output_can_forge_a_workflow_command() {
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert_eq!(forged(&output), Vec::<String>::new(), "{output:?}");
 }
+
+#[test]
+fn the_action_judges_the_links_a_changed_target_breaks() {
+    // The pull request changes no link file: it retypes the model good.mlem points at.
+    let job = Job::with_change(|registry| {
+        registry.write("models/rf.mlem", "object_type: data\n");
+    });
+    let server = job.serve();
+    let output = job
+        .action(&server)
+        .env("INPUT_CHANGED-ONLY", "true")
+        .env("INPUT_ARGS", "--offline")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("::error file=registry/good.mlem,line=1,")
+            && stdout.contains("title=link/type-mismatch"),
+        "{stdout}"
+    );
+}

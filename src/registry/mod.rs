@@ -130,8 +130,10 @@ pub struct Opened {
     pub snapshot: Box<dyn Snapshot>,
     /// The files to check.
     pub files: Vec<String>,
-    /// Files the change deletes (only with [`Selection::ChangedSince`]).
+    /// Files the change deletes.
     pub deleted: Vec<String>,
+    /// Only a change's files were selected: links elsewhere that reach them must be added.
+    pub partial: bool,
     /// Remarks about how the registry was read.
     pub notices: Vec<String>,
     /// Where the MLEM project sits in its repository (`""` at the root, else `dir/`): reported
@@ -154,6 +156,7 @@ impl Opened {
             files: snapshot.mlem_files()?,
             snapshot,
             deleted: Vec::new(),
+            partial: false,
             notices,
             prefix,
             root,
@@ -250,6 +253,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
                 snapshot: Box::new(tree),
                 files: pushed.changed,
                 deleted: pushed.deleted,
+                partial: true,
                 notices,
                 prefix,
                 root: workdir,
@@ -263,6 +267,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
                 snapshot: Box::new(staged),
                 files: changes.changed,
                 deleted: changes.deleted,
+                partial: true,
                 notices,
                 prefix,
                 root: workdir,
@@ -284,6 +289,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
                 snapshot: Box::new(tree),
                 files: changes.changed,
                 deleted: changes.deleted,
+                partial: true,
                 notices,
                 prefix,
                 root: workdir,

@@ -163,6 +163,7 @@ pub fn given(
         snapshot: Box::new(staged),
         files: checked,
         deleted: Vec::new(),
+        partial: true,
         notices,
         prefix,
         root,

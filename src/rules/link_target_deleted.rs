@@ -6,12 +6,14 @@ use crate::finding::{Finding, Span};
 /// The rule.
 pub static RULE: Rule = Rule {
     id: "link/target-deleted",
-    severity: crate::finding::Severity::Note,
+    severity: crate::finding::Severity::Error,
     summary: "the change deletes a file this link points at",
     explain: "\
-With `--changed-since REV`, only the files the change adds or modifies are checked. When the
-change deletes a `.mlem` file, the links that still point at it are not part of the change, so
-they are reported here, on the link, for the reviewer to see what the deletion breaks.
+In the modes that check a change (`--changed-since REV`, the Action on a pull request, the git
+hooks), every link that reaches a file the change touches is judged as a full check would judge
+it, whether or not the link file itself is part of the change: the link, and every link in a
+chain that leads to it. When the change deletes (or moves) the file a link points at, that link
+is broken once the change lands; this finding says so on the link, naming the deleted file.
 
 Fix: update or remove the links that point at the deleted file, or keep the file.",
 };
@@ -27,11 +29,11 @@ pub fn finding(file: &str, span: Span, target: &str) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::check::{Options, check_files};
+    use crate::check::{Options, check_files, links_reaching};
     use crate::registry::memory::MemoryTree;
 
     #[test]
-    fn links_outside_the_change_to_a_deleted_file_get_a_note() {
+    fn links_reaching_a_deleted_file_are_checked_and_say_why_they_break() {
         let tree = MemoryTree::new([
             ("changed.mlem", b"object_type: model\n".to_vec()),
             (
@@ -39,24 +41,29 @@ mod tests {
                 b"link_type: model\nobject_type: link\npath: models/gbt\n".to_vec(),
             ),
             (
+                "via-uses-gbt.mlem",
+                b"link_type: model\nobject_type: link\npath: uses-gbt\n".to_vec(),
+            ),
+            (
                 "uses-rf.mlem",
                 b"link_type: model\nobject_type: link\npath: models/rf\n".to_vec(),
             ),
             ("models/rf.mlem", b"object_type: model\n".to_vec()),
         ]);
-        let report = check_files(
-            &tree,
-            &["changed.mlem".into()],
-            &["models/gbt.mlem".into()],
-            &Options::default(),
-            &|_| {},
-        );
-        let notes: Vec<_> = report
+        let checked = vec!["changed.mlem".to_owned()];
+        let deleted = vec!["models/gbt.mlem".to_owned()];
+        let touched = [checked.clone(), deleted.clone()].concat();
+        let reaching = links_reaching(&tree, &checked, &touched);
+        assert_eq!(reaching, ["uses-gbt.mlem", "via-uses-gbt.mlem"]);
+        let files = [checked, reaching].concat();
+        let report = check_files(&tree, &files, &deleted, &Options::default(), &|_| {});
+        let found: Vec<_> = report
             .findings
             .iter()
             .map(|f| (f.rule, f.file.as_str(), f.span.start.line))
             .collect();
-        assert_eq!(notes, [("link/target-deleted", "uses-gbt.mlem", 3)]);
+        // As a full check: the chain through `uses-gbt` is reported where it breaks.
+        assert_eq!(found, [("link/target-deleted", "uses-gbt.mlem", 3)]);
         assert!(report.sources.contains_key("uses-gbt.mlem"));
     }
 }
