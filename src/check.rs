@@ -9,7 +9,7 @@ use crate::mlem::locate::Locator;
 use crate::mlem::parse::{self, Problem};
 use crate::mlem::{Link, MlemObject};
 use crate::policy::{self, Remote};
-use crate::registry::{self, Content, Lookup, Snapshot};
+use crate::registry::{self, Content, Lookup, Snapshot, nested};
 use crate::report::{LinkRecord, LinkStatus, Report};
 use crate::resolve::Resolved;
 use crate::resolve::local::{FileTarget, LocalResolver};
@@ -97,50 +97,77 @@ pub fn check_snapshot(
     Ok(report)
 }
 
-/// Opens the registry containing `path` and checks the selected files.
+/// Opens the registry containing `path` and checks the selected files, each in its own MLEM
+/// project (the nearest folder above it with `.mlem.yaml` or `.mlem/`): `options_for` gives the
+/// options for a project's folder on disk (its config is the nearest one above that folder).
 /// `progress` hears how far the lookup of links to other repositories is.
-pub fn run(
+pub fn run<E: From<registry::Error>>(
     path: &std::path::Path,
     selection: &registry::Selection,
-    options: &Options,
+    mut options_for: impl FnMut(&std::path::Path) -> Result<Options, E>,
     progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Report, registry::Error> {
-    let mut opened = registry::open(path, selection)?;
-    if opened.partial {
-        let touched: Vec<String> = opened
-            .files
-            .iter()
-            .chain(&opened.deleted)
-            .cloned()
-            .collect();
-        let reaching = links_reaching(&*opened.snapshot, &opened.files, &touched);
-        if !reaching.is_empty() {
-            opened.notices.push(format!(
-                "also checked {} link files whose links lead to a file the change touches",
-                reaching.len()
-            ));
-            opened.files.extend(reaching);
-            opened.files.sort();
+) -> Result<Report, E> {
+    let opened = registry::open(path, selection)?;
+    let snapshot = &*opened.snapshot;
+    let deleted = nested::split(snapshot, &opened.deleted);
+    let mut projects = nested::split(snapshot, &opened.files);
+    for (project, _) in &deleted {
+        if !projects.iter().any(|(p, _)| p == project) {
+            projects.push((project.clone(), Vec::new()));
         }
     }
-    let prefix = &opened.prefix;
-    opened
-        .files
-        .retain(|file| !options.config.is_ignored(&format!("{prefix}{file}")));
-    let mut report = check_files(
-        &*opened.snapshot,
-        &opened.files,
-        &opened.deleted,
-        options,
-        progress,
-    );
-    report.notices = opened.notices;
-    report.root = Some(opened.root);
-    report.rebase(&opened.prefix);
-    if let Some(change) = &options.policy_change {
-        report.add(change.finding(), change.text.clone());
+    projects.sort();
+    let mut report = Report {
+        notices: opened.notices.clone(),
+        root: Some(opened.root.clone()),
+        ..Report::default()
+    };
+    if projects.is_empty() {
+        // Nothing selected: the run still has its policy (a change to it is still reported).
+        projects.push((String::new(), Vec::new()));
     }
-    options.config.apply(&mut report);
+    let mut policy_changes = std::collections::BTreeSet::new();
+    for (project, mut files) in projects {
+        let folder = format!("{}{project}", opened.prefix);
+        if !project.is_empty() {
+            report.notices.push(format!(
+                "MLEM project in {folder} (it has a .mlem.yaml): its links resolve from there"
+            ));
+        }
+        let options = match project.as_str() {
+            "" => options_for(path)?,
+            _ => options_for(&opened.root.join(&folder))?,
+        };
+        let gone = deleted
+            .iter()
+            .find(|(p, _)| *p == project)
+            .map(|(_, files)| files.clone())
+            .unwrap_or_default();
+        let view = nested::Nested::new(snapshot, &project);
+        if opened.partial {
+            let touched: Vec<String> = files.iter().chain(&gone).cloned().collect();
+            let reaching = links_reaching(&view, &files, &touched);
+            if !reaching.is_empty() {
+                report.notices.push(format!(
+                    "also checked {} link files whose links lead to a file the change touches",
+                    reaching.len()
+                ));
+                files.extend(reaching);
+                files.sort();
+            }
+        }
+        files.retain(|file| !options.config.is_ignored(&format!("{folder}{file}")));
+        let mut part = check_files(&view, &files, &gone, &options, progress);
+        part.rebase(&folder);
+        if let Some(change) = &options.policy_change
+            && policy_changes.insert(change.file.clone())
+        {
+            part.add(change.finding(), change.text.clone());
+        }
+        options.config.apply(&mut part);
+        report.merge(part);
+    }
+    report.finish();
     Ok(report)
 }
 

@@ -130,22 +130,37 @@ fn check(
         || args.output.iter().any(|(f, _)| *f == Format::Summary);
     let explicit = args.config.file.as_deref();
     let policy = Policy::of(args, &selection);
+    // The starting folder's policy decides the run's own matters: the check run's API, and
+    // whether unverified links pass. Each project's files get their own (see `options_for`).
     let config = load_config(explicit, &args.path, &policy.at, &args.github)?;
-    let policy_change = match &policy.trusted_base {
-        Some(base) => PolicyChange::between(explicit, &args.path, base, &policy.change)?,
-        None => None,
-    };
     let pass_unverified = args.pass_unverified || config.pass_unverified;
-    let options = check::Options {
-        online: (!args.offline)
-            .then(|| online(&args.github, &config))
-            .transpose()?,
-        config,
-        record_links: actions.is_some() || args.check_run.is_some() || summary_wanted,
-        policy_change,
+    let main_online = (!args.offline)
+        .then(|| online(&args.github, &config))
+        .transpose()?;
+    let record_links = actions.is_some() || args.check_run.is_some() || summary_wanted;
+    let options_for = |dir: &std::path::Path| -> anyhow::Result<check::Options> {
+        let policy_change = match &policy.trusted_base {
+            Some(base) => PolicyChange::between(explicit, dir, base, &policy.change)?,
+            None => None,
+        };
+        let (config, online) = if dir == args.path {
+            (config.clone(), main_online.clone())
+        } else {
+            let config = load_config(explicit, dir, &policy.at, &args.github)?;
+            let online = (!args.offline)
+                .then(|| online(&args.github, &config))
+                .transpose()?;
+            (config, online)
+        };
+        Ok(check::Options {
+            online,
+            config,
+            record_links,
+            policy_change,
+        })
     };
     let progress = progress_bar();
-    let mut report = check::run(&args.path, &selection, &options, &progress)?;
+    let mut report = check::run(&args.path, &selection, options_for, &progress)?;
     if let Some(actions) = &actions {
         actions.rebase(&mut report);
     }
@@ -160,7 +175,7 @@ fn check(
     let failed = report
         .worst()
         .is_some_and(|worst| worst >= args.fail_on.severity());
-    let unverified = options.online.is_some() && report.summary.unverified > 0 && !pass_unverified;
+    let unverified = main_online.is_some() && report.summary.unverified > 0 && !pass_unverified;
     let (code, conclusion) = match (failed, unverified) {
         (true, _) => (exit::FINDINGS, Conclusion::Failure),
         (false, true) => (exit::UNVERIFIED, Conclusion::Unverified),
@@ -172,7 +187,7 @@ fn check(
     };
     let mut format = args.format.unwrap_or(default);
     if let Some(name) = &args.check_run {
-        let published = actions::check_run(name, &report, options.online.as_ref(), conclusion);
+        let published = actions::check_run(name, &report, main_online.as_ref(), conclusion);
         if published && args.format.is_none() {
             // The check run carries the annotations: the log gets the readable form.
             format = Format::Human;
@@ -471,7 +486,7 @@ fn pin(args: &cli::PinArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let report = check::run(
         first,
         &registry::Selection::Worktree,
-        &options,
+        |_: &std::path::Path| anyhow::Ok(options.clone()),
         &progress_bar(),
     )?;
     let root = report

@@ -305,7 +305,10 @@ fn the_users_git_config_is_not_sent_to_a_linked_host() {
 }
 
 /// What a change to a link's target does, as `--changed-since` and the pre-push hook judge it.
-fn judged_change(change: impl Fn(&Repo)) -> Vec<(Vec<(String, String, u64)>, &'static str)> {
+/// Findings as `rules` lists them: rule, file, line.
+type Found = Vec<(String, String, u64)>;
+
+fn judged_change(change: impl Fn(&Repo)) -> Vec<(Found, &'static str)> {
     let repo = Repo::new();
     repo.write("models/rf.mlem", MODEL)
         .write("rf-link.mlem", link("model", "models/rf.mlem"))
@@ -365,7 +368,7 @@ fn a_change_to_a_target_is_judged_on_every_link_that_reaches_it() {
         repo.write("models/rf-v2.mlem", MODEL);
     });
     for (found, mode) in deleted.iter().chain(&moved) {
-        let expected: Vec<(String, String, u64)> = ["rf-link.mlem", "unrelated.mlem"]
+        let expected: Found = ["rf-link.mlem", "unrelated.mlem"]
             .iter()
             .map(|file| {
                 let rule = match *mode {
@@ -377,4 +380,47 @@ fn a_change_to_a_target_is_judged_on_every_link_that_reaches_it() {
             .collect();
         assert_eq!(found, &expected, "{mode}");
     }
+}
+
+#[test]
+fn each_file_is_judged_in_its_own_project_from_any_starting_folder() {
+    let repo = Repo::new();
+    repo.write("top.mlem", MODEL).write(
+        "reg/.mlem-registry.toml",
+        "[severity]\n\"link/path-not-found\" = \"warning\"\n",
+    );
+    let base = repo.commit("base");
+    repo.write("reg/.mlem.yaml", "")
+        .write("reg/models/rf.mlem", MODEL)
+        .write("reg/alias.mlem", link("model", "models/rf"))
+        .write("reg/broken.mlem", link("model", "models/gone"))
+        .write("other/.mlem.yaml", "")
+        .write("other/models/rf.mlem", MODEL)
+        .write("other/alias.mlem", link("model", "models/rf"));
+    let expected: Found = vec![("link/path-not-found".into(), "reg/broken.mlem".into(), 3)];
+    // The whole repository from its root, and from the project's folder: the same findings,
+    // each project's links resolved from its folder, reg's config applied to reg's files.
+    let (code, json) = check_json(repo.path(), &["--offline"]);
+    assert_eq!((code, rules(&json)), (0, expected.clone()), "{json:#}");
+    assert_eq!(json["findings"][0]["severity"], "warning");
+    let (_, from_reg) = check_json(&repo.path().join("reg"), &["--offline"]);
+    assert_eq!(rules(&from_reg), expected);
+    let (_, changed) = check_json(repo.path(), &["--offline", "--changed-since", &base]);
+    assert_eq!(rules(&changed), expected, "{changed:#}");
+    // The hooks, run from the root as git runs them.
+    repo.git(&["add", "-A"]);
+    let staged = common::bin()
+        .current_dir(repo.path())
+        .args(["hook", "pre-commit", "--offline"])
+        .output()
+        .unwrap();
+    assert_eq!(staged.status.code(), Some(0), "{staged:?}");
+    let head = repo.commit("two projects");
+    let pushed = common::bin()
+        .current_dir(repo.path())
+        .args(["hook", "pre-push", "--offline", "origin"])
+        .write_stdin(format!("refs/heads/main {head} refs/heads/main {base}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(pushed.status.code(), Some(0), "{pushed:?}");
 }

@@ -7,6 +7,7 @@
 pub mod changed;
 pub mod commit;
 pub mod memory;
+pub mod nested;
 pub mod path;
 pub mod pushed;
 pub mod staged;

@@ -148,6 +148,20 @@ impl Report {
             .collect();
     }
 
+    /// Takes in the findings, links, sources and counts of another part of the same run (another
+    /// project); call [`Report::finish`] after the last.
+    pub fn merge(&mut self, other: Report) {
+        self.findings.extend(other.findings);
+        self.links.extend(other.links);
+        self.sources.extend(other.sources);
+        self.notices.extend(other.notices);
+        let (s, o) = (&mut self.summary, other.summary);
+        s.files += o.files;
+        s.links += o.links;
+        s.unverified += o.unverified;
+        s.requests += o.requests;
+    }
+
     /// The most severe finding's severity, if there is any finding.
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
