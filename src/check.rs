@@ -110,52 +110,65 @@ pub fn run<E: From<registry::Error>>(
     let opened = registry::open(path, selection)?;
     let snapshot = &*opened.snapshot;
     let deleted = nested::split(snapshot, &opened.deleted);
-    let mut projects = nested::split(snapshot, &opened.files);
-    for (project, _) in &deleted {
-        if !projects.iter().any(|(p, _)| p == project) {
-            projects.push((project.clone(), Vec::new()));
+    let mut selected = opened.files.clone();
+    let mut notices = opened.notices.clone();
+    if opened.partial {
+        let reaching = reaching_in_projects(snapshot, &opened.files, &deleted);
+        if !reaching.is_empty() {
+            notices.push(format!(
+                "also checked {} link files whose links lead to a file the change touches",
+                reaching.len()
+            ));
+            selected.extend(reaching);
+            selected.sort();
         }
     }
-    projects.sort();
+    let mut groups = nested::split(snapshot, &selected);
+    for group in &deleted {
+        let key = (&group.project, &group.config);
+        if !groups.iter().any(|g| (&g.project, &g.config) == key) {
+            groups.push(nested::Group {
+                files: Vec::new(),
+                ..group.clone()
+            });
+        }
+    }
+    groups.sort_by(|a, b| (&a.project, &a.config).cmp(&(&b.project, &b.config)));
+    if groups.is_empty() {
+        // Nothing selected: the run still has its policy (a change to it is still reported).
+        groups.push(nested::Group {
+            project: String::new(),
+            config: None,
+            files: Vec::new(),
+        });
+    }
     let mut report = Report {
-        notices: opened.notices.clone(),
+        notices,
         root: Some(opened.root.clone()),
         ..Report::default()
     };
-    if projects.is_empty() {
-        // Nothing selected: the run still has its policy (a change to it is still reported).
-        projects.push((String::new(), Vec::new()));
-    }
     let mut policy_changes = std::collections::BTreeSet::new();
-    for (project, mut files) in projects {
+    let mut announced = std::collections::BTreeSet::new();
+    for group in groups {
+        let project = &group.project;
+        let mut files = group.files.clone();
         let folder = format!("{}{project}", opened.prefix);
-        if !project.is_empty() {
+        if !project.is_empty() && announced.insert(project.clone()) {
             report.notices.push(format!(
                 "MLEM project in {folder} (it has a .mlem.yaml): its links resolve from there"
             ));
         }
-        let options = match project.as_str() {
-            "" => options_for(path)?,
-            _ => options_for(&opened.root.join(&folder))?,
-        };
-        let gone = deleted
+        let options = options_for(&opened.root.join(format!(
+            "{}{}",
+            opened.prefix,
+            group.policy_folder()
+        )))?;
+        let gone: Vec<String> = deleted
             .iter()
-            .find(|(p, _)| *p == project)
-            .map(|(_, files)| files.clone())
-            .unwrap_or_default();
-        let view = nested::Nested::new(snapshot, &project);
-        if opened.partial {
-            let touched: Vec<String> = files.iter().chain(&gone).cloned().collect();
-            let reaching = links_reaching(&view, &files, &touched);
-            if !reaching.is_empty() {
-                report.notices.push(format!(
-                    "also checked {} link files whose links lead to a file the change touches",
-                    reaching.len()
-                ));
-                files.extend(reaching);
-                files.sort();
-            }
-        }
+            .filter(|g| g.project == group.project && g.config == group.config)
+            .flat_map(|g| g.files.clone())
+            .collect();
+        let view = nested::Nested::new(snapshot, project);
         files.retain(|file| !options.config.is_ignored(&format!("{folder}{file}")));
         let mut part = check_files(&view, &files, &gone, &options, progress);
         part.rebase(&folder);
@@ -524,6 +537,40 @@ fn unreadable(reason: String) -> ParsedFile {
         value: None,
         object: Err(reason),
     }
+}
+
+/// The files (in `snapshot`) of links outside `files` that reach one of `files` or `deleted`
+/// (split by project), each project searched from its own folder.
+fn reaching_in_projects(
+    snapshot: &dyn Snapshot,
+    files: &[String],
+    deleted: &[nested::Group],
+) -> Vec<String> {
+    let changed = nested::split(snapshot, files);
+    let mut projects: Vec<&String> = changed.iter().chain(deleted).map(|g| &g.project).collect();
+    projects.sort();
+    projects.dedup();
+    let mut reaching = Vec::new();
+    for project in projects {
+        let of = |groups: &[nested::Group]| -> Vec<String> {
+            let mut files: Vec<String> = groups
+                .iter()
+                .filter(|g| &g.project == project)
+                .flat_map(|g| g.files.clone())
+                .collect();
+            files.sort();
+            files
+        };
+        let (checked, gone) = (of(&changed), of(deleted));
+        let touched: Vec<String> = checked.iter().chain(&gone).cloned().collect();
+        let view = nested::Nested::new(snapshot, project);
+        reaching.extend(
+            links_reaching(&view, &checked, &touched)
+                .into_iter()
+                .map(|file| format!("{project}{file}")),
+        );
+    }
+    reaching
 }
 
 /// The link files outside `checked` whose link, or chain of links, lands on one of `touched`

@@ -143,7 +143,14 @@ fn check(
             Some(base) => PolicyChange::between(explicit, dir, base, &policy.change)?,
             None => None,
         };
-        let (config, online) = if dir == args.path {
+        let same = |a: &std::path::Path, b: &std::path::Path| {
+            a == b
+                || matches!(
+                    (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+                    (Ok(a), Ok(b)) if a == b
+                )
+        };
+        let (config, online) = if same(dir, &args.path) {
             (config.clone(), main_online.clone())
         } else {
             let config = load_config(explicit, dir, &policy.at, &args.github)?;

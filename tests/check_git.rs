@@ -385,15 +385,22 @@ fn a_change_to_a_target_is_judged_on_every_link_that_reaches_it() {
 #[test]
 fn each_file_is_judged_in_its_own_project_from_any_starting_folder() {
     let repo = Repo::new();
-    repo.write("top.mlem", MODEL).write(
-        "reg/.mlem-registry.toml",
-        "[severity]\n\"link/path-not-found\" = \"warning\"\n",
-    );
+    // reg's policy makes a missing target a warning; its deep/ folder's switches it off.
+    repo.write("top.mlem", MODEL)
+        .write(
+            "reg/.mlem-registry.toml",
+            "[severity]\n\"link/path-not-found\" = \"warning\"\n",
+        )
+        .write(
+            "reg/deep/.mlem-registry.toml",
+            "[severity]\n\"link/path-not-found\" = \"off\"\n",
+        );
     let base = repo.commit("base");
     repo.write("reg/.mlem.yaml", "")
         .write("reg/models/rf.mlem", MODEL)
         .write("reg/alias.mlem", link("model", "models/rf"))
         .write("reg/broken.mlem", link("model", "models/gone"))
+        .write("reg/deep/broken-too.mlem", link("model", "models/gone"))
         .write("other/.mlem.yaml", "")
         .write("other/models/rf.mlem", MODEL)
         .write("other/alias.mlem", link("model", "models/rf"));

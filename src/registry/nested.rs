@@ -1,6 +1,7 @@
 //! MLEM projects nested in the checked folder: a `*.mlem` file belongs to the nearest folder above
 //! it that holds `.mlem.yaml` or MLEM 0.2's `.mlem/`, and its relative links resolve from there,
-//! whatever folder the run started in. One run may span several projects.
+//! whatever folder the run started in; the policy that applies to it is the nearest
+//! `.mlem-registry.toml` above it. One run may span several projects and policies.
 
 use std::collections::HashMap;
 
@@ -11,6 +12,8 @@ pub struct Projects<'a> {
     reader: Box<dyn Reader + 'a>,
     /// Folder (`""` or `dir/`) → the project folder it belongs to.
     owners: HashMap<String, String>,
+    /// Folder → the nearest folder at or above it holding a config file, if any.
+    configs: HashMap<String, Option<String>>,
 }
 
 impl<'a> Projects<'a> {
@@ -19,6 +22,7 @@ impl<'a> Projects<'a> {
         Projects {
             reader: snapshot.reader(),
             owners: HashMap::new(),
+            configs: HashMap::new(),
         }
     }
 
@@ -47,6 +51,35 @@ impl<'a> Projects<'a> {
         owner
     }
 
+    /// The nearest folder at or above `file`'s that holds a `.mlem-registry.toml` in the
+    /// snapshot; `None`: none does (one above the snapshot's folder may).
+    pub fn config_of(&mut self, file: &str) -> Option<String> {
+        let folder = file.rfind('/').map_or("", |i| &file[..=i]);
+        self.config_folder(folder)
+    }
+
+    fn config_folder(&mut self, folder: &str) -> Option<String> {
+        if let Some(found) = self.configs.get(folder) {
+            return found.clone();
+        }
+        let here = matches!(
+            self.reader
+                .lookup(&format!("{folder}{}", crate::config::FILE_NAME)),
+            Ok(Lookup::File(_))
+        );
+        let found = match (here, folder.is_empty()) {
+            (true, _) => Some(folder.to_owned()),
+            (false, true) => None,
+            (false, false) => {
+                let trimmed = &folder[..folder.len() - 1];
+                let parent = trimmed.rfind('/').map_or("", |i| &trimmed[..=i]);
+                self.config_folder(parent)
+            }
+        };
+        self.configs.insert(folder.to_owned(), found.clone());
+        found
+    }
+
     /// Whether `folder` (`dir/`) holds a MLEM project marker. A `.mlem/` folder is MLEM 0.2's
     /// store inside a project, not a project of its own.
     fn has_marker(&self, folder: &str) -> bool {
@@ -63,16 +96,48 @@ impl<'a> Projects<'a> {
     }
 }
 
-/// The files of `files` by project folder, each relative to its project, in folder order.
-pub fn split(snapshot: &dyn Snapshot, files: &[String]) -> Vec<(String, Vec<String>)> {
+/// Files that share a project and a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// The project's folder in the snapshot (`""` or `dir/`).
+    pub project: String,
+    /// The folder whose `.mlem-registry.toml` applies, when it is inside the project; `None`:
+    /// the nearest one at or above the project's folder.
+    pub config: Option<String>,
+    /// The files, relative to the project.
+    pub files: Vec<String>,
+}
+
+impl Group {
+    /// The folder (in the snapshot) whose policy applies: the config's, or the project's.
+    pub fn policy_folder(&self) -> &str {
+        self.config.as_deref().unwrap_or(&self.project)
+    }
+}
+
+/// The files of `files` by project folder and by the config that applies to them, in folder
+/// order.
+pub fn split(snapshot: &dyn Snapshot, files: &[String]) -> Vec<Group> {
     let mut projects = Projects::new(snapshot);
-    let mut by_project: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut groups: std::collections::BTreeMap<(String, Option<String>), Vec<String>> =
+        Default::default();
     for file in files {
         let owner = projects.of(file);
+        // A config above the project is found from the project's folder; one inside it splits it.
+        let config = projects
+            .config_of(file)
+            .filter(|folder| folder.len() > owner.len());
         let relative = file[owner.len()..].to_owned();
-        by_project.entry(owner).or_default().push(relative);
+        groups.entry((owner, config)).or_default().push(relative);
     }
-    by_project.into_iter().collect()
+    groups
+        .into_iter()
+        .map(|((project, config), files)| Group {
+            project,
+            config,
+            files,
+        })
+        .collect()
 }
 
 /// A project nested in a snapshot's folder `prefix`, seen from its own folder: its files are
@@ -138,6 +203,8 @@ mod tests {
                 ("reg/.mlem.yaml", ""),
                 ("reg/b.mlem", "x"),
                 ("reg/deep/c.mlem", "x"),
+                ("reg/deep/.mlem-registry.toml", ""),
+                ("reg/.mlem-registry.toml", ""),
                 ("reg/inner/.mlem.yaml", ""),
                 ("reg/inner/d.mlem", "x"),
                 ("old/.mlem/link/e.mlem", "x"),
@@ -148,23 +215,29 @@ mod tests {
     }
 
     #[test]
-    fn each_file_belongs_to_the_nearest_marker_above_it() {
+    fn each_file_belongs_to_the_nearest_marker_and_config_above_it() {
         let tree = tree();
         let files = tree.mlem_files().unwrap();
         let split = split(&tree, &files);
-        let shown: Vec<(&str, Vec<&str>)> = split
+        let shown: Vec<(&str, Option<&str>, Vec<&str>)> = split
             .iter()
-            .map(|(p, f)| (p.as_str(), f.iter().map(String::as_str).collect()))
+            .map(|g| {
+                let files = g.files.iter().map(String::as_str).collect();
+                (g.project.as_str(), g.config.as_deref(), files)
+            })
             .collect();
         assert_eq!(
             shown,
             [
-                ("", vec!["a.mlem"]),
-                ("old/", vec![".mlem/link/e.mlem", "f.mlem"]),
-                ("reg/", vec!["b.mlem", "deep/c.mlem"]),
-                ("reg/inner/", vec!["d.mlem"]),
+                ("", None, vec!["a.mlem"]),
+                ("old/", None, vec![".mlem/link/e.mlem", "f.mlem"]),
+                ("reg/", None, vec!["b.mlem"]),
+                ("reg/", Some("reg/deep/"), vec!["deep/c.mlem"]),
+                ("reg/inner/", None, vec!["d.mlem"]),
             ]
         );
+        assert_eq!(split[3].policy_folder(), "reg/deep/");
+        assert_eq!(split[4].policy_folder(), "reg/inner/");
     }
 
     #[test]
