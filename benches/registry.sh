@@ -64,6 +64,17 @@ pre_push || true
 quiet_pre_push() { pre_push 2>/dev/null; }
 echo "wall incl. process start (best of 5): $(best_of_5 quiet_pre_push)"
 echo "peak RSS: $(peak bash -c "printf '%s\n' '$line' | '$bin' hook pre-push origin /dev/null --offline")"
+echo "== a change to a link target: one model (8 links point at it) retyped to data"
+printf 'object_type: data\n' > team000/batch0000/m3.mlem
+echo "check --changed-since HEAD, wall (best of 5): $(best_of_5 "$bin" check --offline --format json --changed-since HEAD .)"
+echo "peak RSS: $(peak "$bin" check --offline --format json --changed-since HEAD .)"
+{ "$bin" check --offline --format json --changed-since HEAD . || true; } | python3 -c 'import json,sys; d=json.load(sys.stdin); print("summary:", d["summary"], d["notices"])'
+git -c user.name=bench -c user.email=bench@example.invalid commit -q -am "retype one model"
+target_line="refs/heads/main $(git rev-parse HEAD) refs/heads/main $(git rev-parse HEAD~1)"
+target_pre_push() { printf '%s\n' "$target_line" | "$bin" hook pre-push origin /dev/null --offline 2>/dev/null; }
+echo "hook pre-push of that commit, wall incl. process start (best of 5): $(best_of_5 target_pre_push)"
+git reset -q --hard HEAD~1
+
 echo "== git push of that commit to a bare remote on this machine, hook installed (end to end)"
 git init -q --bare "$work/origin.git"
 git remote add origin "$work/origin.git"

@@ -601,8 +601,7 @@ pub fn links_reaching(
                     let Ok(Lookup::File(Content::Bytes(bytes))) = reader.lookup(path) else {
                         return false;
                     };
-                    // Cheap filter first: a link to a file names its stem.
-                    if !stems.iter().any(|stem| contains(&bytes, stem)) {
+                    if !may_name(&bytes, &stems) {
                         return false;
                     }
                     let parsed = parse_content(Content::Bytes(bytes));
@@ -664,6 +663,13 @@ fn name_deleted_targets(results: &mut [FileResult], deleted: &[String]) {
             }
         }
     }
+}
+
+/// The cheap filter before a parse: whether a file's bytes may hold a link naming one of
+/// `stems`. A link names its target's stem literally, unless YAML escapes spell it (`\x66`, an
+/// escaped line break, only in double quotes) or the file is UTF-16: such files are parsed.
+fn may_name(bytes: &[u8], stems: &[&str]) -> bool {
+    bytes.contains(&b'\\') || bytes.contains(&0) || stems.iter().any(|stem| contains(bytes, stem))
 }
 
 fn stem_name(path: &str) -> &str {

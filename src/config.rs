@@ -518,7 +518,15 @@ impl Files {
     /// such file.
     fn read(&self, root: &Path, relative: &str) -> Result<Option<String>, Error> {
         match self {
-            Files::Disk => read_disk(&root.join(relative)),
+            Files::Disk => {
+                let file = root.join(relative);
+                // Not through a symbolically linked folder that leaves the repository either.
+                let folder = file.parent().and_then(|f| std::fs::canonicalize(f).ok());
+                if folder.is_some_and(|folder| !folder.starts_with(root)) {
+                    return Ok(None);
+                }
+                read_disk(&file)
+            }
             Files::Tree { repo, tree, rev } => {
                 let fail = |message: String| Error::Revision {
                     rev: rev.clone(),
@@ -570,7 +578,17 @@ fn read_disk(file: &Path) -> Result<Option<String>, Error> {
         file: file.display().to_string(),
         source,
     };
-    let meta = match std::fs::metadata(file) {
+    // Never through a symbolic link: a change could point it at any file of the machine and
+    // have its text shown as the config's.
+    let meta = match std::fs::symlink_metadata(file) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(Error::Invalid {
+                file: file.display().to_string(),
+                line: 1,
+                column: 1,
+                message: "is a symbolic link; a config is read only from a regular file".into(),
+            });
+        }
         Ok(meta) if meta.is_file() => meta,
         Ok(_) => return Ok(None),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -633,7 +651,24 @@ impl PolicyChange {
         change: &PolicyAt,
     ) -> Result<Option<PolicyChange>, Error> {
         let trusted = Located::find(explicit, path, &PolicyAt::Revision(base.to_owned()))?;
-        let changed = Located::find(explicit, path, change)?;
+        let changed = match Located::find(explicit, path, change) {
+            Ok(changed) => changed,
+            // The change's own config cannot stop the run: it is only reported.
+            Err(error) => {
+                let file = trusted
+                    .as_ref()
+                    .and_then(|t| t.relative.clone())
+                    .unwrap_or_else(|| FILE_NAME.to_owned());
+                return Ok(Some(PolicyChange {
+                    what: format!(
+                        "changes {file} into something that is not a usable config ({error})"
+                    ),
+                    file,
+                    text: None,
+                    line: 1,
+                }));
+            }
+        };
         let relative = |l: &Located| l.relative.clone();
         Ok(match (trusted, changed) {
             (None, None) => None,

@@ -483,3 +483,47 @@ fn a_change_is_judged_by_its_bases_policy_and_its_own_is_reported() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_change_cannot_show_another_files_text_through_a_symbolic_link() {
+    let secrets = tempfile::tempdir().unwrap();
+    let secret = secrets.path().join("credentials");
+    std::fs::write(&secret, "https://x-access-token:ghs_SECRET@github.com\n").unwrap();
+    let registry = Repo::new();
+    registry.write("models/rf.mlem", MODEL);
+    registry.write(".mlem-registry.toml", "allowed_hosts = [\"github.com\"]\n");
+    let base = registry.commit("base");
+    // actions/checkout keeps the token in .git/config unless told not to.
+    registry.git(&[
+        "config",
+        "http.https://github.com/.extraheader",
+        "AUTHORIZATION: basic c2VjcmV0LWluLWdpdC1jb25maWc=",
+    ]);
+    std::fs::remove_file(registry.path().join(".mlem-registry.toml")).unwrap();
+    std::os::unix::fs::symlink(&secret, registry.path().join(".mlem-registry.toml")).unwrap();
+    std::os::unix::fs::symlink(".git/config", registry.path().join("config.mlem")).unwrap();
+    for format in ["human", "json"] {
+        let output = bin()
+            .current_dir(registry.path())
+            .args([
+                "check",
+                "--offline",
+                "--format",
+                format,
+                "--changed-since",
+                &base,
+            ])
+            .output()
+            .unwrap();
+        let all = format!("{output:?}");
+        assert!(
+            !all.contains("SECRET") && !all.contains("c2VjcmV0"),
+            "{all}"
+        );
+        assert!(
+            all.contains("config/changed") && all.contains("symbolic link"),
+            "{all}"
+        );
+        assert!(all.contains("config.mlem"), "{all}");
+    }
+}

@@ -426,14 +426,12 @@ fn forged(output: &std::process::Output) -> Vec<String> {
     text.split(['\n', '\r'])
         .map(str::trim_start)
         .filter(|line| {
-            [
-                "::error file=forged",
-                "::error::FORGED",
-                "##[error]FORGED",
-                "::stop-commands",
-            ]
-            .iter()
-            .any(|command| line.starts_with(command))
+            let at_start = ["::error file=forged", "::error::FORGED", "::stop-commands"]
+                .iter()
+                .any(|command| line.starts_with(command));
+            // The runner finds the legacy form anywhere in a line that is not a `::` command.
+            let legacy = !line.starts_with("::") && line.contains("##[error]FORGED");
+            at_start || legacy
         })
         .map(str::to_owned)
         .collect()
@@ -450,6 +448,7 @@ fn no_output_can_forge_a_workflow_command() {
             "b\r::stop-commands::TOKEN\r.mlem",
             link("model", "models/gone"),
         );
+        registry.write("z ##[error]FORGED-MID.mlem", link("model", "models/gone"));
         registry.write(
             "values.mlem",
             "link_type: model\nobject_type: link\npath: \"models/\\n::error::FORGED-PATH\"\nrepo: \"https://github.com/o/r\\n  ::error::FORGED-REPO\"\nrev: \"main\\n##[error]FORGED-REV\"\n",

@@ -191,7 +191,7 @@ impl DiskReader<'_> {
             return Ok(Some(inside));
         }
         let inside = match std::fs::canonicalize(self.root.join(dir)) {
-            Ok(real) => real.starts_with(self.root),
+            Ok(real) => is_inside(&real, self.root),
             Err(e) if is_missing(&e) => return Ok(None),
             Err(source) => {
                 return Err(Error::Io {
@@ -203,6 +203,14 @@ impl DiskReader<'_> {
         self.safe_dirs.borrow_mut().insert(dir.to_owned(), inside);
         Ok(Some(inside))
     }
+}
+
+/// Whether the real path `real` is inside the working tree `root`, and not in git's own files
+/// (`.git/config` may hold a credential that actions/checkout persisted): a symbolic link into
+/// `.git` leaves the registry as surely as one out of the repository.
+fn is_inside(real: &Path, root: &Path) -> bool {
+    real.strip_prefix(root)
+        .is_ok_and(|inner| !inner.components().any(|c| c.as_os_str() == ".git"))
 }
 
 /// Opens `path` for reading, failing with `ELOOP` when its last component is a symbolic link.
@@ -258,7 +266,7 @@ impl Reader for DiskReader<'_> {
             Ok(file) => file,
             Err(e) if is_missing(&e) => return Ok(Lookup::Missing),
             Err(e) if e.raw_os_error() == Some(libc::ELOOP) => match std::fs::canonicalize(&full) {
-                Ok(real) if !real.starts_with(self.root) => return Ok(escapes()),
+                Ok(real) if !is_inside(&real, self.root) => return Ok(escapes()),
                 Ok(real) => match std::fs::File::open(real) {
                     Ok(file) => file,
                     Err(e) if is_missing(&e) => return Ok(Lookup::Missing),

@@ -1,9 +1,9 @@
 //! No output can forge a workflow command: the GitHub Actions runner reads any log line that
-//! starts with `::` (or the older `##[`), after leading whitespace, as a command, and a file
-//! name, a YAML value or a config key can hold a newline. Values are shown on one line
-//! ([`one_line`]), and every line written passes [`neutralise`], which starts a would-be command
-//! with `\`; only the `github` format's own commands, escaped as the runner unescapes them, are
-//! written as they are ([`Guard::trusted`]).
+//! starts with `::` (after leading whitespace) as a command, and one that holds the older `##[`
+//! anywhere in it; a file name, a YAML value or a config key can hold a newline. Values are shown
+//! on one line ([`one_line`]), and every line written passes [`neutralise`], which starts a
+//! would-be `::` command with `\` and writes `##[` as `##\[`; only the `github` format's own
+//! commands, escaped as the runner unescapes them, are written as they are ([`Guard::trusted`]).
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -25,15 +25,15 @@ pub fn one_line(text: &str) -> Cow<'_, str> {
     Cow::Owned(shown)
 }
 
-/// Whether the runner would take `line` for a workflow command. It trims leading whitespace
-/// (Unicode's, as .NET's `TrimStart` does) before it looks.
+/// Whether the runner would take `line` for a workflow command: `::` after leading whitespace
+/// (Unicode's, as .NET's `TrimStart` trims), or the legacy `##[` anywhere in the line.
 pub fn is_command(line: &str) -> bool {
-    let line = line.trim_start();
-    line.starts_with("::") || line.starts_with("##[")
+    line.trim_start().starts_with("::") || line.contains("##[")
 }
 
-/// `text` with every line the runner would take for a command started with `\`. Lines end at
-/// `\n` or a lone `\r`, as the runner splits them.
+/// `text` with every line the runner would take for a command defused: a leading `::` gets a `\`
+/// before it, every `##[` becomes `##\[`. Lines end at `\n` or a lone `\r`, as the runner splits
+/// them.
 pub fn neutralise(text: &str) -> Cow<'_, str> {
     if !text.split(['\n', '\r']).any(is_command) {
         return Cow::Borrowed(text);
@@ -43,10 +43,10 @@ pub fn neutralise(text: &str) -> Cow<'_, str> {
     loop {
         let end = rest.find(['\n', '\r']).map_or(rest.len(), |i| i + 1);
         let (line, after) = rest.split_at(end);
-        if is_command(line) {
+        if line.trim_start().starts_with("::") {
             safe.push('\\');
         }
-        safe.push_str(line);
+        safe.push_str(&line.replace("##[", "##\\["));
         if after.is_empty() {
             return Cow::Owned(safe);
         }
@@ -135,6 +135,7 @@ mod tests {
             "::error file=forged.mlem,line=1::FORGED",
             "  ::stop-commands::TOKEN",
             "\t##[error]old style",
+            "note: MLEM project in p ##[error]forged/",
             "\u{a0}::warning::after a no-break space",
         ] {
             assert!(is_command(command), "{command:?}");
