@@ -104,12 +104,19 @@ pub fn check_snapshot(
 pub fn run<E: From<registry::Error>>(
     path: &std::path::Path,
     selection: &registry::Selection,
+    policy_rev: Option<&str>,
     mut options_for: impl FnMut(&std::path::Path) -> Result<Options, E>,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, E> {
     let opened = registry::open(path, selection)?;
     let snapshot = &*opened.snapshot;
-    let deleted = nested::split(snapshot, &opened.deleted);
+    // The folders whose config judges a change are the trusted revision's as well as its own.
+    let policy_tree = match policy_rev {
+        Some(rev) => Some(registry::tree_at(path, rev, &opened.prefix)?),
+        None => None,
+    };
+    let policy = policy_tree.as_deref();
+    let deleted = nested::split(snapshot, policy, &opened.deleted);
     let mut selected = opened.files.clone();
     let mut notices = opened.notices.clone();
     if opened.partial {
@@ -123,7 +130,7 @@ pub fn run<E: From<registry::Error>>(
             selected.sort();
         }
     }
-    let mut groups = nested::split(snapshot, &selected);
+    let mut groups = nested::split(snapshot, policy, &selected);
     for group in &deleted {
         let key = (&group.project, &group.config);
         if !groups.iter().any(|g| (&g.project, &g.config) == key) {
@@ -163,10 +170,12 @@ pub fn run<E: From<registry::Error>>(
             opened.prefix,
             group.policy_folder()
         )))?;
-        let gone: Vec<String> = deleted
+        // Every deletion in the project's folder, an inner project's too: a link here may
+        // point there.
+        let gone: Vec<String> = opened
+            .deleted
             .iter()
-            .filter(|g| g.project == group.project && g.config == group.config)
-            .flat_map(|g| g.files.clone())
+            .filter_map(|f| f.strip_prefix(project.as_str()).map(str::to_owned))
             .collect();
         let view = nested::Nested::new(snapshot, project);
         files.retain(|file| !options.config.is_ignored(&format!("{folder}{file}")));
@@ -546,30 +555,44 @@ fn reaching_in_projects(
     files: &[String],
     deleted: &[nested::Group],
 ) -> Vec<String> {
-    let changed = nested::split(snapshot, files);
-    let mut projects: Vec<&String> = changed.iter().chain(deleted).map(|g| &g.project).collect();
-    projects.sort();
-    projects.dedup();
-    let mut reaching = Vec::new();
-    for project in projects {
-        let of = |groups: &[nested::Group]| -> Vec<String> {
-            let mut files: Vec<String> = groups
+    // Full paths in the snapshot of every file the change touches.
+    let touched_files: Vec<String> = files
+        .iter()
+        .cloned()
+        .chain(
+            deleted
                 .iter()
-                .filter(|g| &g.project == project)
-                .flat_map(|g| g.files.clone())
-                .collect();
-            files.sort();
-            files
-        };
-        let (checked, gone) = (of(&changed), of(deleted));
-        let touched: Vec<String> = checked.iter().chain(&gone).cloned().collect();
-        let view = nested::Nested::new(snapshot, project);
+                .flat_map(|g| g.files.iter().map(|f| format!("{}{f}", g.project))),
+        )
+        .collect();
+    let mut projects = nested::Projects::new(snapshot);
+    let mut by_project: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for file in &touched_files {
+        // Its own project and every one around it: an outer project's links reach it too.
+        for project in projects.around(file) {
+            by_project
+                .entry(project.clone())
+                .or_default()
+                .push(file[project.len()..].to_owned());
+        }
+    }
+    let mut reaching = Vec::new();
+    for (project, mut touched) in by_project {
+        touched.sort();
+        touched.dedup();
+        let view = nested::Nested::new(snapshot, &project);
+        let checked: Vec<String> = files
+            .iter()
+            .filter_map(|f| f.strip_prefix(project.as_str()).map(str::to_owned))
+            .collect();
         reaching.extend(
             links_reaching(&view, &checked, &touched)
                 .into_iter()
                 .map(|file| format!("{project}{file}")),
         );
     }
+    reaching.sort();
+    reaching.dedup();
     reaching
 }
 

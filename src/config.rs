@@ -406,11 +406,9 @@ struct Located {
 impl Located {
     /// The config that applies to `path`, as `at` has it; `None`: there is none.
     fn find(explicit: Option<&Path>, path: &Path, at: &PolicyAt) -> Result<Option<Located>, Error> {
-        let start = std::fs::canonicalize(path).ok();
-        let start = start.map(|start| match start.is_dir() {
-            true => start,
-            false => start.parent().map(Path::to_path_buf).unwrap_or(start),
-        });
+        // A folder only a revision has (a project `--rev` checks) starts from its nearest
+        // folder on disk, the rest of its path kept.
+        let (start, missing) = existing_start(path);
         let root = start.as_deref().and_then(repository_root);
         let files = match (&root, at) {
             (Some(root), PolicyAt::Revision(rev)) => Files::at_revision(root, rev)?,
@@ -460,6 +458,7 @@ impl Located {
         let Some(folder) = folder_in(&start, &root) else {
             return Ok(None);
         };
+        let folder = format!("{folder}{missing}");
         let mut folder = folder.as_str();
         loop {
             let relative = format!("{folder}{FILE_NAME}");
@@ -688,7 +687,15 @@ impl PolicyChange {
                 let (Some(old_file), Some(file)) = (relative(&old), relative(&new)) else {
                     return Ok(None);
                 };
-                if old_file != file {
+                if old_file != file && old.base.len() > new.base.len() {
+                    // The nearer one is gone: its files would fall under an outer one.
+                    Some(PolicyChange {
+                        what: format!("deletes {old_file} (its files would fall under {file})"),
+                        file: old_file,
+                        text: None,
+                        line: 1,
+                    })
+                } else if old_file != file {
                     Some(PolicyChange {
                         what: format!(
                             "adds {file}{}, which would replace {old_file} for these files",
@@ -774,6 +781,34 @@ fn keys_of(new: &str, old: &str) -> String {
         (true, _) => String::new(),
         (false, true) => format!(" ({list})"),
         (false, false) => format!("{list} "),
+    }
+}
+
+/// The nearest existing folder at or above `path`, canonical, and the folders below it that
+/// `path` names but the disk does not have (`"a/b/"`).
+fn existing_start(path: &Path) -> (Option<PathBuf>, String) {
+    let mut missing: Vec<String> = Vec::new();
+    let mut at = path.to_path_buf();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(&at) {
+            let real = match real.is_dir() {
+                true => real,
+                false => real.parent().map(Path::to_path_buf).unwrap_or(real),
+            };
+            missing.reverse();
+            let tail: String = missing.iter().map(|m| format!("{m}/")).collect();
+            return (Some(real), tail);
+        }
+        match (at.file_name(), at.parent()) {
+            (Some(name), Some(parent)) => {
+                missing.push(name.to_string_lossy().into_owned());
+                at = match parent.as_os_str().is_empty() {
+                    true => PathBuf::from("."),
+                    false => parent.to_path_buf(),
+                };
+            }
+            _ => return (None, String::new()),
+        }
     }
 }
 

@@ -167,7 +167,11 @@ fn check(
         })
     };
     let progress = progress_bar();
-    let mut report = check::run(&args.path, &selection, options_for, &progress)?;
+    let policy_rev = match &policy.at {
+        PolicyAt::Revision(rev) => Some(rev.as_str()),
+        PolicyAt::Worktree => None,
+    };
+    let mut report = check::run(&args.path, &selection, policy_rev, options_for, &progress)?;
     if let Some(actions) = &actions {
         actions.rebase(&mut report);
     }
@@ -493,6 +497,7 @@ fn pin(args: &cli::PinArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let report = check::run(
         first,
         &registry::Selection::Worktree,
+        None,
         |_: &std::path::Path| anyhow::Ok(options.clone()),
         &progress_bar(),
     )?;

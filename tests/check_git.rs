@@ -431,3 +431,19 @@ fn each_file_is_judged_in_its_own_project_from_any_starting_folder() {
         .unwrap();
     assert_eq!(pushed.status.code(), Some(0), "{pushed:?}");
 }
+
+#[test]
+fn a_link_from_an_outer_project_into_an_inner_one_is_judged_when_its_target_changes() {
+    let repo = Repo::new();
+    repo.write("sub/.mlem.yaml", "")
+        .write("sub/models/rf.mlem", MODEL)
+        .write("alias.mlem", link("model", "sub/models/rf"));
+    let base = repo.commit("base");
+    repo.remove("sub/models/rf.mlem");
+    let (code, json) = check_json(repo.path(), &["--offline", "--changed-since", &base]);
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(
+        rules(&json),
+        [("link/target-deleted".into(), "alias.mlem".into(), 3)]
+    );
+}

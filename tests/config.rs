@@ -527,3 +527,58 @@ fn a_change_cannot_show_another_files_text_through_a_symbolic_link() {
         assert!(all.contains("config.mlem"), "{all}");
     }
 }
+
+#[test]
+fn a_change_cannot_escape_a_folders_policy_by_deleting_or_hiding_it() {
+    let registry = Repo::new();
+    registry.write("models/rf.mlem", MODEL);
+    registry.write(
+        ".mlem-registry.toml",
+        "[severity]\n\"link/unverified\" = \"error\"\n",
+    );
+    registry.write(
+        "prod/.mlem-registry.toml",
+        "allowed_owners = [\"trusted\"]\n",
+    );
+    let base = registry.commit("base: prod/ links only to trusted owners");
+    std::fs::remove_file(registry.path().join("prod/.mlem-registry.toml")).unwrap();
+    let evil = "link_type: model\nobject_type: link\npath: models/rf\nrepo: https://github.com/evil/repo\nrev: main\n";
+    registry.write("prod/x.mlem", evil);
+    let (code, json) = check_json(registry.path(), &["--offline", "--changed-since", &base]);
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(
+        rules(&json),
+        [
+            (
+                "config/changed".into(),
+                "prod/.mlem-registry.toml".into(),
+                1
+            ),
+            ("link/host-not-allowed".into(), "prod/x.mlem".into(), 4),
+        ],
+        "{json:#}"
+    );
+    // Checked as a revision that is not checked out, from a folder only it has, the policy is
+    // still the base's.
+    registry.write("new/.mlem.yaml", "");
+    registry.write("new/x.mlem", evil);
+    let pr = registry.commit("the pull request");
+    registry.git(&["checkout", "-q", &base]);
+    let (code, json) = check_json(
+        &registry.path().join("."),
+        &["--offline", "--rev", &pr, "--policy-from", &base],
+    );
+    assert_eq!(code, 1, "{json:#}");
+    let found = rules(&json);
+    assert!(
+        found.contains(&("link/host-not-allowed".into(), "prod/x.mlem".into(), 4)),
+        "{json:#}"
+    );
+    let unverified = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == "new/x.mlem" && f["rule"] == "link/unverified")
+        .unwrap_or_else(|| panic!("{json:#}"));
+    assert_eq!(unverified["severity"], "error", "{json:#}");
+}

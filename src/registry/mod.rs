@@ -165,6 +165,22 @@ impl Opened {
     }
 }
 
+/// The files of revision `rev` of the git repository around `path`, below `prefix`: the tree
+/// whose config folders count when a change is judged by that revision's policy.
+pub fn tree_at(
+    path: &std::path::Path,
+    rev: &str,
+    prefix: &str,
+) -> Result<Box<dyn Snapshot>, Error> {
+    let repo = gix::discover(path).map_err(|e| {
+        Error::git(
+            format!("cannot open a git repository at {}", path.display()),
+            e,
+        )
+    })?;
+    Ok(Box::new(commit::CommitTree::open(&repo, rev, prefix)?))
+}
+
 /// Whether the git repository around `path` has the commit (or ref) `rev`: a shallow checkout
 /// may not have a pull request's base.
 pub fn has_revision(path: &std::path::Path, rev: &str) -> bool {

@@ -10,6 +10,8 @@ use super::{Error, Lookup, Reader, Snapshot};
 /// Tells which project a file belongs to, looking for markers through a snapshot's reader.
 pub struct Projects<'a> {
     reader: Box<dyn Reader + 'a>,
+    /// The trusted revision's files, whose config folders count too.
+    policy: Option<Box<dyn Reader + 'a>>,
     /// Folder (`""` or `dir/`) → the project folder it belongs to.
     owners: HashMap<String, String>,
     /// Folder → the nearest folder at or above it holding a config file, if any.
@@ -19,7 +21,18 @@ pub struct Projects<'a> {
 impl<'a> Projects<'a> {
     /// Looks through `snapshot`.
     pub fn new(snapshot: &'a dyn Snapshot) -> Projects<'a> {
+        Projects::with_policy(snapshot, None)
+    }
+
+    /// Looks through `snapshot`, and for config folders through `policy` too: the revision whose
+    /// policy judges a change, so that a change cannot take its files out of a folder's policy
+    /// by deleting that folder's config.
+    pub fn with_policy(
+        snapshot: &'a dyn Snapshot,
+        policy: Option<&'a dyn Snapshot>,
+    ) -> Projects<'a> {
         Projects {
+            policy: policy.map(|p| p.reader()),
             reader: snapshot.reader(),
             owners: HashMap::new(),
             configs: HashMap::new(),
@@ -51,6 +64,19 @@ impl<'a> Projects<'a> {
         owner
     }
 
+    /// Every project whose folder holds `file`: its own, then the ones around it, up to the
+    /// snapshot's (`""`). A link in an outer project may point into an inner one's files.
+    pub fn around(&mut self, file: &str) -> Vec<String> {
+        let mut found = vec![self.of(file)];
+        while let Some(inner) = found.last().filter(|p| !p.is_empty()) {
+            let trimmed = &inner[..inner.len() - 1];
+            let parent = trimmed.rfind('/').map_or("", |i| &trimmed[..=i]);
+            let outer = self.owner(parent);
+            found.push(outer);
+        }
+        found
+    }
+
     /// The nearest folder at or above `file`'s that holds a `.mlem-registry.toml` in the
     /// snapshot; `None`: none does (one above the snapshot's folder may).
     pub fn config_of(&mut self, file: &str) -> Option<String> {
@@ -62,11 +88,11 @@ impl<'a> Projects<'a> {
         if let Some(found) = self.configs.get(folder) {
             return found.clone();
         }
-        let here = matches!(
-            self.reader
-                .lookup(&format!("{folder}{}", crate::config::FILE_NAME)),
-            Ok(Lookup::File(_))
-        );
+        let file = format!("{folder}{}", crate::config::FILE_NAME);
+        let readers = std::iter::once(&self.reader).chain(&self.policy);
+        let here = readers
+            .into_iter()
+            .any(|reader| matches!(reader.lookup(&file), Ok(Lookup::File(_))));
         let found = match (here, folder.is_empty()) {
             (true, _) => Some(folder.to_owned()),
             (false, true) => None,
@@ -117,8 +143,12 @@ impl Group {
 
 /// The files of `files` by project folder and by the config that applies to them, in folder
 /// order.
-pub fn split(snapshot: &dyn Snapshot, files: &[String]) -> Vec<Group> {
-    let mut projects = Projects::new(snapshot);
+pub fn split(
+    snapshot: &dyn Snapshot,
+    policy: Option<&dyn Snapshot>,
+    files: &[String],
+) -> Vec<Group> {
+    let mut projects = Projects::with_policy(snapshot, policy);
     let mut groups: std::collections::BTreeMap<(String, Option<String>), Vec<String>> =
         Default::default();
     for file in files {
@@ -218,7 +248,7 @@ mod tests {
     fn each_file_belongs_to_the_nearest_marker_and_config_above_it() {
         let tree = tree();
         let files = tree.mlem_files().unwrap();
-        let split = split(&tree, &files);
+        let split = split(&tree, None, &files);
         let shown: Vec<(&str, Option<&str>, Vec<&str>)> = split
             .iter()
             .map(|g| {
