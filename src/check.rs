@@ -116,11 +116,41 @@ pub fn run<E: From<registry::Error>>(
         None => None,
     };
     let policy = policy_tree.as_deref();
-    let deleted = nested::split(snapshot, policy, &opened.deleted);
-    let mut selected = opened.files.clone();
+    // A project marker the change adds or removes moves where every link below it resolves:
+    // those files are part of the change.
+    let (markers, mut selected): (Vec<String>, Vec<String>) = opened
+        .files
+        .iter()
+        .cloned()
+        .partition(|f| registry::is_marker(f));
+    let (gone_markers, deleted_files): (Vec<String>, Vec<String>) = opened
+        .deleted
+        .iter()
+        .cloned()
+        .partition(|f| registry::is_marker(f));
     let mut notices = opened.notices.clone();
+    if !markers.is_empty() || !gone_markers.is_empty() {
+        let folders: Vec<&str> = markers
+            .iter()
+            .chain(&gone_markers)
+            .map(|m| &m[..m.len() - ".mlem.yaml".len()])
+            .collect();
+        let moved: Vec<String> = snapshot
+            .mlem_files()?
+            .into_iter()
+            .filter(|f| folders.iter().any(|folder| f.starts_with(folder)))
+            .collect();
+        notices.push(format!(
+            "also checked {} files below a .mlem.yaml the change adds or removes",
+            moved.len()
+        ));
+        selected.extend(moved);
+        selected.sort();
+        selected.dedup();
+    }
+    let deleted = nested::split(snapshot, policy, &deleted_files);
     if opened.partial {
-        let reaching = reaching_in_projects(snapshot, &opened.files, &deleted);
+        let reaching = reaching_in_projects(snapshot, &selected, &deleted);
         if !reaching.is_empty() {
             notices.push(format!(
                 "also checked {} link files whose links lead to a file the change touches",
@@ -172,8 +202,7 @@ pub fn run<E: From<registry::Error>>(
         )))?;
         // Every deletion in the project's folder, an inner project's too: a link here may
         // point there.
-        let gone: Vec<String> = opened
-            .deleted
+        let gone: Vec<String> = deleted_files
             .iter()
             .filter_map(|f| f.strip_prefix(project.as_str()).map(str::to_owned))
             .collect();

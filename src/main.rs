@@ -861,6 +861,10 @@ fn origin(url: &str) -> &str {
 /// A URL on this machine's loopback interface (the test server's).
 fn is_loopback(url: &str) -> bool {
     let host = origin(url).split("://").nth(1).unwrap_or_default();
+    // `http://localhost:1@evil.example` is evil.example's.
+    if host.contains(['@', '\\']) {
+        return false;
+    }
     let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
     matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }

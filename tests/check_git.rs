@@ -447,3 +447,58 @@ fn a_link_from_an_outer_project_into_an_inner_one_is_judged_when_its_target_chan
         [("link/target-deleted".into(), "alias.mlem".into(), 3)]
     );
 }
+
+#[test]
+fn a_project_marker_the_change_adds_judges_every_link_below_it() {
+    let repo = Repo::new();
+    repo.write("models/rf.mlem", MODEL)
+        .write("sub/prod.mlem", link("model", "models/rf"));
+    let base = repo.commit("base: sub/prod.mlem resolves from the root");
+    repo.write("sub/.mlem.yaml", "");
+    let (code, json) = check_json(repo.path(), &["--offline", "--changed-since", &base]);
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(
+        rules(&json),
+        [("link/path-not-found".into(), "sub/prod.mlem".into(), 3)]
+    );
+    repo.commit("the marker");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let pushed = common::bin()
+        .current_dir(repo.path())
+        .args(["hook", "pre-push", "--offline", "origin"])
+        .write_stdin(format!("refs/heads/main {head} refs/heads/main {base}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(pushed.status.code(), Some(1), "{pushed:?}");
+}
+
+#[test]
+fn a_link_file_whose_name_is_not_utf8_stops_the_run() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = Repo::new();
+    repo.write("models/rf.mlem", MODEL);
+    let base = repo.commit("base");
+    let name = std::ffi::OsStr::from_bytes(b"ev\xffil.mlem");
+    std::fs::write(repo.path().join(name), link("model", "nowhere")).unwrap();
+    for args in [
+        vec!["--offline"],
+        vec!["--offline", "--changed-since", base.as_str()],
+    ] {
+        let output = common::bin()
+            .current_dir(repo.path())
+            .arg("check")
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("not valid UTF-8"), "{stderr}");
+    }
+    repo.commit("the bad name");
+    let output = common::bin()
+        .current_dir(repo.path())
+        .args(["check", "--offline", "--rev", "HEAD"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}

@@ -173,3 +173,24 @@ fn bad_input_is_a_finding_never_a_crash() {
         .collect();
     assert_eq!(found, expected, "{json}");
 }
+
+#[test]
+fn the_token_goes_over_plain_http_only_to_this_machine() {
+    let repo = Repo::new();
+    repo.write("a.mlem", MODEL);
+    repo.commit("one model");
+    for url in [
+        "http://localhost:1@evil.example/api/v3",
+        "http://127.0.0.1\\@evil.example/api/v3",
+        "http://evil.example/api/v3",
+    ] {
+        let output = bin()
+            .args(["check", "--github-api-url", url])
+            .arg(repo.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{url}: {stderr}");
+        assert!(stderr.contains("only over https"), "{url}: {stderr}");
+    }
+}

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use gix::bstr::{BStr, BString, ByteSlice};
+use gix::bstr::{BStr, BString};
 use gix::status::index_worktree::Item as IndexWorktree;
 use gix::status::plumbing::index_as_worktree::{Change, EntryStatus};
 
-use super::{Error, is_mlem_file};
+use super::{Error, is_watched};
 
 /// The `*.mlem` files a change touches.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,7 +70,7 @@ pub fn since(repo: &gix::Repository, rev: &str, prefix: &str) -> Result<Changes,
         .tree_index_track_renames(gix::status::tree_index::TrackRenames::Disabled)
         .index_worktree_submodules(None);
     // `:/` anchors the pattern at the top of the worktree, whatever the current directory.
-    let patterns = [BString::from(":/*.mlem")];
+    let patterns = [BString::from(":/*.mlem"), BString::from(":/*.mlem.yaml")];
     let mut tree_side: BTreeMap<BString, TreeToIndex> = BTreeMap::new();
     let mut disk_side: BTreeMap<BString, IndexToWorktree> = BTreeMap::new();
     if index_is_revision {
@@ -101,10 +101,8 @@ pub fn since(repo: &gix::Repository, rev: &str, prefix: &str) -> Result<Changes,
     paths.sort();
     paths.dedup();
     for path in paths {
-        let Some(relative) = path
-            .to_str()
-            .ok()
-            .filter(|p| is_mlem_file(p))
+        let Some(relative) = super::utf8_name(path.as_ref())?
+            .filter(|p| is_watched(p))
             .and_then(|p| super::strip_prefix(p, prefix))
         else {
             continue;

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use gix::ObjectId;
-use gix::bstr::ByteSlice;
 
 use super::path::{TreeEntry, follow_symlinks};
 use super::{Content, Error, Lookup, Reader, Snapshot, is_mlem_file};
@@ -98,10 +97,7 @@ impl CommitTree {
         let mut entries = HashMap::with_capacity(recorder.records.len());
         let mut mlem_files = Vec::new();
         for record in recorder.records {
-            let Some(path) = record
-                .filepath
-                .to_str()
-                .ok()
+            let Some(path) = super::utf8_name(record.filepath.as_ref())?
                 .and_then(|p| super::strip_prefix(p, &self.prefix))
             else {
                 continue;

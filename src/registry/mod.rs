@@ -62,6 +62,10 @@ pub enum Error {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// A `*.mlem` file's name is not UTF-8: it can be neither checked nor named in a finding,
+    /// and a run must not pass it unchecked.
+    #[error("the file name `{0}` is not valid UTF-8: rename it so that it can be checked")]
+    NameNotUtf8(String),
     /// A git operation failed.
     #[error("{context}: {message}")]
     Git {
@@ -384,6 +388,30 @@ fn is_not_a_repository(error: &gix::Error) -> bool {
 /// `path` relative to the project at `prefix`, if it is inside it.
 pub fn strip_prefix<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
     path.strip_prefix(prefix)
+}
+
+/// True for the files whose change the changed-only modes watch: `*.mlem` files, and MLEM
+/// project markers (`.mlem.yaml`), whose addition or removal moves where links resolve.
+pub fn is_watched(path: &str) -> bool {
+    is_mlem_file(path) || is_marker(path)
+}
+
+/// The path (bytes, as git and the file system give it) as UTF-8; `Ok(None)` for another file
+/// whose name is not UTF-8, an error for a `*.mlem` one (see [`Error::NameNotUtf8`]).
+pub fn utf8_name(path: &[u8]) -> Result<Option<&str>, Error> {
+    match std::str::from_utf8(path) {
+        Ok(path) => Ok(Some(path)),
+        Err(_) if path.ends_with(b".mlem") || path.ends_with(b".mlem.yaml") => {
+            let shown = String::from_utf8_lossy(path);
+            Err(Error::NameNotUtf8(shown.escape_debug().to_string()))
+        }
+        Err(_) => Ok(None),
+    }
+}
+
+/// True for a MLEM project marker, `.mlem.yaml`.
+pub fn is_marker(path: &str) -> bool {
+    path == ".mlem.yaml" || path.ends_with("/.mlem.yaml")
 }
 
 /// True for the files the registry checks.

@@ -4,9 +4,8 @@
 use std::collections::BTreeSet;
 
 use gix::ObjectId;
-use gix::bstr::ByteSlice;
 
-use super::{Error, is_mlem_file};
+use super::{Error, is_watched};
 
 /// The `*.mlem` files the pushed commits touch, project-relative.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -122,7 +121,7 @@ fn diff(
         &mut recorder,
     )
     .map_err(|e| Error::git("cannot compare trees", e))?;
-    Ok(recorder
+    recorder
         .records
         .into_iter()
         .filter_map(|change| {
@@ -137,8 +136,11 @@ fn diff(
                     entry_mode, path, ..
                 } => (entry_mode, path),
             };
-            let path = path.to_str().ok()?;
-            (!mode.is_tree() && is_mlem_file(path)).then(|| path.to_owned())
+            let path = match super::utf8_name(path.as_ref()) {
+                Ok(path) => path?,
+                Err(error) => return Some(Err(error)),
+            };
+            (!mode.is_tree() && is_watched(path)).then(|| Ok(path.to_owned()))
         })
-        .collect())
+        .collect()
 }

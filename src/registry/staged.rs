@@ -67,6 +67,7 @@ impl Staged {
         let mut seen = std::collections::HashSet::new();
         for entry in self.index.entries() {
             let path = entry.path(&self.index);
+            super::utf8_name(path)?;
             if !is_mlem_file_bytes(path) || !seen.insert(path) {
                 continue;
             }
@@ -179,7 +180,7 @@ enum IndexEntry {
 }
 
 fn is_mlem_file_bytes(path: &BStr) -> bool {
-    path.to_str().is_ok_and(is_mlem_file)
+    path.to_str().is_ok_and(super::is_watched)
 }
 
 impl Snapshot for Staged {

@@ -7,8 +7,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use gix::bstr::ByteSlice;
-
 use super::{Content, Error, Lookup, Reader, Snapshot, is_mlem_file};
 
 /// Files on disk under one root. The listing is made on first use: a check of a few changed
@@ -99,6 +97,9 @@ fn git_mlem_files(repo: &gix::Repository) -> Result<Vec<String>, Error> {
     // `:/` anchors the pattern at the top of the worktree, whatever the current directory.
     repo.dirwalk(&index, [":/*.mlem"], &interrupt, options, &mut found)
         .map_err(|e| Error::git("cannot walk the working tree", e))?;
+    if let Some(error) = found.bad_name {
+        return Err(error);
+    }
     found.files.sort();
     found.files.dedup();
     Ok(found.files)
@@ -108,6 +109,8 @@ fn git_mlem_files(repo: &gix::Repository) -> Result<Vec<String>, Error> {
 #[derive(Default)]
 struct MlemFiles {
     files: Vec<String>,
+    /// A `*.mlem` file whose name is not UTF-8.
+    bad_name: Option<Error>,
 }
 
 impl gix::dir::walk::Delegate for MlemFiles {
@@ -119,10 +122,15 @@ impl gix::dir::walk::Delegate for MlemFiles {
         use gix::dir::entry::{Kind, Status};
         if matches!(entry.status, Status::Tracked | Status::Untracked)
             && matches!(entry.disk_kind, Some(Kind::File | Kind::Symlink))
-            && let Ok(path) = entry.rela_path.to_str()
-            && is_mlem_file(path)
         {
-            self.files.push(path.to_owned());
+            match super::utf8_name(entry.rela_path.as_ref()) {
+                Ok(Some(path)) if is_mlem_file(path) => self.files.push(path.to_owned()),
+                Ok(_) => {}
+                Err(error) => {
+                    self.bad_name = Some(error);
+                    return std::ops::ControlFlow::Break(());
+                }
+            }
         }
         std::ops::ControlFlow::Continue(())
     }
@@ -141,7 +149,8 @@ fn walk_plain(root: &Path, dir: &str, out: &mut Vec<String>) -> Result<(), Error
     };
     for entry in std::fs::read_dir(&full).map_err(io)? {
         let entry = entry.map_err(io)?;
-        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+        let name = entry.file_name();
+        let Some(name) = super::utf8_name(name.as_encoded_bytes())?.map(str::to_owned) else {
             continue;
         };
         let path = if dir.is_empty() {

@@ -96,19 +96,66 @@ fn icon(severity: Severity) -> &'static str {
 }
 
 /// Text safe inside a Markdown table cell: no pipes, no line breaks.
+///
+/// A file name or YAML value in it is hostile text: it must not close a code span and add a
+/// link, an image or HTML to the summary. Between pairs of backticks it stays code (literal);
+/// everywhere else the characters that make emphasis, links, images, HTML, entities and
+/// autolinks are backslash-escaped.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    let text = text.replace(['\n', '\r'], " ");
+    let ticks = text.matches('`').count();
+    let text = if ticks % 2 == 1 {
+        text.replace('`', "'")
+    } else {
+        text
+    };
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 {
+            // Code: literal, but a table still splits it at `|`.
+            out.push('`');
+            out.push_str(&part.replace('|', "\\|"));
+            out.push('`');
+        } else {
+            for c in part.chars() {
+                if matches!(
+                    c,
+                    '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '!' | '&' | '~' | '#' | '|' | ':'
+                ) {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
 }
 
 /// `text` as code inside a table cell.
 fn code(text: &str) -> String {
-    format!("`{}`", cell(text).replace('`', "'"))
+    let text = text.replace(['\n', '\r'], " ").replace('`', "'");
+    format!("`{}`", text.replace('|', "\\|"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::registry::memory::MemoryTree;
+
+    #[test]
+    fn hostile_text_cannot_add_markup() {
+        let shown = cell("`models/x` </td></table><h2>ok</h2> ![i](http://e/p.png) `y");
+        // An odd count of backticks: no code span at all, every opener escaped.
+        assert!(!shown.contains('`'), "{shown}");
+        for markup in ["<", "![", "](", ":/"] {
+            let unescaped = shown
+                .match_indices(markup)
+                .any(|(i, _)| !shown[..i].ends_with('\\') && !markup.starts_with(['(', ':']));
+            assert!(!unescaped, "{markup} in {shown}");
+        }
+        assert_eq!(cell("a `b|c` d_e"), "a `b\\|c` d\\_e");
+        assert_eq!(code("x`y|z"), "`x'y\\|z`");
+    }
 
     #[test]
     fn lists_findings_and_every_link() {
