@@ -74,13 +74,15 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REV", conflicts_with = "changed_since")]
     pub rev: Option<String>,
 
-    /// Check only the `*.mlem` files added or modified between REV and the working tree.
+    /// Check the `*.mlem` files added or modified between REV and the working tree, and every
+    /// link that reaches a changed or deleted file, judged by REV's policy.
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,
 
-    /// Read the policy (`.mlem-registry.toml`, or `--config`'s file) from REV, the trusted
-    /// base a change is judged against; a change to it is reported as `config/changed`
-    /// [default: `--changed-since`'s REV; `--rev`'s REV; the hooks: HEAD, or the remote's commit].
+    /// Judge the change by the policy (`.mlem-registry.toml`, or `--config`'s file) of REV, its
+    /// trusted base; a change to the policy is reported as `config/changed` [default: with
+    /// `--changed-since`, its REV; with `--rev`, that revision's own; the hooks: HEAD, or what
+    /// the remote has].
     #[arg(long, value_name = "REV")]
     pub policy_from: Option<String>,
 
@@ -92,7 +94,8 @@ pub struct CheckArgs {
     pub offline: bool,
 
     /// Pass (exit 0, check run `success`) when nothing is broken but some links could not be
-    /// verified; by default such a run exits 3 and its check run needs action.
+    /// verified; by default such a run exits 3 and its check run needs action (the config's
+    /// `pass_unverified = true` does the same).
     #[arg(long)]
     pub pass_unverified: bool,
 
@@ -262,8 +265,8 @@ pub struct PinArgs {
 /// `--config`, shared by every command that applies the registry's policy.
 #[derive(Debug, Clone, Args)]
 pub struct ConfigArg {
-    /// The registry's config file [default: the nearest .mlem-registry.toml at or above the
-    /// registry path, within its git repository].
+    /// The registry's config file, for every file [default: for each file, the nearest
+    /// .mlem-registry.toml at or above it, within its git repository].
     #[arg(long = "config", value_name = "FILE")]
     pub file: Option<PathBuf>,
 }

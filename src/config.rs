@@ -169,7 +169,13 @@ impl Config {
     /// read from disk.
     pub fn load_at(explicit: Option<&Path>, path: &Path, at: &PolicyAt) -> Result<Config, Error> {
         let Some(found) = Located::find(explicit, path, at)? else {
-            return Ok(Config::default());
+            let mut config = Config::default();
+            // Messages about the defaults say which revision had no policy.
+            config.allow.source = match at {
+                PolicyAt::Revision(rev) => format!("{FILE_NAME} (none as of {rev})"),
+                PolicyAt::Worktree => FILE_NAME.to_owned(),
+            };
+            return Ok(config);
         };
         let mut config = Config::parse(&found.text, &found.shown)?;
         // Messages name a discovered file by its path in the repository, wherever it is checked out.

@@ -349,6 +349,29 @@ impl PushedRef {
     }
 }
 
+/// Where a new branch forks from the remote's default branch (`refs/remotes/REMOTE/HEAD`, as a
+/// clone sets it): the base its pull request will be judged against, whose policy judges its push
+/// too. `None` when the remote's default branch is not known here.
+pub fn fork_point(path: &Path, tip: &str, remote: &str) -> Option<String> {
+    let repo = gix::discover(path).ok()?;
+    let default = repo
+        .find_reference(format!("refs/remotes/{remote}/HEAD").as_str())
+        .ok()?
+        .into_fully_peeled_id()
+        .ok()?
+        .detach();
+    let tip = repo.rev_parse_single(tip).ok()?.detach();
+    let base = repo.merge_base(tip, default).ok()??;
+    Some(base.to_string())
+}
+
+impl PushedRef {
+    /// Whether the remote has no such ref yet: a new branch or tag.
+    pub fn is_new(&self) -> bool {
+        is_zero(&self.remote_sha)
+    }
+}
+
 fn is_zero(sha: &str) -> bool {
     sha.bytes().all(|b| b == b'0')
 }

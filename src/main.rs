@@ -642,7 +642,14 @@ fn hook(command: cli::HookCommand, out: &mut Out<'_>) -> anyhow::Result<u8> {
             let mut code = exit::CLEAN;
             for pushed in refs.iter().filter(|r| !r.is_deletion()) {
                 say!("mlem-registry: checking the push of {}", pushed.local_ref);
-                let found = check(&run.check_args(pushed.selection(&tracking)), None, out)?;
+                let mut args = run.check_args(pushed.selection(&tracking));
+                if pushed.is_new() {
+                    // A new branch is judged by the policy of where it forks from the remote's
+                    // default branch, as its pull request will be.
+                    args.policy_from =
+                        hook::fork_point(std::path::Path::new("."), &pushed.local_sha, &remote);
+                }
+                let found = check(&args, None, out)?;
                 code = exit::worse(code, found);
             }
             Ok(hook_code(code))

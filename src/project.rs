@@ -63,7 +63,7 @@ jobs:
     steps:
       - uses: {CHECKOUT}
         with:
-          # changed-only compares with the pull request's base commit: it must be in the clone.
+          # The base's policy judges a pull request: the base commit must be in the clone.
           fetch-depth: 0
           persist-credentials: false
 {action}"

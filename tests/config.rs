@@ -482,6 +482,31 @@ fn a_change_is_judged_by_its_bases_policy_and_its_own_is_reported() {
         stdout.contains("link/host-not-allowed") && stdout.contains("config/changed"),
         "{stdout}"
     );
+    // A new branch is judged by the policy where it forks from the remote's default branch.
+    registry.git(&["fetch", "-q", "origin"]);
+    registry.git(&["remote", "set-head", "origin", "main"]);
+    let zero = "0".repeat(40);
+    let output = bin()
+        .current_dir(registry.path())
+        .args([
+            "hook",
+            "pre-push",
+            "--offline",
+            "--format",
+            "json",
+            "origin",
+        ])
+        .write_stdin(format!(
+            "refs/heads/feature {head} refs/heads/feature {zero}\n"
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("link/host-not-allowed") && stdout.contains("config/changed"),
+        "{stdout}"
+    );
 }
 
 #[test]

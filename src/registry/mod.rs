@@ -237,7 +237,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
     let mut notices = Vec::new();
     if !prefix.is_empty() {
         notices.push(format!(
-            "MLEM project in {prefix} (it has a .mlem.yaml): links resolve from there"
+            "MLEM project in {prefix} (it has a .mlem.yaml): its links resolve from there"
         ));
     }
     match selection {

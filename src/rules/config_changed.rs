@@ -31,7 +31,7 @@ pub fn finding(file: &str, span: Span, what: &str) -> Finding {
         span,
         format!("this change {what}: the check used the base revision's policy"),
     )
-    .with_help("a policy change takes effect once merged; reviewers approve it with the rest of the change")
+    .with_help("the new policy applies once the change lands; for links that need it, land the policy change on its own first (its own commit, push or pull request)")
 }
 
 #[cfg(test)]

@@ -10,12 +10,16 @@ pub static RULE: Rule = Rule {
     summary: "the link names a host or owner outside the config's allow-lists",
     explain: "\
 `allowed_hosts` and `allowed_owners` in `.mlem-registry.toml` list where the registry's models
-may come from. A link to any other host or owner would put a model of unknown origin into
-production. Such a link is not contacted at all: no request goes to a host the registry does
-not trust, and no token with it.
+may come from; with no `allowed_hosts`, only GitHub hosts are allowed (github.com, or the
+`--github-server-url` host, and the `[hosts]` tables). A link to any other host or owner would
+put a model of unknown origin into production. Such a link is not contacted at all: no request
+goes to a host the registry does not trust, and no token with it. `file://` URLs and absolute
+paths are on host `file`: they read repositories of the machine that runs the check.
 
 Fix: link to a copy of the model in an allowed repository, or, if the registry's owners agree,
-add the host to `allowed_hosts` or the owner to `allowed_owners`.",
+add the host to `allowed_hosts` (`\"file\"` for local repositories) or the owner to
+`allowed_owners`. When a change is checked, its base's policy decides: a change to the lists
+applies once it has landed.",
 };
 
 /// The finding for a link naming `repo` (at `span`), refused because of `why`.
