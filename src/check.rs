@@ -9,6 +9,7 @@ use crate::mlem::locate::Locator;
 use crate::mlem::parse::{self, Problem};
 use crate::mlem::{Link, MlemObject};
 use crate::policy::{self, Remote};
+use crate::registry::link_index::LinkIndex;
 use crate::registry::{self, Content, Lookup, Snapshot, nested};
 use crate::report::{LinkRecord, LinkStatus, Report};
 use crate::resolve::Resolved;
@@ -108,21 +109,21 @@ pub fn run<E: From<registry::Error>>(
     mut options_for: impl FnMut(&std::path::Path) -> Result<Options, E>,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, E> {
-    let opened = registry::open(path, selection)?;
+    let mut opened = registry::open(path, selection)?;
+    let files = std::mem::take(&mut opened.files);
     let snapshot = &*opened.snapshot;
     // The folders whose config judges a change are the trusted revision's as well as its own.
-    let policy_tree = match policy_rev {
-        Some(rev) => Some(registry::tree_at(path, rev, &opened.prefix)?),
-        None => None,
+    let policy_tree = match (policy_rev, selection) {
+        // `--rev REV` judged by REV's own policy: the snapshot is that tree already.
+        (Some(rev), registry::Selection::Revision(checked)) if rev == checked => None,
+        (Some(rev), _) => Some(registry::tree_at(path, rev, &opened.prefix)?),
+        (None, _) => None,
     };
     let policy = policy_tree.as_deref();
     // A project marker the change adds or removes moves where every link below it resolves:
     // those files are part of the change.
-    let (markers, mut selected): (Vec<String>, Vec<String>) = opened
-        .files
-        .iter()
-        .cloned()
-        .partition(|f| registry::is_marker(f));
+    let (markers, mut selected): (Vec<String>, Vec<String>) =
+        files.into_iter().partition(|f| registry::is_marker(f));
     let (gone_markers, deleted_files): (Vec<String>, Vec<String>) = opened
         .deleted
         .iter()
@@ -148,9 +149,23 @@ pub fn run<E: From<registry::Error>>(
         selected.sort();
         selected.dedup();
     }
-    let deleted = nested::split(snapshot, policy, &deleted_files);
+    let deleted = nested::split(snapshot, policy, deleted_files.clone());
     if opened.partial {
-        let reaching = reaching_in_projects(snapshot, &selected, &deleted);
+        // Blob ids for files the change leaves alone: the tree `--changed-since` compares with
+        // (the working tree has none), else the snapshot's own.
+        let since = match selection {
+            registry::Selection::ChangedSince(rev) => {
+                Some(registry::tree_at(path, rev, &opened.prefix)?)
+            }
+            _ => None,
+        };
+        let ids = since.as_deref().unwrap_or(snapshot);
+        let mut index = match &opened.git_dir {
+            Some(git_dir) => LinkIndex::load(git_dir),
+            None => LinkIndex::default(),
+        };
+        let reaching = reaching_in_projects(snapshot, &selected, &deleted, ids, &mut index);
+        index.save();
         if !reaching.is_empty() {
             notices.push(format!(
                 "also checked {} link files whose links lead to a file the change touches",
@@ -160,7 +175,7 @@ pub fn run<E: From<registry::Error>>(
             selected.sort();
         }
     }
-    let mut groups = nested::split(snapshot, policy, &selected);
+    let mut groups = nested::split(snapshot, policy, selected);
     for group in &deleted {
         let key = (&group.project, &group.config);
         if !groups.iter().any(|g| (&g.project, &g.config) == key) {
@@ -583,6 +598,8 @@ fn reaching_in_projects(
     snapshot: &dyn Snapshot,
     files: &[String],
     deleted: &[nested::Group],
+    ids: &dyn Snapshot,
+    index: &mut LinkIndex,
 ) -> Vec<String> {
     // Full paths in the snapshot of every file the change touches.
     let touched_files: Vec<String> = files
@@ -615,9 +632,15 @@ fn reaching_in_projects(
             .filter_map(|f| f.strip_prefix(project.as_str()).map(str::to_owned))
             .collect();
         reaching.extend(
-            links_reaching(&view, &checked, &touched)
-                .into_iter()
-                .map(|file| format!("{project}{file}")),
+            links_reaching(
+                &view,
+                &checked,
+                &touched,
+                &nested::Nested::new(ids, &project),
+                index,
+            )
+            .into_iter()
+            .map(|file| format!("{project}{file}")),
         );
     }
     reaching.sort();
@@ -627,54 +650,61 @@ fn reaching_in_projects(
 
 /// The link files outside `checked` whose link, or chain of links, lands on one of `touched`
 /// (files a change adds, modifies or deletes): a change to a target must be judged on every link
-/// that reaches it, as a full check would. Each round reads the other files once, parsing only
-/// those that name a touched file's stem; a round per hop of the longest chain.
+/// that reaches it, as a full check would. A round per hop of the longest chain. `ids` holds the
+/// files the change leaves alone, with their blob ids when it knows them (a tree, the index): a
+/// file with an id is looked up in `index` and read only when the index has not seen it (its
+/// targets are then recorded); any other file is read, and parsed when it may name a touched
+/// file's stem.
 pub fn links_reaching(
     snapshot: &dyn Snapshot,
     checked: &[String],
     touched: &[String],
+    ids: &dyn Snapshot,
+    index: &mut LinkIndex,
 ) -> Vec<String> {
-    let Ok(all) = snapshot.mlem_files() else {
+    // Listed from `ids`: every file the change leaves alone is there as it is in `snapshot` (a
+    // tree lists faster than a working tree is walked).
+    let Ok(all) = ids.mlem_files() else {
         return Vec::new();
     };
     let mut others: Vec<&String> = all
         .iter()
-        .filter(|p| checked.binary_search(p).is_err())
+        .filter(|p| checked.binary_search(p).is_err() && !touched.contains(p))
         .collect();
     let mut reaching = Vec::new();
     let mut frontier: Vec<String> = touched.to_vec();
     while !frontier.is_empty() && !others.is_empty() {
+        let wanted: std::collections::HashSet<&str> = frontier.iter().map(String::as_str).collect();
         let stems: Vec<&str> = frontier.iter().map(|p| stem_name(p)).collect();
-        let found: Vec<bool> = others
+        let known = &*index;
+        let found: Vec<(bool, Option<Learnt>)> = others
             .par_iter()
             .map_init(
                 || snapshot.reader(),
                 |reader, path| {
-                    let Ok(Lookup::File(Content::Bytes(bytes))) = reader.lookup(path) else {
-                        return false;
-                    };
-                    if !may_name(&bytes, &stems) {
-                        return false;
+                    let id = ids.blob_id(path);
+                    if let Some(targets) = id.as_ref().and_then(|id| known.get(id)) {
+                        return (targets.iter().any(|t| wanted.contains(t.as_str())), None);
                     }
-                    let parsed = parse_content(Content::Bytes(bytes));
-                    let Ok(object) = parsed.object.as_ref() else {
-                        return false;
+                    let Ok(Lookup::File(Content::Bytes(bytes))) = reader.lookup(path) else {
+                        return (false, None);
                     };
-                    object
-                        .links
-                        .iter()
-                        .filter(|l| l.project.is_none())
-                        .any(|link| {
-                            crate::resolve::local::candidates(link).is_ok_and(|candidates| {
-                                candidates.iter().any(|c| frontier.contains(c))
-                            })
-                        })
+                    // Without an id to record it under, only a file that may name a stem is parsed.
+                    if id.is_none() && !may_name(&bytes, &stems) {
+                        return (false, None);
+                    }
+                    let targets = local_targets(bytes);
+                    let reaches = targets.iter().any(|t| wanted.contains(t.as_str()));
+                    (reaches, id.map(|id| (id, targets)))
                 },
             )
             .collect();
         frontier = Vec::new();
         let mut rest = Vec::with_capacity(others.len());
-        for (path, reaches) in others.into_iter().zip(found) {
+        for (path, (reaches, learnt)) in others.into_iter().zip(found) {
+            if let Some((id, targets)) = learnt {
+                index.insert(id, targets);
+            }
             if reaches {
                 frontier.push(path.clone());
                 reaching.push(path.clone());
@@ -686,6 +716,24 @@ pub fn links_reaching(
     }
     reaching.sort();
     reaching
+}
+
+/// A blob read for the first time, and the paths its links could land on.
+type Learnt = (gix::ObjectId, Vec<String>);
+
+/// Every path a file's relative links could land on (see [`crate::resolve::local::candidates`]).
+fn local_targets(bytes: Vec<u8>) -> Vec<String> {
+    let parsed = parse_content(Content::Bytes(bytes));
+    let Ok(object) = parsed.object.as_ref() else {
+        return Vec::new();
+    };
+    object
+        .links
+        .iter()
+        .filter(|l| l.project.is_none())
+        .filter_map(|link| crate::resolve::local::candidates(link).ok())
+        .flatten()
+        .collect()
 }
 
 /// Links whose target the change deletes get `link/target-deleted` in place of

@@ -71,7 +71,7 @@ fn main() -> ExitCode {
 }
 
 /// Standard output, guarded: only the `github` format's own commands pass as they are.
-type Out<'a> = Guard<std::io::StdoutLock<'a>>;
+type Out<'a> = Guard<std::io::BufWriter<std::io::StdoutLock<'a>>>;
 
 /// See [`say!`].
 fn say_line(message: &str) {
@@ -81,7 +81,8 @@ fn say_line(message: &str) {
 
 fn run(cli: cli::Cli) -> anyhow::Result<u8> {
     let stdout = std::io::stdout();
-    let mut out = Guard::new(stdout.lock());
+    // Buffered: a report of 100,000 findings is written in large blocks, not a line at a time.
+    let mut out = Guard::new(std::io::BufWriter::new(stdout.lock()));
     match cli.command {
         cli::Command::Check(args) => check(&args, None, &mut out),
         cli::Command::Action => {

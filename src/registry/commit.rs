@@ -121,6 +121,13 @@ impl Snapshot for CommitTree {
         Ok(self.listing()?.mlem_files.clone())
     }
 
+    fn blob_id(&self, path: &str) -> Option<ObjectId> {
+        match self.listing().ok()?.entries.get(path)? {
+            (id, Kind::Blob) => Some(*id),
+            _ => None,
+        }
+    }
+
     fn reader(&self) -> Box<dyn Reader + '_> {
         Box::new(CommitReader {
             tree: self,

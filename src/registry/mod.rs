@@ -6,6 +6,7 @@
 
 pub mod changed;
 pub mod commit;
+pub mod link_index;
 pub mod memory;
 pub mod nested;
 pub mod path;
@@ -93,6 +94,12 @@ pub trait Snapshot: Sync {
 
     /// A reader for the current thread (git object access is per thread).
     fn reader(&self) -> Box<dyn Reader + '_>;
+
+    /// The git blob id of the regular file at `path`, when the snapshot knows it without reading
+    /// the file (a commit's tree, the index): what [`link_index::LinkIndex`] is keyed by.
+    fn blob_id(&self, _path: &str) -> Option<gix::ObjectId> {
+        None
+    }
 }
 
 /// Reads files of a snapshot by repository-relative path.
@@ -147,6 +154,8 @@ pub struct Opened {
     /// The directory reported paths are relative to: the repository's working tree (or the
     /// plain directory checked).
     pub root: std::path::PathBuf,
+    /// The repository's git directory, where [`link_index::LinkIndex`] is kept.
+    pub git_dir: Option<std::path::PathBuf>,
 }
 
 impl Opened {
@@ -165,6 +174,7 @@ impl Opened {
             notices,
             prefix,
             root,
+            git_dir: None,
         })
     }
 }
@@ -240,7 +250,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             "MLEM project in {prefix} (it has a .mlem.yaml): its links resolve from there"
         ));
     }
-    match selection {
+    let opened = match selection {
         Selection::Worktree => {
             let tree = worktree::Worktree::from_git(&repo, &prefix)?;
             Opened::whole(Box::new(tree), notices, prefix, workdir)
@@ -278,6 +288,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
                 notices,
                 prefix,
                 root: workdir,
+                git_dir: None,
             })
         }
         Selection::Staged => {
@@ -292,6 +303,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
                 notices,
                 prefix,
                 root: workdir,
+                git_dir: None,
             })
         }
         Selection::Files(files) => staged::given(&repo, files, notices, prefix, workdir),
@@ -314,9 +326,14 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
                 notices,
                 prefix,
                 root: workdir,
+                git_dir: None,
             })
         }
-    }
+    };
+    opened.map(|opened| Opened {
+        git_dir: Some(repo.git_dir().to_path_buf()),
+        ..opened
+    })
 }
 
 /// The MLEM project containing `path`: the nearest directory at or above it, inside the

@@ -146,28 +146,50 @@ impl Group {
 pub fn split(
     snapshot: &dyn Snapshot,
     policy: Option<&dyn Snapshot>,
-    files: &[String],
+    files: Vec<String>,
 ) -> Vec<Group> {
     let mut projects = Projects::with_policy(snapshot, policy);
-    let mut groups: std::collections::BTreeMap<(String, Option<String>), Vec<String>> =
-        Default::default();
+    let mut groups: Vec<Group> = Vec::new();
+    // Files come sorted, so neighbours share a folder: its group is looked up once.
+    let mut last: Option<(String, usize)> = None;
     for file in files {
-        let owner = projects.of(file);
-        // A config above the project is found from the project's folder; one inside it splits it.
-        let config = projects
-            .config_of(file)
-            .filter(|folder| folder.len() > owner.len());
-        let relative = file[owner.len()..].to_owned();
-        groups.entry((owner, config)).or_default().push(relative);
+        let folder = file.rfind('/').map_or("", |i| &file[..=i]);
+        let at = match &last {
+            Some((seen, at)) if seen == folder => *at,
+            _ => {
+                let owner = projects.of(&file);
+                // A config above the project is found from the project's folder; one inside it
+                // splits it.
+                let config = projects
+                    .config_of(&file)
+                    .filter(|folder| folder.len() > owner.len());
+                let at = match groups
+                    .iter()
+                    .position(|g| g.project == owner && g.config == config)
+                {
+                    Some(at) => at,
+                    None => {
+                        groups.push(Group {
+                            project: owner,
+                            config,
+                            files: Vec::new(),
+                        });
+                        groups.len() - 1
+                    }
+                };
+                last = Some((folder.to_owned(), at));
+                at
+            }
+        };
+        let group = &mut groups[at];
+        let file = match group.project.len() {
+            0 => file,
+            len => file[len..].to_owned(),
+        };
+        group.files.push(file);
     }
+    groups.sort_by(|a, b| (&a.project, &a.config).cmp(&(&b.project, &b.config)));
     groups
-        .into_iter()
-        .map(|((project, config), files)| Group {
-            project,
-            config,
-            files,
-        })
-        .collect()
 }
 
 /// A project nested in a snapshot's folder `prefix`, seen from its own folder: its files are
@@ -191,11 +213,32 @@ impl Snapshot for Nested<'_> {
     fn mlem_files(&self) -> Result<Vec<String>, Error> {
         let all = self.inner.mlem_files()?;
         let mut projects = Projects::new(self.inner);
+        let mut last: Option<(String, bool)> = None;
+        let mut own = |file: &str| {
+            let folder = file.rfind('/').map_or("", |i| &file[..=i]);
+            match &last {
+                Some((seen, owned)) if seen == folder => *owned,
+                _ => {
+                    let owned = projects.of(file) == self.prefix;
+                    last = Some((folder.to_owned(), owned));
+                    owned
+                }
+            }
+        };
+        if self.prefix.is_empty() {
+            let mut all = all;
+            all.retain(|file| own(file));
+            return Ok(all);
+        }
         Ok(all
             .into_iter()
-            .filter(|file| file.starts_with(&self.prefix) && projects.of(file) == self.prefix)
+            .filter(|file| file.starts_with(&self.prefix) && own(file))
             .map(|file| file[self.prefix.len()..].to_owned())
             .collect())
+    }
+
+    fn blob_id(&self, path: &str) -> Option<gix::ObjectId> {
+        self.inner.blob_id(&format!("{}{path}", self.prefix))
     }
 
     fn reader(&self) -> Box<dyn Reader + '_> {
@@ -248,7 +291,7 @@ mod tests {
     fn each_file_belongs_to_the_nearest_marker_and_config_above_it() {
         let tree = tree();
         let files = tree.mlem_files().unwrap();
-        let split = split(&tree, None, &files);
+        let split = split(&tree, None, files);
         let shown: Vec<(&str, Option<&str>, Vec<&str>)> = split
             .iter()
             .map(|g| {

@@ -168,6 +168,7 @@ pub fn given(
         notices,
         prefix,
         root,
+        git_dir: None,
     })
 }
 
@@ -184,6 +185,14 @@ fn is_mlem_file_bytes(path: &BStr) -> bool {
 }
 
 impl Snapshot for Staged {
+    fn blob_id(&self, path: &str) -> Option<ObjectId> {
+        let full = format!("{}{path}", self.prefix);
+        let entry = self.index.entry_by_path(full.as_str().into())?;
+        (entry.mode == gix::index::entry::Mode::FILE
+            || entry.mode == gix::index::entry::Mode::FILE_EXECUTABLE)
+            .then_some(entry.id)
+    }
+
     fn mlem_files(&self) -> Result<Vec<String>, Error> {
         let mut files: Vec<String> = self
             .index

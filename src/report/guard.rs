@@ -90,17 +90,21 @@ impl<W: Write> Guard<W> {
 
 impl<W: Write> Write for Guard<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.pending.extend_from_slice(buf);
-        if let Some(last) = self
-            .pending
-            .iter()
-            .rposition(|b| matches!(b, b'\n' | b'\r'))
-        {
-            let rest = self.pending.split_off(last + 1);
-            let text = String::from_utf8_lossy(&self.pending);
-            self.inner.write_all(neutralise(&text).as_bytes())?;
-            self.pending = rest;
+        // Formats write in small pieces: whole lines are passed on only once a piece ends one.
+        let Some(last) = buf.iter().rposition(|b| matches!(b, b'\n' | b'\r')) else {
+            self.pending.extend_from_slice(buf);
+            return Ok(buf.len());
+        };
+        self.pending.extend_from_slice(&buf[..=last]);
+        match std::str::from_utf8(&self.pending) {
+            Ok(text) => self.inner.write_all(neutralise(text).as_bytes())?,
+            Err(_) => {
+                let text = String::from_utf8_lossy(&self.pending);
+                self.inner.write_all(neutralise(&text).as_bytes())?;
+            }
         }
+        self.pending.clear();
+        self.pending.extend_from_slice(&buf[last + 1..]);
         Ok(buf.len())
     }
 

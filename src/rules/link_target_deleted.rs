@@ -58,7 +58,8 @@ mod tests {
         let checked = vec!["changed.mlem".to_owned()];
         let deleted = vec!["models/gbt.mlem".to_owned()];
         let touched = [checked.clone(), deleted.clone()].concat();
-        let reaching = links_reaching(&tree, &checked, &touched);
+        let mut index = crate::registry::link_index::LinkIndex::default();
+        let reaching = links_reaching(&tree, &checked, &touched, &tree, &mut index);
         assert_eq!(
             reaching,
             ["escaped.mlem", "uses-gbt.mlem", "via-uses-gbt.mlem"]
