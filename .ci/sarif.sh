@@ -78,8 +78,9 @@ sarif() {
 #    notification (the MLEM project is in a subfolder).
 sarif "$out/example.sarif" check --offline --format sarif examples/registry
 
-# 2. A registry whose links follow a branch: a repository of models on this machine, and links to
-#    it with `rev: main` and with no rev, each finding carrying the fix that pins it. Checked at
+# 2. A registry whose links follow a branch: a repository of models on this machine (allowed by
+#    its config), and links to it with `rev: main` and with no rev, each finding carrying the fix
+#    that pins it. Checked at
 #    --rev HEAD from the MLEM project in a subfolder, so the run has two notifications, and in a
 #    category of its own.
 git_quiet() { git -c user.name=ci -c user.email=ci@mlem-registry.invalid -c init.defaultBranch=main "$@" >/dev/null; }
@@ -95,6 +96,8 @@ printf 'object_type: link\nlink_type: model\npath: models/rf.mlem\nproject: %s\n
   "$scratch/models" > "$scratch/registry/project/branch.mlem"
 printf 'object_type: link\nlink_type: model\npath: models/rf.mlem\nproject: %s\n' \
   "$scratch/models" > "$scratch/registry/project/default.mlem"
+# Links to repositories of this machine need the policy's consent.
+printf 'allowed_hosts = ["file"]\n' > "$scratch/registry/project/.mlem-registry.toml"
 git_quiet -C "$scratch/registry" add .
 git_quiet -C "$scratch/registry" commit -m registry
 MLEM_REGISTRY_SARIF_CATEGORY=mlem-registry/fixes \

@@ -324,12 +324,13 @@ fn judged_change(change: impl Fn(&Repo)) -> Vec<(Found, &'static str)> {
     let (_, changed_since) = check_json(repo.path(), &["--changed-since", &base]);
     repo.commit("the change");
     let head = repo.git(&["rev-parse", "HEAD"]);
-    let pushed = common::bin()
-        .current_dir(repo.path())
-        .args(["hook", "pre-push", "--format", "json", "origin"])
-        .write_stdin(format!("refs/heads/main {head} refs/heads/main {base}\n"))
-        .output()
-        .unwrap();
+    let pushed = common::pre_push(
+        repo.path(),
+        &["--format", "json"],
+        "refs/heads/main",
+        &head,
+        &base,
+    );
     let pushed: serde_json::Value = serde_json::from_slice(&pushed.stdout).unwrap();
     let (_, full) = check_json(repo.path(), &[]);
     let errors = |json: &serde_json::Value| {
@@ -423,12 +424,7 @@ fn each_file_is_judged_in_its_own_project_from_any_starting_folder() {
         .unwrap();
     assert_eq!(staged.status.code(), Some(0), "{staged:?}");
     let head = repo.commit("two projects");
-    let pushed = common::bin()
-        .current_dir(repo.path())
-        .args(["hook", "pre-push", "--offline", "origin"])
-        .write_stdin(format!("refs/heads/main {head} refs/heads/main {base}\n"))
-        .output()
-        .unwrap();
+    let pushed = common::pre_push(repo.path(), &["--offline"], "refs/heads/main", &head, &base);
     assert_eq!(pushed.status.code(), Some(0), "{pushed:?}");
 }
 
@@ -463,12 +459,7 @@ fn a_project_marker_the_change_adds_judges_every_link_below_it() {
     );
     repo.commit("the marker");
     let head = repo.git(&["rev-parse", "HEAD"]);
-    let pushed = common::bin()
-        .current_dir(repo.path())
-        .args(["hook", "pre-push", "--offline", "origin"])
-        .write_stdin(format!("refs/heads/main {head} refs/heads/main {base}\n"))
-        .output()
-        .unwrap();
+    let pushed = common::pre_push(repo.path(), &["--offline"], "refs/heads/main", &head, &base);
     assert_eq!(pushed.status.code(), Some(1), "{pushed:?}");
 }
 

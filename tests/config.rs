@@ -463,19 +463,13 @@ fn a_change_is_judged_by_its_bases_policy_and_its_own_is_reported() {
     registry.git(&["remote", "add", "origin", remote.path().to_str().unwrap()]);
     registry.git(&["push", "-q", "origin", &format!("{base}:refs/heads/main")]);
     let head = registry.git(&["rev-parse", "HEAD"]);
-    let output = bin()
-        .current_dir(registry.path())
-        .args([
-            "hook",
-            "pre-push",
-            "--offline",
-            "--format",
-            "json",
-            "origin",
-        ])
-        .write_stdin(format!("refs/heads/main {head} refs/heads/main {base}\n"))
-        .output()
-        .unwrap();
+    let output = common::pre_push(
+        registry.path(),
+        &["--offline", "--format", "json"],
+        "refs/heads/main",
+        &head,
+        &base,
+    );
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -486,21 +480,13 @@ fn a_change_is_judged_by_its_bases_policy_and_its_own_is_reported() {
     registry.git(&["fetch", "-q", "origin"]);
     registry.git(&["remote", "set-head", "origin", "main"]);
     let zero = "0".repeat(40);
-    let output = bin()
-        .current_dir(registry.path())
-        .args([
-            "hook",
-            "pre-push",
-            "--offline",
-            "--format",
-            "json",
-            "origin",
-        ])
-        .write_stdin(format!(
-            "refs/heads/feature {head} refs/heads/feature {zero}\n"
-        ))
-        .output()
-        .unwrap();
+    let output = common::pre_push(
+        registry.path(),
+        &["--offline", "--format", "json"],
+        "refs/heads/feature",
+        &head,
+        &zero,
+    );
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(

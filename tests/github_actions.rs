@@ -224,18 +224,15 @@ fn an_unverified_link_never_passes_the_check_run() {
     job.registry.commit("a link to another repository");
     let server = job.serve();
     server.inject(Fault::GraphqlRateLimited, 1000);
-    let output = job
-        .command(Some(&server))
-        .args([
-            "check",
-            "--check-run",
-            "mlem-registry",
-            "--max-rate-limit-wait",
-            "0",
-        ])
-        .arg(registry_dir(&job))
-        .output()
-        .unwrap();
+    let check = || {
+        job.command(Some(&server))
+            .args(["check", "--check-run", "mlem-registry"])
+            .args(["--max-rate-limit-wait", "0"])
+            .arg(registry_dir(&job))
+            .output()
+            .unwrap()
+    };
+    let output = check();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     let runs = server.check_runs();
@@ -251,18 +248,7 @@ fn an_unverified_link_never_passes_the_check_run() {
     job.registry
         .write(".mlem-registry.toml", "pass_unverified = true\n");
     job.registry.commit("unverified links pass");
-    let output = job
-        .command(Some(&server))
-        .args([
-            "check",
-            "--check-run",
-            "mlem-registry",
-            "--max-rate-limit-wait",
-            "0",
-        ])
-        .arg(registry_dir(&job))
-        .output()
-        .unwrap();
+    let output = check();
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let runs = server.check_runs();
     assert_eq!(runs[1].conclusion.as_deref(), Some("success"));

@@ -159,6 +159,25 @@ pub fn bin() -> assert_cmd::Command {
 }
 
 /// Runs `check` with `args` in `repo` and returns (exit code, stdout).
+/// `hook pre-push origin ARGS` in `repo`, as git runs it for a push of `tip` to `ref`
+/// (`refs/heads/...`) whose remote side is `remote` (40 zeros: a new branch).
+pub fn pre_push(
+    repo: &Path,
+    args: &[&str],
+    reference: &str,
+    tip: &str,
+    remote: &str,
+) -> std::process::Output {
+    bin()
+        .current_dir(repo)
+        .args(["hook", "pre-push"])
+        .args(args)
+        .arg("origin")
+        .write_stdin(format!("{reference} {tip} {reference} {remote}\n"))
+        .output()
+        .unwrap()
+}
+
 pub fn check(dir: &Path, args: &[&str]) -> (i32, String) {
     let output = bin()
         .arg("check")
