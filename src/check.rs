@@ -122,32 +122,47 @@ pub fn run<E: From<registry::Error>>(
     let policy = policy_tree.as_deref();
     // A project marker the change adds or removes moves where every link below it resolves:
     // those files are part of the change.
-    let (markers, mut selected): (Vec<String>, Vec<String>) =
-        files.into_iter().partition(|f| registry::is_marker(f));
-    let (gone_markers, deleted_files): (Vec<String>, Vec<String>) = opened
+    // Policy files the change touches are reported, each for its folder, wherever they are.
+    let (configs, files): (Vec<String>, Vec<String>) =
+        files.into_iter().partition(|f| registry::is_config(f));
+    let (gone_configs, deleted_files): (Vec<String>, Vec<String>) = opened
         .deleted
         .iter()
         .cloned()
+        .partition(|f| registry::is_config(f));
+    // A project marker the change adds or removes (a `.mlem.yaml`, a file of a `.mlem/` folder)
+    // moves where every link below it resolves: those files are part of the change.
+    let (markers, mut selected): (Vec<String>, Vec<String>) =
+        files.into_iter().partition(|f| registry::is_marker(f));
+    let (gone_markers, deleted_files): (Vec<String>, Vec<String>) = deleted_files
+        .into_iter()
         .partition(|f| registry::is_marker(f));
     let mut notices = opened.notices.clone();
-    if !markers.is_empty() || !gone_markers.is_empty() {
-        let folders: Vec<&str> = markers
-            .iter()
-            .chain(&gone_markers)
-            .map(|m| &m[..m.len() - ".mlem.yaml".len()])
-            .collect();
+    let mut folders: Vec<&str> = markers
+        .iter()
+        .chain(&gone_markers)
+        .chain(&selected)
+        .chain(&deleted_files)
+        .filter_map(|f| registry::marker_folder(f))
+        .collect();
+    folders.sort();
+    folders.dedup();
+    if opened.partial && !folders.is_empty() {
         let moved: Vec<String> = snapshot
             .mlem_files()?
             .into_iter()
             .filter(|f| folders.iter().any(|folder| f.starts_with(folder)))
+            .filter(|f| selected.binary_search(f).is_err())
             .collect();
-        notices.push(format!(
-            "also checked {} files below a .mlem.yaml the change adds or removes",
-            moved.len()
-        ));
-        selected.extend(moved);
-        selected.sort();
-        selected.dedup();
+        if !moved.is_empty() {
+            notices.push(format!(
+                "also checked {} files of projects whose marker (.mlem.yaml or .mlem/) the change touches",
+                moved.len()
+            ));
+            selected.extend(moved);
+            selected.sort();
+            selected.dedup();
+        }
     }
     let deleted = nested::split(snapshot, policy, deleted_files.clone());
     if opened.partial {
@@ -185,6 +200,22 @@ pub fn run<E: From<registry::Error>>(
             });
         }
     }
+    for config in configs.iter().chain(&gone_configs) {
+        let folder = &config[..config.len() - crate::config::FILE_NAME.len()];
+        let mut projects = nested::Projects::new(snapshot);
+        let project = projects.of(&format!("{folder}x"));
+        let config = (folder.len() > project.len()).then(|| folder.to_owned());
+        if !groups
+            .iter()
+            .any(|g| g.project == project && g.config == config)
+        {
+            groups.push(nested::Group {
+                project,
+                config,
+                files: Vec::new(),
+            });
+        }
+    }
     groups.sort_by(|a, b| (&a.project, &a.config).cmp(&(&b.project, &b.config)));
     if groups.is_empty() {
         // Nothing selected: the run still has its policy (a change to it is still reported).
@@ -207,7 +238,7 @@ pub fn run<E: From<registry::Error>>(
         let folder = format!("{}{project}", opened.prefix);
         if !project.is_empty() && announced.insert(project.clone()) {
             report.notices.push(format!(
-                "MLEM project in {folder} (it has a .mlem.yaml): its links resolve from there"
+                "MLEM project in {folder} (it has a .mlem.yaml or .mlem/): its links resolve from there"
             ));
         }
         let options = options_for(&opened.root.join(format!(
@@ -601,6 +632,14 @@ fn reaching_in_projects(
     ids: &dyn Snapshot,
     index: &mut LinkIndex,
 ) -> Vec<String> {
+    // Through a symbolic link a link may reach a file it does not name, and a link file may change
+    // with a file that is no `*.mlem` file: with one in the registry (or not knowing), every link
+    // file is judged, whatever the change touches.
+    if ids.has_symlinks() != Some(false) {
+        let mut all = ids.mlem_files().unwrap_or_default();
+        all.retain(|f| files.binary_search(f).is_err());
+        return all;
+    }
     // Full paths in the snapshot of every file the change touches.
     let touched_files: Vec<String> = files
         .iter()
@@ -653,8 +692,7 @@ fn reaching_in_projects(
 /// that reaches it, as a full check would. A round per hop of the longest chain. `ids` holds the
 /// files the change leaves alone, with their blob ids when it knows them (a tree, the index): a
 /// file with an id is looked up in `index` and read only when the index has not seen it (its
-/// targets are then recorded); any other file is read, and parsed when it may name a touched
-/// file's stem.
+/// targets are then recorded); any other file is read and parsed.
 pub fn links_reaching(
     snapshot: &dyn Snapshot,
     checked: &[String],
@@ -671,11 +709,14 @@ pub fn links_reaching(
         .iter()
         .filter(|p| checked.binary_search(p).is_err() && !touched.contains(p))
         .collect();
+    if ids.has_symlinks() != Some(false) {
+        // See `reaching_in_projects`: every link file is judged.
+        return others.into_iter().cloned().collect();
+    }
     let mut reaching = Vec::new();
     let mut frontier: Vec<String> = touched.to_vec();
     while !frontier.is_empty() && !others.is_empty() {
         let wanted: std::collections::HashSet<&str> = frontier.iter().map(String::as_str).collect();
-        let stems: Vec<&str> = frontier.iter().map(|p| stem_name(p)).collect();
         let known = &*index;
         let found: Vec<(bool, Option<Learnt>)> = others
             .par_iter()
@@ -689,10 +730,9 @@ pub fn links_reaching(
                     let Ok(Lookup::File(Content::Bytes(bytes))) = reader.lookup(path) else {
                         return (false, None);
                     };
-                    // Without an id to record it under, only a file that may name a stem is parsed.
-                    if id.is_none() && !may_name(&bytes, &stems) {
-                        return (false, None);
-                    }
+                    // Learnt only when the bytes are the blob the id names (a skip-worktree file's
+                    // may not be).
+                    let id = id.filter(|id| is_blob(id, &bytes));
                     let targets = local_targets(bytes);
                     let reaches = targets.iter().any(|t| wanted.contains(t.as_str()));
                     (reaches, id.map(|id| (id, targets)))
@@ -765,20 +805,7 @@ fn name_deleted_targets(results: &mut [FileResult], deleted: &[String]) {
     }
 }
 
-/// The cheap filter before a parse: whether a file's bytes may hold a link naming one of
-/// `stems`. A link names its target's stem literally, unless YAML escapes spell it (`\x66`, an
-/// escaped line break, only in double quotes) or the file is UTF-16: such files are parsed.
-fn may_name(bytes: &[u8], stems: &[&str]) -> bool {
-    bytes.contains(&b'\\') || bytes.contains(&0) || stems.iter().any(|stem| contains(bytes, stem))
-}
-
-fn stem_name(path: &str) -> &str {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.strip_suffix(".mlem").unwrap_or(name)
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len().max(1))
-        .any(|w| w == needle.as_bytes())
+/// Whether `bytes` are the content of git blob `id`.
+fn is_blob(id: &gix::ObjectId, bytes: &[u8]) -> bool {
+    gix::objs::compute_hash(id.kind(), gix::objs::Kind::Blob, bytes).is_ok_and(|hash| hash == *id)
 }

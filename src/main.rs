@@ -649,6 +649,11 @@ fn hook(command: cli::HookCommand, out: &mut Out<'_>) -> anyhow::Result<u8> {
                     // default branch, as its pull request will be.
                     args.policy_from =
                         hook::fork_point(std::path::Path::new("."), &pushed.local_sha, &remote);
+                    if args.policy_from.is_none() {
+                        say!(
+                            "mlem-registry: {remote}'s default branch is not known here (`git remote set-head {remote} --auto` sets it): the new branch is judged by its own policy"
+                        );
+                    }
                 }
                 let found = check(&args, None, out)?;
                 code = exit::worse(code, found);

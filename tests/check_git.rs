@@ -493,3 +493,113 @@ fn a_link_file_whose_name_is_not_utf8_stops_the_run() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{output:?}");
 }
+
+#[test]
+fn changed_only_runs_agree_with_a_full_check_where_names_are_not_literal() {
+    // Each case: what the base holds, what the change does, and the file a full check flags.
+    type Step = fn(&Repo);
+    let cases: [(&str, Step, Step, &str); 4] = [
+        (
+            "a target named through YAML quoting, not literally",
+            |repo| {
+                repo.write("models/it's.mlem", MODEL)
+                    .write("quoted.mlem", link("model", "'models/it''s'"));
+            },
+            |repo| {
+                repo.remove("models/it's.mlem");
+            },
+            "quoted.mlem",
+        ),
+        (
+            "a link file that is a symbolic link to a file that is no *.mlem file",
+            |repo| {
+                repo.write("models/rf.mlem", MODEL)
+                    .write("data/link.yaml", link("model", "models/rf"));
+                std::os::unix::fs::symlink("data/link.yaml", repo.path().join("sym.mlem")).unwrap();
+            },
+            |repo| {
+                repo.write("data/link.yaml", link("model", "models/gone"));
+            },
+            "sym.mlem",
+        ),
+        (
+            "a target reached through a symbolically linked folder",
+            |repo| {
+                repo.write("models/rf.mlem", MODEL)
+                    .write("via.mlem", link("model", "m/rf"));
+                std::os::unix::fs::symlink("models", repo.path().join("m")).unwrap();
+            },
+            |repo| {
+                repo.write("models/rf.mlem", "object_type: data\n");
+            },
+            "via.mlem",
+        ),
+        (
+            "a MLEM 0.2 .mlem/ folder that makes a project",
+            |repo| {
+                repo.write("models/rf.mlem", MODEL)
+                    .write("sub/u.mlem", link("model", "models/rf"));
+            },
+            |repo| {
+                repo.write("sub/.mlem/model/zz.mlem", MODEL);
+            },
+            "sub/u.mlem",
+        ),
+    ];
+    for (what, setup, change, flagged) in cases {
+        let repo = Repo::new();
+        setup(&repo);
+        let base = repo.commit("base");
+        change(&repo);
+        let (_, full) = check_json(repo.path(), &["--offline"]);
+        let flags = |json: &serde_json::Value| {
+            rules(json)
+                .iter()
+                .any(|(rule, file, _)| file == flagged && rule != "link/duplicate-target")
+        };
+        assert!(flags(&full), "{what}: the full check: {full:#}");
+        let (_, changed) = check_json(repo.path(), &["--offline", "--changed-since", &base]);
+        assert!(flags(&changed), "{what}: --changed-since: {changed:#}");
+        let tip = repo.commit("the change");
+        let pushed = common::pre_push(
+            repo.path(),
+            &["--offline", "--format", "json"],
+            "refs/heads/main",
+            &tip,
+            &base,
+        );
+        let pushed: serde_json::Value = serde_json::from_slice(&pushed.stdout).unwrap();
+        assert!(flags(&pushed), "{what}: pre-push: {pushed:#}");
+    }
+}
+
+#[test]
+fn the_link_index_learns_only_what_a_blob_holds() {
+    let repo = Repo::new();
+    repo.write("models/b.mlem", MODEL)
+        .write("u.mlem", link("model", "models/b"));
+    repo.commit("base");
+    // A file git is told not to look at: its working-tree text is not the committed blob's.
+    repo.git(&["update-index", "--skip-worktree", "u.mlem"]);
+    repo.write("u.mlem", link("model", "models/zzzz"));
+    repo.write("other.mlem", MODEL);
+    check_json(repo.path(), &["--offline", "--changed-since", "HEAD"]);
+    repo.git(&["update-index", "--no-skip-worktree", "u.mlem"]);
+    repo.git(&["checkout", "--", "u.mlem"]);
+    let base = repo.commit("another");
+    repo.remove("models/b.mlem");
+    let tip = repo.commit("the target goes");
+    let pushed = common::pre_push(
+        repo.path(),
+        &["--offline", "--format", "json"],
+        "refs/heads/main",
+        &tip,
+        &base,
+    );
+    let pushed: serde_json::Value = serde_json::from_slice(&pushed.stdout).unwrap();
+    assert_eq!(
+        rules(&pushed),
+        [("link/target-deleted".into(), "u.mlem".into(), 3)],
+        "{pushed:#}"
+    );
+}

@@ -593,3 +593,26 @@ fn a_change_cannot_escape_a_folders_policy_by_deleting_or_hiding_it() {
         .unwrap_or_else(|| panic!("{json:#}"));
     assert_eq!(unverified["severity"], "error", "{json:#}");
 }
+
+#[test]
+fn a_change_to_a_config_alone_is_reported() {
+    let registry = Repo::new();
+    registry.write("models/rf.mlem", MODEL);
+    registry.write("prod/rf.mlem", link("model", "models/rf"));
+    registry.write(
+        "prod/.mlem-registry.toml",
+        "allowed_owners = [\"trusted\"]\n",
+    );
+    let base = registry.commit("base");
+    std::fs::remove_file(registry.path().join("prod/.mlem-registry.toml")).unwrap();
+    let (_, json) = check_json(registry.path(), &["--offline", "--changed-since", &base]);
+    assert_eq!(
+        rules(&json),
+        [(
+            "config/changed".into(),
+            "prod/.mlem-registry.toml".into(),
+            1
+        )],
+        "{json:#}"
+    );
+}

@@ -70,7 +70,11 @@ pub fn since(repo: &gix::Repository, rev: &str, prefix: &str) -> Result<Changes,
         .tree_index_track_renames(gix::status::tree_index::TrackRenames::Disabled)
         .index_worktree_submodules(None);
     // `:/` anchors the pattern at the top of the worktree, whatever the current directory.
-    let patterns = [BString::from(":/*.mlem"), BString::from(":/*.mlem.yaml")];
+    let patterns = [
+        BString::from(":/*.mlem"),
+        BString::from(":/*.mlem.yaml"),
+        BString::from(":/*.mlem-registry.toml"),
+    ];
     let mut tree_side: BTreeMap<BString, TreeToIndex> = BTreeMap::new();
     let mut disk_side: BTreeMap<BString, IndexToWorktree> = BTreeMap::new();
     if index_is_revision {

@@ -121,6 +121,16 @@ impl Snapshot for CommitTree {
         Ok(self.listing()?.mlem_files.clone())
     }
 
+    fn has_symlinks(&self) -> Option<bool> {
+        let listing = self.listing().ok()?;
+        Some(
+            listing
+                .entries
+                .values()
+                .any(|(_, kind)| *kind == Kind::Symlink),
+        )
+    }
+
     fn blob_id(&self, path: &str) -> Option<ObjectId> {
         match self.listing().ok()?.entries.get(path)? {
             (id, Kind::Blob) => Some(*id),

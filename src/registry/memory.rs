@@ -46,6 +46,14 @@ impl MemoryTree {
 }
 
 impl Snapshot for MemoryTree {
+    fn has_symlinks(&self) -> Option<bool> {
+        Some(
+            self.entries
+                .values()
+                .any(|e| matches!(e, Entry::Symlink(_))),
+        )
+    }
+
     fn mlem_files(&self) -> Result<Vec<String>, Error> {
         Ok(self
             .entries

@@ -100,6 +100,13 @@ pub trait Snapshot: Sync {
     fn blob_id(&self, _path: &str) -> Option<gix::ObjectId> {
         None
     }
+
+    /// Whether the snapshot holds a symbolic link anywhere (`None`: not known). Through one, a
+    /// link may reach a file whose path it does not name, or a link file may change with a file
+    /// that is not a `*.mlem` file.
+    fn has_symlinks(&self) -> Option<bool> {
+        None
+    }
 }
 
 /// Reads files of a snapshot by repository-relative path.
@@ -247,7 +254,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
     let mut notices = Vec::new();
     if !prefix.is_empty() {
         notices.push(format!(
-            "MLEM project in {prefix} (it has a .mlem.yaml): its links resolve from there"
+            "MLEM project in {prefix} (it has a .mlem.yaml or .mlem/): its links resolve from there"
         ));
     }
     let opened = match selection {
@@ -410,7 +417,27 @@ pub fn strip_prefix<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
 /// True for the files whose change the changed-only modes watch: `*.mlem` files, and MLEM
 /// project markers (`.mlem.yaml`), whose addition or removal moves where links resolve.
 pub fn is_watched(path: &str) -> bool {
-    is_mlem_file(path) || is_marker(path)
+    is_mlem_file(path) || is_marker(path) || is_config(path)
+}
+
+/// True for a policy file, `.mlem-registry.toml`: a change to one is reported wherever it is.
+pub fn is_config(path: &str) -> bool {
+    path == crate::config::FILE_NAME
+        || path
+            .strip_suffix(crate::config::FILE_NAME)
+            .is_some_and(|folder| folder.ends_with('/'))
+}
+
+/// The folder (`""` or `dir/`) that a changed file makes or unmakes a MLEM project, if it does:
+/// a `.mlem.yaml`, or a file in MLEM 0.2's `.mlem/` folder (which may be the folder's first).
+pub fn marker_folder(path: &str) -> Option<&str> {
+    if let Some(folder) = path.strip_suffix(".mlem.yaml") {
+        return (folder.is_empty() || folder.ends_with('/')).then_some(folder);
+    }
+    if path.starts_with(".mlem/") {
+        return Some("");
+    }
+    path.find("/.mlem/").map(|i| &path[..=i])
 }
 
 /// The path (bytes, as git and the file system give it) as UTF-8; `Ok(None)` for another file

@@ -237,6 +237,10 @@ impl Snapshot for Nested<'_> {
             .collect())
     }
 
+    fn has_symlinks(&self) -> Option<bool> {
+        self.inner.has_symlinks()
+    }
+
     fn blob_id(&self, path: &str) -> Option<gix::ObjectId> {
         self.inner.blob_id(&format!("{}{path}", self.prefix))
     }

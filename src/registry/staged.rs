@@ -185,6 +185,15 @@ fn is_mlem_file_bytes(path: &BStr) -> bool {
 }
 
 impl Snapshot for Staged {
+    fn has_symlinks(&self) -> Option<bool> {
+        Some(
+            self.index
+                .entries()
+                .iter()
+                .any(|e| e.mode == gix::index::entry::Mode::SYMLINK),
+        )
+    }
+
     fn blob_id(&self, path: &str) -> Option<ObjectId> {
         let full = format!("{}{path}", self.prefix);
         let entry = self.index.entry_by_path(full.as_str().into())?;

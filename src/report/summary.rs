@@ -102,7 +102,11 @@ fn icon(severity: Severity) -> &'static str {
 /// everywhere else the characters that make emphasis, links, images, HTML, entities and
 /// autolinks are backslash-escaped.
 fn cell(text: &str) -> String {
-    let text = text.replace(['\n', '\r'], " ");
+    let mut text = text.replace(['\n', '\r'], " ");
+    // A run of backticks is one delimiter in Markdown: only single ones may pair up.
+    while text.contains("``") {
+        text = text.replace("``", "''");
+    }
     let ticks = text.matches('`').count();
     let text = if ticks % 2 == 1 {
         text.replace('`', "'")
@@ -154,6 +158,9 @@ mod tests {
             assert!(!unescaped, "{markup} in {shown}");
         }
         assert_eq!(cell("a `b|c` d_e"), "a `b\\|c` d\\_e");
+        // A longer run of backticks would open a span that single ones never close.
+        let shown = cell("link target `` ``<h1>x</h1>` not found");
+        assert!(!shown.contains("``") && !shown.contains("<h1>"), "{shown}");
         assert_eq!(code("x`y|z"), "`x'y\\|z`");
     }
 
