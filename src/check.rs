@@ -120,8 +120,6 @@ pub fn run<E: From<registry::Error>>(
         (None, _) => None,
     };
     let policy = policy_tree.as_deref();
-    // A project marker the change adds or removes moves where every link below it resolves:
-    // those files are part of the change.
     // Policy files the change touches are reported, each for its folder, wherever they are.
     let (configs, files): (Vec<String>, Vec<String>) =
         files.into_iter().partition(|f| registry::is_config(f));
@@ -169,12 +167,18 @@ pub fn run<E: From<registry::Error>>(
         // Blob ids for files the change leaves alone: the tree `--changed-since` compares with
         // (the working tree has none), else the snapshot's own.
         let since = match selection {
+            // Usually the policy's tree, opened above already.
+            registry::Selection::ChangedSince(rev) if policy_rev == Some(rev.as_str()) => None,
             registry::Selection::ChangedSince(rev) => {
                 Some(registry::tree_at(path, rev, &opened.prefix)?)
             }
             _ => None,
         };
-        let ids = since.as_deref().unwrap_or(snapshot);
+        let ids = match (selection, since.as_deref(), policy) {
+            (_, Some(since), _) => since,
+            (registry::Selection::ChangedSince(_), None, Some(policy)) => policy,
+            _ => snapshot,
+        };
         let mut index = match &opened.git_dir {
             Some(git_dir) => LinkIndex::load(git_dir),
             None => LinkIndex::default(),
@@ -200,9 +204,9 @@ pub fn run<E: From<registry::Error>>(
             });
         }
     }
+    let mut projects = nested::Projects::new(snapshot);
     for config in configs.iter().chain(&gone_configs) {
         let folder = &config[..config.len() - crate::config::FILE_NAME.len()];
-        let mut projects = nested::Projects::new(snapshot);
         let project = projects.of(&format!("{folder}x"));
         let config = (folder.len() > project.len()).then(|| folder.to_owned());
         if !groups
@@ -233,19 +237,15 @@ pub fn run<E: From<registry::Error>>(
     let mut policy_changes = std::collections::BTreeSet::new();
     let mut announced = std::collections::BTreeSet::new();
     for group in groups {
-        let project = &group.project;
-        let mut files = group.files.clone();
+        let policy_folder = format!("{}{}", opened.prefix, group.policy_folder());
+        let (project, mut files) = (&group.project, group.files);
         let folder = format!("{}{project}", opened.prefix);
         if !project.is_empty() && announced.insert(project.clone()) {
             report.notices.push(format!(
                 "MLEM project in {folder} (it has a .mlem.yaml or .mlem/): its links resolve from there"
             ));
         }
-        let options = options_for(&opened.root.join(format!(
-            "{}{}",
-            opened.prefix,
-            group.policy_folder()
-        )))?;
+        let options = options_for(&opened.root.join(policy_folder))?;
         // Every deletion in the project's folder, an inner project's too: a link here may
         // point there.
         let gone: Vec<String> = deleted_files
@@ -705,9 +705,10 @@ pub fn links_reaching(
     let Ok(all) = ids.mlem_files() else {
         return Vec::new();
     };
+    let changed: std::collections::HashSet<&str> = touched.iter().map(String::as_str).collect();
     let mut others: Vec<&String> = all
         .iter()
-        .filter(|p| checked.binary_search(p).is_err() && !touched.contains(p))
+        .filter(|p| checked.binary_search(p).is_err() && !changed.contains(p.as_str()))
         .collect();
     if ids.has_symlinks() != Some(false) {
         // See `reaching_in_projects`: every link file is judged.

@@ -474,9 +474,7 @@ impl Located {
             if folder.is_empty() {
                 return Ok(None);
             }
-            // `a/b/` → `a/` → ``.
-            let trimmed = &folder[..folder.len() - 1];
-            folder = trimmed.rfind('/').map_or("", |i| &trimmed[..=i]);
+            folder = crate::registry::nested::parent_folder(folder);
         }
     }
 }

@@ -7,6 +7,12 @@ use std::collections::HashMap;
 
 use super::{Error, Lookup, Reader, Snapshot};
 
+/// The folder above `folder` (`a/b/` → `a/` → ``); `` stays ``.
+pub fn parent_folder(folder: &str) -> &str {
+    let trimmed = folder.strip_suffix('/').unwrap_or(folder);
+    trimmed.rfind('/').map_or("", |i| &trimmed[..=i])
+}
+
 /// Tells which project a file belongs to, looking for markers through a snapshot's reader.
 pub struct Projects<'a> {
     reader: Box<dyn Reader + 'a>,
@@ -56,9 +62,7 @@ impl<'a> Projects<'a> {
         let owner = if self.has_marker(folder) {
             folder.to_owned()
         } else {
-            let trimmed = &folder[..folder.len() - 1];
-            let parent = trimmed.rfind('/').map_or("", |i| &trimmed[..=i]);
-            self.owner(parent)
+            self.owner(parent_folder(folder))
         };
         self.owners.insert(folder.to_owned(), owner.clone());
         owner
@@ -69,9 +73,7 @@ impl<'a> Projects<'a> {
     pub fn around(&mut self, file: &str) -> Vec<String> {
         let mut found = vec![self.of(file)];
         while let Some(inner) = found.last().filter(|p| !p.is_empty()) {
-            let trimmed = &inner[..inner.len() - 1];
-            let parent = trimmed.rfind('/').map_or("", |i| &trimmed[..=i]);
-            let outer = self.owner(parent);
+            let outer = self.owner(parent_folder(inner));
             found.push(outer);
         }
         found
@@ -96,11 +98,7 @@ impl<'a> Projects<'a> {
         let found = match (here, folder.is_empty()) {
             (true, _) => Some(folder.to_owned()),
             (false, true) => None,
-            (false, false) => {
-                let trimmed = &folder[..folder.len() - 1];
-                let parent = trimmed.rfind('/').map_or("", |i| &trimmed[..=i]);
-                self.config_folder(parent)
-            }
+            (false, false) => self.config_folder(parent_folder(folder)),
         };
         self.configs.insert(folder.to_owned(), found.clone());
         found
