@@ -594,11 +594,7 @@ fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Option<FileRe
         let issues = crate::schema::validate(&value);
         if !issues.is_empty() {
             let locator = Locator::new(&parsed.text);
-            findings.extend(
-                issues
-                    .iter()
-                    .map(|issue| policy::schema_finding(path, &locator, issue)),
-            );
+            findings.extend(policy::schema_findings(path, &locator, &issues));
         }
     }
     // The text is kept for spans: findings have them now, links may get them after resolution.

@@ -100,6 +100,58 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     index
 }
 
+/// Where each line of a text starts, so that many spans in one file cost a binary search each
+/// rather than a scan from the top.
+#[derive(Debug, Clone)]
+pub struct Lines {
+    /// Byte offset of each line's first character.
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    /// The line starts of `text`, in one pass.
+    pub fn new(text: &str) -> Lines {
+        let mut starts = vec![0];
+        starts.extend(memchr_newlines(text).map(|i| i + 1));
+        Lines { starts }
+    }
+
+    /// The span of the byte range `start..end` of `text` (the text these lines were built from):
+    /// what [`Span::from_bytes`] gives, in time proportional to the lines it touches.
+    pub fn span(&self, text: &str, start: usize, end: usize) -> Span {
+        let start = floor_char_boundary(text, start.min(text.len()));
+        let end = floor_char_boundary(text, end.clamp(start, text.len()));
+        Span {
+            start_byte: start,
+            end_byte: end,
+            start: self.position(text, start),
+            end: self.position(text, end),
+        }
+    }
+
+    /// Line `number` (1-based) of `text`, with its `\r` if it has one, without its `\n`.
+    pub fn line<'t>(&self, text: &'t str, number: usize) -> Option<&'t str> {
+        let start = *self.starts.get(number.checked_sub(1)?)?;
+        let end = self.starts.get(number).map_or(text.len(), |&next| next - 1);
+        text.get(start..end)
+    }
+
+    fn position(&self, text: &str, offset: usize) -> Position {
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let line_start = self.starts[line - 1];
+        Position {
+            line,
+            column: text[line_start..offset].chars().count() + 1,
+        }
+    }
+}
+
+fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes()
+        .enumerate()
+        .filter_map(|(i, b)| (b == b'\n').then_some(i))
+}
+
 /// The 1-based line and character column of byte `offset` in `text`.
 pub fn position_at(text: &str, offset: usize) -> Position {
     let before = &text[..offset];
@@ -160,6 +212,28 @@ mod tests {
         assert_eq!(position_at(text, 0), Position { line: 1, column: 1 });
         let x = text.find('x').unwrap();
         assert_eq!(position_at(text, x), Position { line: 2, column: 5 });
+    }
+
+    #[test]
+    fn indexed_lines_give_the_same_spans_as_a_scan() {
+        for text in ["", "a", "a: 1\nbé: x\n", "\n\n", "x\r\nyé\n\nz", "é"] {
+            let lines = Lines::new(text);
+            for start in 0..=text.len() + 1 {
+                for end in [start, start + 1, text.len(), 99] {
+                    let number = start + 1;
+                    assert_eq!(
+                        lines.line(text, number),
+                        text.split('\n').nth(start),
+                        "{text:?} line {number}"
+                    );
+                    assert_eq!(
+                        lines.span(text, start, end),
+                        Span::from_bytes(text, start, end),
+                        "{text:?} {start}..{end}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

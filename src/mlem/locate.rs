@@ -1,15 +1,22 @@
 //! Route to span: finds where a key or value sits in a file's text, so findings point at it.
 //!
-//! The tree-sitter parse behind it (yamlpath) is built lazily, once per file, and only for files
-//! that have findings: the clean path never pays for it.
+//! Any number of findings in one file costs time linear in the file: a one-pass index of the
+//! file's lines and block-style keys answers most lookups; the tree-sitter parse behind the rest
+//! (yamlpath) is built lazily, once per file, only for files with findings, and asked at most
+//! [`PARSER_LOOKUPS`] times per file (each query walks the document).
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
+use std::collections::HashMap;
 
 use super::Segment;
-use crate::finding::Span;
+use crate::finding::{Lines, Span};
+
+/// How many lookups one file may send to the parser; later ones use the text index alone. Each
+/// lookup walks the document, so an unbounded number would be quadratic in a hostile file.
+pub const PARSER_LOOKUPS: usize = 256;
 
 /// Which part of a `key: value` pair to point at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Part {
     /// The key alone.
     Key,
@@ -20,7 +27,57 @@ pub enum Part {
 /// Finds spans in one file's text.
 pub struct Locator<'a> {
     text: &'a str,
+    index: OnceCell<Index<'a>>,
     document: OnceCell<Option<yamlpath::Document>>,
+    parser_lookups: Cell<usize>,
+}
+
+/// What one pass over a file's text knows: its line starts and its block-style keys.
+struct Index<'a> {
+    lines: Lines,
+    /// Whether the document is a block mapping as far as its first line shows (not flow style,
+    /// a sequence, a directive, a tag, an anchor or a quoted scalar).
+    block: bool,
+    /// Each key written at the start of a line (after indentation and list markers): its first
+    /// line at any indentation, its first line at the top level, and how many top-level lines.
+    keys: HashMap<&'a str, Keyed>,
+}
+
+#[derive(Default)]
+struct Keyed {
+    first: Option<KeyLine>,
+    top: Option<KeyLine>,
+    top_count: usize,
+}
+
+impl<'a> Index<'a> {
+    fn new(text: &'a str) -> Index<'a> {
+        let first = text
+            .lines()
+            .map(str::trim_start)
+            .find(|l| !l.is_empty() && !l.starts_with('#'));
+        let block = first.is_some_and(|first| {
+            !first.starts_with(['{', '[', '-', '%', '&', '!', '?', '|', '>', '"', '\''])
+        });
+        let mut keys: HashMap<&str, Keyed> = HashMap::new();
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            if let Some((key, found)) = key_line(offset, line) {
+                let keyed = keys.entry(key).or_default();
+                keyed.first.get_or_insert(found);
+                if found.indent == 0 {
+                    keyed.top.get_or_insert(found);
+                    keyed.top_count += 1;
+                }
+            }
+            offset += line.len();
+        }
+        Index {
+            lines: Lines::new(text),
+            block,
+            keys,
+        }
+    }
 }
 
 impl<'a> Locator<'a> {
@@ -28,13 +85,20 @@ impl<'a> Locator<'a> {
     pub fn new(text: &'a str) -> Locator<'a> {
         Locator {
             text,
+            index: OnceCell::new(),
             document: OnceCell::new(),
+            parser_lookups: Cell::new(0),
         }
     }
 
     /// The text it locates in.
     pub fn text(&self) -> &'a str {
         self.text
+    }
+
+    /// The span of the byte range `start..end` of the text.
+    pub fn span_of(&self, start: usize, end: usize) -> Span {
+        self.index().lines.span(self.text, start, end)
     }
 
     /// The span of `part` of the value at `route`, or of the nearest ancestor that can be found,
@@ -45,7 +109,7 @@ impl<'a> Locator<'a> {
         {
             return span;
         }
-        if let Some(document) = self.document() {
+        if let Some(document) = self.document_within_budget() {
             for depth in (1..=route.len()).rev() {
                 let prefix = &route[..depth];
                 let part = if depth == route.len() {
@@ -54,7 +118,7 @@ impl<'a> Locator<'a> {
                     Part::Key
                 };
                 if let Some((start, end)) = query(document, prefix, part) {
-                    return Span::from_bytes(self.text, start, end);
+                    return self.span_of(start, end);
                 }
             }
         } else if let Some(Segment::Key(key)) = route.last()
@@ -62,7 +126,42 @@ impl<'a> Locator<'a> {
         {
             return span;
         }
-        Span::first_line(self.text)
+        self.first_line()
+    }
+
+    /// The parser's answer alone, with no text index and no budget: what the index must agree
+    /// with wherever it answers (for tests and the fuzz target).
+    #[doc(hidden)]
+    pub fn span_by_parser(&self, route: &[Segment], part: Part) -> Option<Span> {
+        let (start, end) = query(self.document()?, route, part)?;
+        Some(self.span_of(start, end))
+    }
+
+    /// The text index's answer for a top-level key, when it gives one.
+    #[doc(hidden)]
+    pub fn span_by_index(&self, key: &str, part: Part) -> Option<Span> {
+        self.top_level_plain(key, part)
+    }
+
+    /// The first line, where whole-file findings point.
+    fn first_line(&self) -> Span {
+        let end = self.text.find('\n').unwrap_or(self.text.len());
+        let end = end - usize::from(self.text[..end].ends_with('\r'));
+        self.span_of(0, end)
+    }
+
+    fn index(&self) -> &Index<'a> {
+        self.index.get_or_init(|| Index::new(self.text))
+    }
+
+    /// The parsed document, while this file's parser lookups last.
+    fn document_within_budget(&self) -> Option<&yamlpath::Document> {
+        let used = self.parser_lookups.get();
+        if used >= PARSER_LOOKUPS {
+            return None;
+        }
+        self.parser_lookups.set(used + 1);
+        self.document()
     }
 
     fn document(&self) -> Option<&yamlpath::Document> {
@@ -72,22 +171,16 @@ impl<'a> Locator<'a> {
     }
 
     /// The fast path for the commonest case, a top-level `key: plain value` of a block mapping
-    /// (most link files): a text scan, exact here, instead of a tree-sitter parse. `None`
-    /// whenever the layout leaves any doubt (flow style, quotes, a value on later lines).
+    /// (most link files): exact here, and no parse. `None` whenever the layout leaves any doubt
+    /// (flow style, quotes, a value on later lines, the key written twice).
     fn top_level_plain(&self, key: &str, part: Part) -> Option<Span> {
         let text = self.text;
-        let first = text
-            .lines()
-            .map(str::trim_start)
-            .find(|l| !l.is_empty() && !l.starts_with('#'))?;
-        if first.starts_with(['{', '[', '-', '%', '&', '!', '?', '|', '>', '"', '\'']) {
-            return None;
-        }
-        let mut found = block_key_lines(text, key).filter(|line| line.indent == 0);
-        let line = found.next()?;
-        if found.next().is_some() {
-            return None;
-        }
+        let index = self.index();
+        let keyed = index
+            .keys
+            .get(key)
+            .filter(|k| index.block && k.top_count == 1)?;
+        let line = keyed.top?;
         let value = &text[line.value.0..line.value.1];
         let plain = !value.is_empty()
             && !value.starts_with(['"', '\'', '[', '{', '&', '*', '!', '|', '>', '#'])
@@ -103,18 +196,57 @@ impl<'a> Locator<'a> {
             Part::Key => line.key,
             Part::Value => line.value,
         };
-        Some(Span::from_bytes(text, start, end))
+        Some(self.span_of(start, end))
     }
 
-    /// Fallback for text tree-sitter cannot parse: the first block-style `key:` line.
+    /// Fallback for text the parser cannot read (or once its lookups are spent): the first
+    /// block-style `key:` line.
     fn scan_for_key(&self, key: &str, part: Part) -> Option<Span> {
-        let line = block_key_lines(self.text, key).next()?;
+        let line = self.index().keys.get(key)?.first?;
         let (start, end) = match part {
             Part::Key => line.key,
             Part::Value => line.value,
         };
-        Some(Span::from_bytes(self.text, start, end))
+        Some(self.span_of(start, end))
     }
+}
+
+/// The key a line starts with (after indentation and list markers), plain or quoted, and where
+/// its parts are; `offset` is where the line starts in the file.
+fn key_line(offset: usize, line: &str) -> Option<(&str, KeyLine)> {
+    let body = line.trim_start_matches([' ', '\t', '-']);
+    let indent = line.len() - body.len();
+    let (key, written) = match body.chars().next()? {
+        quote @ ('"' | '\'') => {
+            let close = body[1..].find(quote)?;
+            (&body[1..=close], close + 2)
+        }
+        _ => {
+            // A plain key ends at the first `:` followed by a space or the line's end.
+            let colon = body.match_indices(':').map(|(i, _)| i).find(|&i| {
+                body[i + 1..].starts_with([' ', '\t', '\r', '\n']) || i + 1 == body.len()
+            })?;
+            let key = body[..colon].trim_end_matches([' ', '\t']);
+            (key, key.len())
+        }
+    };
+    if key.is_empty() && written == 0 {
+        return None;
+    }
+    let after_key = body[written..].trim_start_matches([' ', '\t']);
+    let after_colon = after_key.strip_prefix(':')?;
+    let value = after_colon.split(" #").next().unwrap_or_default().trim();
+    let value_start = offset + line.len() - after_colon.len()
+        + (after_colon.len() - after_colon.trim_start().len());
+    let key_start = offset + indent;
+    Some((
+        key,
+        KeyLine {
+            indent,
+            key: (key_start, key_start + written),
+            value: (value_start, value_start + value.len()),
+        },
+    ))
 }
 
 /// One block-style `key: value` line found by [`block_key_lines`].
@@ -224,14 +356,20 @@ mod tests {
             "x: |\n  path: no\npath: yes\n",
             "path: a\npath: b\n",
             "path:\n  a\n",
+            "path : a\n",
+            "path:a\n",
+            "a:b: c\npath: d\n",
+            "\"path\": a\n",
+            "'pa\\'th': a\npath: b\n",
+            "path: a #c\n",
+            "- path: a\n",
+            "path: a\n  # note\n",
         ];
         for text in texts {
             let locator = Locator::new(text);
             for part in [Part::Key, Part::Value] {
-                let fast = locator.top_level_plain("path", part);
-                let document = locator.document().unwrap();
-                let parsed = query(document, &[key("path")], part)
-                    .map(|(start, end)| Span::from_bytes(text, start, end));
+                let fast = locator.span_by_index("path", part);
+                let parsed = locator.span_by_parser(&[key("path")], part);
                 if let Some(fast) = fast {
                     assert_eq!(Some(fast), parsed, "{text:?} {part:?}");
                 }
@@ -247,6 +385,45 @@ mod tests {
                 .top_level_plain("path", Part::Value)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn many_findings_in_one_file_are_each_exact() {
+        let mut text = String::from("link_type: model\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("key{i}: v{i}\n"));
+        }
+        let locator = Locator::new(&text);
+        for i in (0..20_000).step_by(997) {
+            let span = locator.span(&[key(&format!("key{i}"))], Part::Value);
+            assert_eq!(text_at(&text, span), format!("v{i}"));
+            assert_eq!((span.start.line, span.start.column), (i + 2, 6 + digits(i)));
+        }
+    }
+
+    fn digits(n: usize) -> usize {
+        n.to_string().len()
+    }
+
+    #[test]
+    fn the_parser_is_asked_a_bounded_number_of_times_per_file() {
+        let keys: Vec<String> = (0..2 * PARSER_LOOKUPS)
+            .map(|i| format!("k{i}: {i}"))
+            .collect();
+        let text = format!("{{{}}}\n", keys.join(", "));
+        let locator = Locator::new(&text);
+        for i in 0..2 * PARSER_LOOKUPS {
+            let span = locator.span(&[key(&format!("k{i}"))], Part::Value);
+            if i < PARSER_LOOKUPS {
+                assert_eq!(text_at(&text, span), i.to_string());
+            } else {
+                assert_eq!(
+                    span.start.line, 1,
+                    "later lookups still point into the file"
+                );
+            }
+        }
+        assert_eq!(locator.parser_lookups.get(), PARSER_LOOKUPS);
     }
 
     #[test]

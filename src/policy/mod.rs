@@ -2,6 +2,8 @@
 
 pub mod registry;
 
+use std::collections::HashMap;
+
 use crate::finding::{Finding, Severity};
 use crate::mlem::Link;
 use crate::mlem::locate::{Locator, Part};
@@ -25,6 +27,44 @@ pub fn problem_finding(file: &str, text: &str, problem: &Problem) -> Finding {
             rules::yaml_duplicate_key::finding(file, text, key, *offset)
         }
     }
+}
+
+/// Schema findings listed per file and rule; past it, one finding says how many more there are.
+/// A hostile file can hold 100,000 unknown keys; nobody reads 100,000 warnings, and the log and
+/// the annotations stay readable.
+pub const SCHEMA_FINDINGS_PER_FILE: usize = 100;
+
+/// The findings for a file's schema violations, in the file's order: the first
+/// [`SCHEMA_FINDINGS_PER_FILE`] of each rule, then one finding per rule that counts the rest.
+pub fn schema_findings(file: &str, locator: &Locator<'_>, issues: &[Issue]) -> Vec<Finding> {
+    let mut all: Vec<Finding> = issues
+        .iter()
+        .map(|issue| schema_finding(file, locator, issue))
+        .collect();
+    all.sort_by_key(|finding| finding.span.start_byte);
+    let mut findings = Vec::new();
+    // Per rule: how many are listed; then the first unlisted one and how many it stands for.
+    let mut listed: HashMap<&str, usize> = HashMap::new();
+    let mut unlisted: Vec<(Finding, usize)> = Vec::new();
+    for finding in all {
+        let count = listed.entry(finding.rule).or_default();
+        if *count < SCHEMA_FINDINGS_PER_FILE {
+            *count += 1;
+            findings.push(finding);
+        } else if let Some((_, more)) = unlisted.iter_mut().find(|(f, _)| f.rule == finding.rule) {
+            *more += 1;
+        } else {
+            unlisted.push((finding, 1));
+        }
+    }
+    for (mut next, more) in unlisted {
+        next.message = format!(
+            "{more} more like this in this file are not listed (the first {SCHEMA_FINDINGS_PER_FILE} are); the next: {}",
+            next.message
+        );
+        findings.push(next);
+    }
+    findings
 }
 
 /// The finding for one schema violation.

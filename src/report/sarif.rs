@@ -16,7 +16,7 @@ use std::io::Write;
 use serde_json::{Map, Value, json};
 
 use super::{Report, Reporter};
-use crate::finding::{Finding, Position, Severity};
+use crate::finding::{Finding, Lines, Position, Severity};
 use crate::rules::{self, Rule};
 
 /// The `$schema` the log declares.
@@ -63,8 +63,80 @@ impl Reporter for Sarif {
 
 /// Writes the log of `report` in the code scanning `category`, pretty-printed, with a newline.
 fn write_log(report: &Report, category: Option<&str>, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &log(report, category))?;
+    serde_json::to_writer_pretty(&mut *out, &Log { report, category })?;
     writeln!(out)
+}
+
+/// The log as it is written: every part but the results is a [`Value`]; the results are built
+/// and written one at a time, so a report with 100,000 findings never holds 100,000 of them.
+struct Log<'a> {
+    report: &'a Report,
+    category: Option<&'a str>,
+}
+
+impl serde::Serialize for Log<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Value::Object(mut log) = log(self.report, self.category) else {
+            unreachable!("the log is an object");
+        };
+        let Some(Value::Object(run)) = log["runs"].as_array_mut().and_then(|runs| runs.pop())
+        else {
+            unreachable!("the log has one run");
+        };
+        let run = Run {
+            fields: run,
+            results: Results(self.report),
+        };
+        // The keys in the order a `Value` would write them (sorted), the run in its place.
+        let mut map = serializer.serialize_map(Some(log.len()))?;
+        for (key, value) in &log {
+            if key == "runs" {
+                map.serialize_entry(key, &[&run])?;
+            } else {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// The run: its fields, with `results` written in key order from the findings.
+struct Run<'a> {
+    fields: Map<String, Value>,
+    results: Results<'a>,
+}
+
+impl serde::Serialize for Run<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.fields.len() + 1))?;
+        let mut pending = true;
+        for (key, value) in &self.fields {
+            if pending && key.as_str() > "results" {
+                map.serialize_entry("results", &self.results)?;
+                pending = false;
+            }
+            map.serialize_entry(key, value)?;
+        }
+        if pending {
+            map.serialize_entry("results", &self.results)?;
+        }
+        map.end()
+    }
+}
+
+/// The run's results, one `result` per finding in the report's order, each built as it is written.
+struct Results<'a>(&'a Report);
+
+impl serde::Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let report = self.0;
+        let mut seq = serializer.serialize_seq(Some(report.findings.len()))?;
+        for_each_result(report, |result| seq.serialize_element(&result))?;
+        seq.end()
+    }
 }
 
 /// `automationDetails.id` for a code scanning `category` (`None` or blank: [`DEFAULT_CATEGORY`]).
@@ -92,7 +164,7 @@ pub fn help_uri(rule: &Rule) -> String {
     )
 }
 
-/// The whole SARIF log for `report`, its run in the code scanning `category`.
+/// The SARIF log for `report` without its results, its run in the code scanning `category`.
 fn log(report: &Report, category: Option<&str>) -> Value {
     let notifications: Vec<Value> = report
         .notices
@@ -123,7 +195,6 @@ fn log(report: &Report, category: Option<&str>) -> Value {
                 }
             },
             "columnKind": "utf16CodeUnits",
-            "results": results(report),
             "properties": { "summary": report.summary },
         }],
     })
@@ -160,30 +231,45 @@ fn descriptor(rule: &Rule) -> Value {
     })
 }
 
-/// One `result` per finding, in the report's order.
-fn results(report: &Report) -> Vec<Value> {
+/// Calls `each` with the `result` of every finding, in the report's order.
+fn for_each_result<E>(
+    report: &Report,
+    mut each: impl FnMut(Value) -> Result<(), E>,
+) -> Result<(), E> {
     let mut occurrences: HashMap<(&str, &str, &str), usize> = HashMap::new();
-    report
-        .findings
-        .iter()
-        .map(|finding| {
-            let text = report.sources.get(&finding.file).map(String::as_str);
-            let line = text
-                .and_then(|text| line_of(text, finding.span.start.line))
-                .unwrap_or("")
-                .trim();
-            let seen = occurrences
-                .entry((finding.rule, &finding.file, line))
-                .or_default();
-            let hash = fingerprint(finding.rule, &finding.file, line, *seen);
-            *seen += 1;
-            result(finding, text, &hash)
-        })
-        .collect()
+    // Each file's lines are indexed once: a file may have 100,000 findings.
+    let mut indexed: HashMap<&str, Lines> = HashMap::new();
+    for finding in &report.findings {
+        if let Some(text) = report.sources.get(&finding.file) {
+            indexed
+                .entry(finding.file.as_str())
+                .or_insert_with(|| Lines::new(text));
+        }
+    }
+    report.findings.iter().try_for_each(|finding| {
+        let text = report
+            .sources
+            .get(&finding.file)
+            .zip(indexed.get(finding.file.as_str()))
+            .map(|(text, lines)| (text.as_str(), lines));
+        let line = text
+            .and_then(|text| line_of(text, finding.span.start.line))
+            .unwrap_or("")
+            .trim();
+        let seen = occurrences
+            .entry((finding.rule, &finding.file, line))
+            .or_default();
+        let hash = fingerprint(finding.rule, &finding.file, line, *seen);
+        *seen += 1;
+        each(result(finding, text, &hash))
+    })
 }
 
+/// A file's text and its line index, when the report has the text.
+type Text<'a> = Option<(&'a str, &'a Lines)>;
+
 /// The `result` for `finding` in a file whose text is `text` (when known).
-fn result(finding: &Finding, text: Option<&str>, fingerprint: &str) -> Value {
+fn result(finding: &Finding, text: Text<'_>, fingerprint: &str) -> Value {
     let message = match &finding.help {
         Some(help) => format!("{}\n\nhelp: {help}", finding.message),
         None => finding.message.clone(),
@@ -235,7 +321,7 @@ fn result(finding: &Finding, text: Option<&str>, fingerprint: &str) -> Value {
 }
 
 /// A region in SARIF's terms: 1-based lines, UTF-16 columns, end exclusive.
-fn region(text: Option<&str>, span: crate::finding::Span) -> Value {
+fn region(text: Text<'_>, span: crate::finding::Span) -> Value {
     json!({
         "startLine": span.start.line,
         "startColumn": utf16_column(text, span.start),
@@ -273,13 +359,13 @@ fn camel_case(id: &str) -> String {
 }
 
 /// Line `number` (1-based) of `text`, with its `\r` if it has one.
-fn line_of(text: &str, number: usize) -> Option<&str> {
-    text.split('\n').nth(number.checked_sub(1)?)
+fn line_of<'a>((text, lines): (&'a str, &Lines), number: usize) -> Option<&'a str> {
+    lines.line(text, number)
 }
 
 /// The 1-based UTF-16 column of `position`, whose column counts characters. Without the text
 /// (or past its end) each character counts as one unit, which is exact for the whole BMP.
-fn utf16_column(text: Option<&str>, position: Position) -> usize {
+fn utf16_column(text: Text<'_>, position: Position) -> usize {
     let mut chars = text
         .and_then(|text| line_of(text, position.line))
         .unwrap_or("")
@@ -626,7 +712,10 @@ mod tests {
         // Without the file's text, each character counts as one unit.
         assert_eq!(utf16_column(None, Position { line: 2, column: 5 }), 5);
         assert_eq!(
-            utf16_column(Some("😀x"), Position { line: 1, column: 2 }),
+            utf16_column(
+                Some(("😀x", &Lines::new("😀x"))),
+                Position { line: 1, column: 2 }
+            ),
             3
         );
     }

@@ -18,7 +18,10 @@ a number where a string belongs, both `repo` and `project` in one link, a `rev` 
 repository, a file that is a list or a scalar instead of a mapping.
 
 Fix: correct the value at the reported position. `mlem-registry schema link` prints the link
-schema; point yaml-language-server at it to see these errors in your editor.",
+schema; point yaml-language-server at it to see these errors in your editor.
+
+A file with more than 100 of these has the first 100 listed, in the file's order, and one more
+finding that counts the rest.",
 };
 
 /// The finding for a schema violation at `span`.

@@ -15,7 +15,10 @@ but the key is most often a typo (`revision:` for `rev:`, `projet:` for `project
 value the author meant has no effect: the link then points at the default branch, or at a file
 in the registry itself.
 
-Fix: rename the key to the field you meant, or remove it.",
+Fix: rename the key to the field you meant, or remove it.
+
+A file with more than 100 unknown fields has the first 100 listed, in the file's order, and one
+more finding that counts the rest.",
 };
 
 /// The finding for the unknown `field`, whose key is at `span`.
@@ -43,6 +46,29 @@ mod tests {
         assert_eq!(found[0].severity, crate::finding::Severity::Warning);
         assert_eq!(found[0].span.start.line, 4);
         assert_eq!(found[0].span.end.column, 9);
+    }
+
+    #[test]
+    fn a_flood_of_unknown_fields_is_listed_in_file_order_then_counted() {
+        use crate::policy::SCHEMA_FINDINGS_PER_FILE as LISTED;
+        let mut text = String::from("object_type: link\nlink_type: model\npath: m.mlem\n");
+        for i in 0..5_000 {
+            text.push_str(&format!("k{i}: v\n"));
+        }
+        let found = findings_of("schema/unknown-field", &[("a.mlem", &text)]);
+        assert_eq!(found.len(), LISTED + 1, "{:?}", found.last());
+        for (i, finding) in found[..LISTED].iter().enumerate() {
+            assert_eq!(finding.span.start.line, i + 4, "{finding:?}");
+        }
+        let more = &found[LISTED];
+        let unlisted = 5_000 - LISTED;
+        assert!(
+            more.message
+                .starts_with(&format!("{unlisted} more like this")),
+            "{}",
+            more.message
+        );
+        assert_eq!(more.span.start.line, LISTED + 4);
     }
 
     #[test]

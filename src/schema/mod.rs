@@ -19,7 +19,7 @@ pub const OBJECT_SCHEMA: &str = include_str!("../../schemas/object.schema.json")
 pub const NAMED: &[(&str, &str)] = &[("link", LINK_SCHEMA), ("object", OBJECT_SCHEMA)];
 
 /// One schema violation, located by route.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Issue {
     /// Route to the value (or, for unknown fields, the key) it concerns.
     pub route: Vec<Segment>,
@@ -30,7 +30,7 @@ pub struct Issue {
 }
 
 /// The two kinds of violation the rules tell apart.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IssueKind {
     /// The value breaks the schema; the message says how.
     Invalid(String),
@@ -45,10 +45,12 @@ pub fn validate(value: &Value) -> Vec<Issue> {
     if validator.is_valid(value) {
         return Vec::new();
     }
+    // Each issue once, in order, in time linear in their number (a file may have 100,000).
+    let mut seen = std::collections::HashSet::new();
     let mut issues: Vec<Issue> = Vec::new();
     for error in validator.iter_errors(value) {
         for issue in to_issues(&error) {
-            if !issues.contains(&issue) {
+            if seen.insert(issue.clone()) {
                 issues.push(issue);
             }
         }
