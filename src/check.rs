@@ -95,6 +95,9 @@ pub fn check_snapshot(
     files.retain(|file| !options.config.is_ignored(file));
     let mut report = check_files(snapshot, &files, &[], options, &|_| {});
     options.config.apply(&mut report);
+    if let Some(path) = snapshot.too_deep() {
+        report.add(rules::file_too_deep::finding(&path), None);
+    }
     Ok(report)
 }
 
@@ -263,6 +266,9 @@ pub fn run<E: From<registry::Error>>(
         }
         options.config.apply(&mut part);
         report.merge(part);
+    }
+    if let Some(path) = snapshot.too_deep() {
+        report.add(rules::file_too_deep::finding(&path), None);
     }
     report.finish();
     Ok(report)
@@ -577,6 +583,10 @@ fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Option<FileRe
             unreadable(format!("it leaves the repository: {why}"))
         }
         Ok(Lookup::Missing | Lookup::NotAFile) => return None,
+        Ok(Lookup::Special(kind)) => {
+            findings.push(rules::file_special::finding(path, kind));
+            unreadable(format!("it is {kind}"))
+        }
         Err(error) => {
             findings.push(rules::yaml_syntax::RULE.finding(
                 path,

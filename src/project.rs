@@ -676,7 +676,7 @@ pub fn follow(
                 resolution.problem = Some(format!("{current} leaves the project: {why}"));
                 return Ok(resolution);
             }
-            Lookup::Missing | Lookup::NotAFile => {
+            Lookup::Missing | Lookup::NotAFile | Lookup::Special(_) => {
                 resolution.problem = Some(format!("no MLEM file {current}"));
                 return Ok(resolution);
             }

@@ -26,6 +26,8 @@ pub struct CommitTree {
     /// `""` or `dir/`: the MLEM project's folder inside the repository.
     prefix: String,
     listing: OnceLock<Result<Listing, String>>,
+    /// A path past the walks' limits that another walk of this commit (a push's diff) met.
+    cut: Option<String>,
     /// The commit the snapshot reads.
     pub commit: ObjectId,
 }
@@ -34,6 +36,8 @@ pub struct CommitTree {
 struct Listing {
     entries: HashMap<String, (ObjectId, Kind)>,
     mlem_files: Vec<String>,
+    /// The first path past [`super::MAX_DEPTH`] or [`super::MAX_PATH_BYTES`]; not walked.
+    too_deep: Option<String>,
 }
 
 impl Kind {
@@ -71,6 +75,7 @@ impl CommitTree {
             root,
             prefix: prefix.to_owned(),
             listing: OnceLock::new(),
+            cut: None,
             commit: commit.id,
         })
     }
@@ -85,33 +90,59 @@ impl CommitTree {
             })
     }
 
+    /// Records that a walk of this commit met `path`, past the limits, and did not go below it.
+    pub fn set_too_deep(&mut self, path: Option<String>) {
+        self.cut = path;
+    }
+
+    /// Lists the tree depth first, one tree object read per folder: time and memory linear in
+    /// the tree, whatever its shape, and nothing past [`super::MAX_DEPTH`] folders or
+    /// [`super::MAX_PATH_BYTES`] bytes.
     fn list(&self) -> Result<Listing, Error> {
         let repo = self.repo.to_thread_local();
-        let tree = repo
-            .find_tree(self.root)
-            .map_err(|e| Error::git("cannot read the tree", e))?;
-        let mut recorder = gix::traverse::tree::Recorder::default();
-        tree.traverse()
-            .breadthfirst(&mut recorder)
-            .map_err(|e| Error::git("cannot walk the tree", e))?;
-        let mut entries = HashMap::with_capacity(recorder.records.len());
+        let mut entries = HashMap::new();
         let mut mlem_files = Vec::new();
-        for record in recorder.records {
-            let Some(path) = super::utf8_name(record.filepath.as_ref())?
-                .and_then(|p| super::strip_prefix(p, &self.prefix))
-            else {
-                continue;
-            };
-            let kind = Kind::of(record.mode);
-            if kind != Kind::Tree && is_mlem_file(path) {
-                mlem_files.push(path.to_owned());
+        let mut too_deep = None;
+        // Folders still to read: their tree and repository-relative path (`""`: the root).
+        let mut pending = vec![(self.root, String::new())];
+        while let Some((id, folder)) = pending.pop() {
+            let tree = repo
+                .find_tree(id)
+                .map_err(|e| Error::git(format!("cannot read the tree of `{folder}`"), e))?;
+            for entry in tree.iter() {
+                let entry = entry.map_err(|e| Error::git("cannot read a tree entry", e))?;
+                let name = entry.filename();
+                let mut full = Vec::with_capacity(folder.len() + 1 + name.len());
+                if !folder.is_empty() {
+                    full.extend_from_slice(folder.as_bytes());
+                    full.push(b'/');
+                }
+                full.extend_from_slice(name);
+                if super::too_deep(&full) {
+                    too_deep.get_or_insert_with(|| String::from_utf8_lossy(&full).into_owned());
+                    continue;
+                }
+                let kind = Kind::of(entry.mode());
+                let Some(path) = super::utf8_name(&full)? else {
+                    continue;
+                };
+                if kind == Kind::Tree {
+                    pending.push((entry.oid().to_owned(), path.to_owned()));
+                }
+                let Some(relative) = super::strip_prefix(path, &self.prefix) else {
+                    continue;
+                };
+                if kind != Kind::Tree && is_mlem_file(relative) {
+                    mlem_files.push(relative.to_owned());
+                }
+                entries.insert(relative.to_owned(), (entry.oid().to_owned(), kind));
             }
-            entries.insert(path.to_owned(), (record.oid, kind));
         }
         mlem_files.sort();
         Ok(Listing {
             entries,
             mlem_files,
+            too_deep,
         })
     }
 }
@@ -131,6 +162,13 @@ impl Snapshot for CommitTree {
         )
     }
 
+    fn too_deep(&self) -> Option<String> {
+        let listed = self.listing.get().and_then(|l| l.as_ref().ok());
+        listed
+            .and_then(|listing| listing.too_deep.clone())
+            .or_else(|| self.cut.clone())
+    }
+
     fn blob_id(&self, path: &str) -> Option<ObjectId> {
         match self.listing().ok()?.entries.get(path)? {
             (id, Kind::Blob) => Some(*id),
@@ -142,6 +180,7 @@ impl Snapshot for CommitTree {
         Box::new(CommitReader {
             tree: self,
             repo: self.repo.to_thread_local(),
+            last_folder: std::cell::RefCell::new(None),
         })
     }
 }
@@ -149,6 +188,9 @@ impl Snapshot for CommitTree {
 struct CommitReader<'a> {
     tree: &'a CommitTree,
     repo: gix::Repository,
+    /// The last folder looked up (its project-relative path and tree): a lookup goes down one
+    /// component at a time, so each step reads one tree rather than every tree from the root.
+    last_folder: std::cell::RefCell<Option<(String, ObjectId)>>,
 }
 
 impl CommitReader<'_> {
@@ -184,15 +226,39 @@ impl CommitReader<'_> {
         if path.is_empty() {
             return Ok(None);
         }
-        let tree = self
-            .repo
-            .find_tree(self.tree.root)
-            .map_err(|e| Error::git("cannot read the tree", e))?;
-        let full = format!("{}{path}", self.tree.prefix);
-        let entry = tree
-            .lookup_entry_by_path(full.as_str())
-            .map_err(|e| Error::git(format!("cannot look up {full}"), e))?;
-        Ok(entry.map(|e| (e.object_id(), Kind::of(e.mode()))))
+        let (folder, name) = match path.rfind('/') {
+            Some(slash) => (&path[..slash], &path[slash + 1..]),
+            None => ("", path),
+        };
+        let known = self
+            .last_folder
+            .borrow()
+            .as_ref()
+            .and_then(|(known, id)| (known == folder).then_some(*id));
+        let found = match known {
+            Some(id) => {
+                let tree = self
+                    .repo
+                    .find_tree(id)
+                    .map_err(|e| Error::git(format!("cannot read the tree of {folder}"), e))?;
+                tree.find_entry(name)
+                    .map(|e| (e.object_id(), Kind::of(e.mode())))
+            }
+            None => {
+                let tree = self
+                    .repo
+                    .find_tree(self.tree.root)
+                    .map_err(|e| Error::git("cannot read the tree", e))?;
+                let full = format!("{}{path}", self.tree.prefix);
+                tree.lookup_entry_by_path(full.as_str())
+                    .map_err(|e| Error::git(format!("cannot look up {full}"), e))?
+                    .map(|e| (e.object_id(), Kind::of(e.mode())))
+            }
+        };
+        if let Some((id, Kind::Tree)) = found {
+            *self.last_folder.borrow_mut() = Some((path.to_owned(), id));
+        }
+        Ok(found)
     }
 }
 

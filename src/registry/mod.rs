@@ -27,6 +27,22 @@ pub enum Lookup {
     NotAFile,
     /// The path leaves the repository; says how.
     Escapes(String),
+    /// A special file (a FIFO, a socket, a device), named by its kind: never opened, since
+    /// opening one may block forever or act on a device.
+    Special(&'static str),
+}
+
+/// Folders nested deeper than this are not walked: no registry nests this deep, and a tree can
+/// be made deep enough to exhaust any walk (git's own `core.maxTreeDepth` is 4096).
+pub const MAX_DEPTH: usize = 256;
+
+/// Paths longer than this (Linux's `PATH_MAX`) are not walked either.
+pub const MAX_PATH_BYTES: usize = 4096;
+
+/// Whether repository-relative `path` is past the walks' limits ([`MAX_DEPTH`] folders,
+/// [`MAX_PATH_BYTES`] bytes).
+pub fn too_deep(path: &[u8]) -> bool {
+    path.len() > MAX_PATH_BYTES || path.iter().filter(|&&b| b == b'/').count() >= MAX_DEPTH
 }
 
 /// A file's bytes, or its size when it is too large to read.
@@ -105,6 +121,12 @@ pub trait Snapshot: Sync {
     /// link may reach a file whose path it does not name, or a link file may change with a file
     /// that is not a `*.mlem` file.
     fn has_symlinks(&self) -> Option<bool> {
+        None
+    }
+
+    /// The first path a walk left out for being past [`MAX_DEPTH`] or [`MAX_PATH_BYTES`]:
+    /// what is below it was not checked, so the run must not pass.
+    fn too_deep(&self) -> Option<String> {
         None
     }
 }
@@ -272,7 +294,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             remote,
             hidden,
         } => {
-            let tree = commit::CommitTree::open(&repo, tip, &prefix)?;
+            let mut tree = commit::CommitTree::open(&repo, tip, &prefix)?;
             // Ids this repository has, peeled to commits (a tag names its commit).
             let commit_of = |rev: &String| {
                 let id = repo.rev_parse_single(rev.as_str()).ok()?;
@@ -281,6 +303,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             let hidden: Vec<gix::ObjectId> = hidden.iter().filter_map(commit_of).collect();
             let remote = remote.as_ref().and_then(commit_of);
             let pushed = pushed::changes(&repo, tree.commit, remote, &hidden, &prefix)?;
+            tree.set_too_deep(pushed.too_deep.clone());
             notices.push(format!(
                 "checked {} files changed by {} pushed commits (up to {})",
                 pushed.changed.len(),

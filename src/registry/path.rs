@@ -59,6 +59,10 @@ pub fn follow_symlinks<C: Into<super::Content>>(
     mut entry: impl FnMut(&str) -> TreeEntry<C>,
 ) -> super::Lookup {
     use super::Lookup;
+    // Past the walks' limits nothing is there: and each step below costs the path's length.
+    if super::too_deep(wanted.as_bytes()) {
+        return Lookup::Missing;
+    }
     let mut pending: Vec<String> = wanted.split('/').rev().map(str::to_owned).collect();
     let mut resolved = String::new();
     let mut hops = 0;
@@ -94,6 +98,9 @@ pub fn follow_symlinks<C: Into<super::Content>>(
                         ));
                     }
                 };
+                if super::too_deep(joined.as_bytes()) {
+                    return Lookup::Missing;
+                }
                 resolved.clear();
                 pending.extend(joined.split('/').rev().map(str::to_owned));
             }

@@ -16,6 +16,8 @@ pub struct Pushed {
     pub deleted: Vec<String>,
     /// How many commits the push sends.
     pub commits: usize,
+    /// A path past the walks' limits that a pushed commit has: nothing below it was compared.
+    pub too_deep: Option<String>,
 }
 
 /// The files below `prefix` touched by the commits reachable from `tip` and not from `hidden`
@@ -40,6 +42,7 @@ pub fn changes(
         .all()
         .map_err(walk_error)?;
     let mut touched = BTreeSet::new();
+    let mut cut = None;
     let mut commits = 0;
     let everything = remote.is_none() && hidden_is_empty;
     for info in walk {
@@ -51,14 +54,14 @@ pub fn changes(
         let tree = tree_of(repo, info.id)?;
         let parents: Vec<ObjectId> = info.parent_ids().map(gix::Id::detach).collect();
         if parents.is_empty() {
-            touched.extend(diff(repo, None, &tree)?);
+            touched.extend(diff(repo, None, &tree, &mut cut)?);
             continue;
         }
         // A merge introduces only what differs from every parent: the rest came with a parent.
         let mut common: Option<BTreeSet<String>> = None;
         for parent in parents {
             let before = tree_of(repo, parent)?;
-            let paths = diff(repo, Some(&before), &tree)?;
+            let paths = diff(repo, Some(&before), &tree, &mut cut)?;
             common = Some(match common {
                 None => paths,
                 Some(common) => common.intersection(&paths).cloned().collect(),
@@ -68,13 +71,19 @@ pub fn changes(
     }
     let tip_tree = tree_of(repo, tip)?;
     if everything {
-        touched = diff(repo, None, &tip_tree)?;
+        touched = diff(repo, None, &tip_tree, &mut cut)?;
     }
     if let Some(remote) = remote {
-        touched.extend(diff(repo, Some(&tree_of(repo, remote)?), &tip_tree)?);
+        touched.extend(diff(
+            repo,
+            Some(&tree_of(repo, remote)?),
+            &tip_tree,
+            &mut cut,
+        )?);
     }
     let mut pushed = Pushed {
         commits,
+        too_deep: cut,
         ..Pushed::default()
     };
     for path in touched {
@@ -103,44 +112,94 @@ fn tree_of(repo: &gix::Repository, commit: ObjectId) -> Result<gix::Tree<'_>, Er
 }
 
 /// The `*.mlem` files (and symbolic links) that differ between `before` (none: the empty tree)
-/// and `after`, repository-relative. Identical subtrees are skipped without being read.
+/// and `after`, repository-relative. Identical subtrees are skipped without being read. A path
+/// past the walks' limits stops the diff and is kept in `cut`.
 fn diff(
     repo: &gix::Repository,
     before: Option<&gix::Tree<'_>>,
     after: &gix::Tree<'_>,
+    cut: &mut Option<String>,
 ) -> Result<BTreeSet<String>, Error> {
-    use gix::diff::tree::recorder::Change;
     let empty: &[u8] = &[];
     let before = before.map_or(empty, |tree| tree.data.as_slice());
-    let mut recorder = gix::diff::tree::Recorder::default();
-    gix::diff::tree(
+    let mut touched = Touched::default();
+    let compared = gix::diff::tree(
         gix::objs::TreeRefIter::from_bytes(before, repo.object_hash()),
         gix::objs::TreeRefIter::from_bytes(&after.data, repo.object_hash()),
         gix::diff::tree::State::default(),
         &repo.objects,
-        &mut recorder,
-    )
-    .map_err(|e| Error::git("cannot compare trees", e))?;
-    recorder
-        .records
-        .into_iter()
-        .filter_map(|change| {
-            let (mode, path) = match change {
-                Change::Addition {
-                    entry_mode, path, ..
-                }
-                | Change::Deletion {
-                    entry_mode, path, ..
-                }
-                | Change::Modification {
-                    entry_mode, path, ..
-                } => (entry_mode, path),
-            };
-            let path = match super::utf8_name(path.as_ref()) {
-                Ok(path) => path?,
-                Err(error) => return Some(Err(error)),
-            };
-            (!mode.is_tree() && is_watched(path)).then(|| Ok(path.to_owned()))
-        })
-        .collect()
+        &mut touched,
+    );
+    if let Some(error) = touched.error {
+        return Err(error);
+    }
+    if let Some(path) = touched.too_deep {
+        // What was found before the cut is kept; the cut itself fails the run.
+        cut.get_or_insert(path);
+        return Ok(touched.files);
+    }
+    compared.map_err(|e| Error::git("cannot compare trees", e))?;
+    Ok(touched.files)
+}
+
+/// Collects the watched files a tree diff reports, keeping only the current path (not one per
+/// change, nor one per level), and stops at a path past the walks' limits.
+#[derive(Default)]
+struct Touched {
+    path: gix::bstr::BString,
+    queued: std::collections::VecDeque<gix::bstr::BString>,
+    files: BTreeSet<String>,
+    too_deep: Option<String>,
+    error: Option<Error>,
+}
+
+impl Touched {
+    fn push(&mut self, component: &gix::bstr::BStr) {
+        if !self.path.is_empty() {
+            self.path.push(b'/');
+        }
+        self.path.extend_from_slice(component);
+    }
+}
+
+impl gix::diff::tree::Visit for Touched {
+    fn pop_front_tracked_path_and_set_current(&mut self) {
+        self.path = self.queued.pop_front().unwrap_or_default();
+    }
+
+    fn push_back_tracked_path_component(&mut self, component: &gix::bstr::BStr) {
+        self.push(component);
+        self.queued.push_back(self.path.clone());
+    }
+
+    fn push_path_component(&mut self, component: &gix::bstr::BStr) {
+        self.push(component);
+    }
+
+    fn pop_path_component(&mut self) {
+        let end = self.path.iter().rposition(|&b| b == b'/').unwrap_or(0);
+        self.path.truncate(end);
+    }
+
+    fn visit(&mut self, change: gix::diff::tree::visit::Change) -> gix::diff::tree::visit::Action {
+        use std::ops::ControlFlow::{Break, Continue};
+        if super::too_deep(&self.path) {
+            self.too_deep = Some(String::from_utf8_lossy(&self.path).into_owned());
+            return Break(());
+        }
+        if change.entry_mode().is_tree() {
+            return Continue(());
+        }
+        match super::utf8_name(&self.path) {
+            Ok(Some(path)) if is_watched(path) => {
+                self.files.insert(path.to_owned());
+            }
+            Ok(_) => {}
+            Err(error) => {
+                self.error = Some(error);
+                return Break(());
+            }
+        }
+        Continue(())
+    }
 }

@@ -14,7 +14,17 @@ use super::{Content, Error, Lookup, Reader, Snapshot, is_mlem_file};
 pub struct Worktree {
     root: PathBuf,
     source: Source,
-    mlem_files: OnceLock<Result<Vec<String>, String>>,
+    listing: OnceLock<Result<Listing, String>>,
+}
+
+/// The `*.mlem` files of the tree, sorted.
+#[derive(Clone, Default)]
+struct Listing {
+    files: Vec<String>,
+    /// Those of `files` that are special files (FIFOs, sockets, devices), sorted: never opened.
+    special: Vec<String>,
+    /// The first folder past the walks' limits; not walked.
+    too_deep: Option<String>,
 }
 
 /// Where the listing comes from.
@@ -35,7 +45,7 @@ impl Worktree {
         Ok(Worktree {
             root,
             source: Source::Git(Box::new(repo.clone().into_sync()), prefix.to_owned()),
-            mlem_files: OnceLock::new(),
+            listing: OnceLock::new(),
         })
     }
 
@@ -45,23 +55,41 @@ impl Worktree {
         Ok(Worktree {
             root,
             source: Source::Plain,
-            mlem_files: OnceLock::new(),
+            listing: OnceLock::new(),
         })
     }
 
-    fn list(&self) -> Result<Vec<String>, Error> {
-        match &self.source {
-            Source::Git(repo, prefix) => Ok(git_mlem_files(&repo.to_thread_local())?
-                .into_iter()
-                .filter_map(|p| super::strip_prefix(&p, prefix).map(str::to_owned))
-                .collect()),
-            Source::Plain => {
-                let mut files = Vec::new();
-                walk_plain(&self.root, "", &mut files)?;
-                files.sort();
-                Ok(files)
+    fn list(&self) -> Result<Listing, Error> {
+        let mut listing = match &self.source {
+            Source::Git(repo, prefix) => {
+                let mut found = git_mlem_files(&repo.to_thread_local())?;
+                let strip = |files: Vec<String>| -> Vec<String> {
+                    files
+                        .into_iter()
+                        .filter_map(|p| super::strip_prefix(&p, prefix).map(str::to_owned))
+                        .collect()
+                };
+                found.files = strip(found.files);
+                found.special = strip(found.special);
+                found
             }
-        }
+            Source::Plain => {
+                let mut listing = Listing::default();
+                walk_plain(&self.root, "", &mut listing)?;
+                listing
+            }
+        };
+        listing.files.sort();
+        listing.files.dedup();
+        listing.special.sort();
+        Ok(listing)
+    }
+
+    fn listing(&self) -> Result<&Listing, Error> {
+        self.listing
+            .get_or_init(|| self.list().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|message| Error::git("cannot list the working tree", message))
     }
 
     /// The root directory.
@@ -79,7 +107,7 @@ fn canonical(path: &Path) -> Result<PathBuf, Error> {
 
 /// The `*.mlem` files of the working tree as git sees it, in one `.gitignore`-aware walk: tracked
 /// files present on disk (even inside an ignored folder) and untracked files not ignored.
-fn git_mlem_files(repo: &gix::Repository) -> Result<Vec<String>, Error> {
+fn git_mlem_files(repo: &gix::Repository) -> Result<Listing, Error> {
     let index = repo
         .index_or_empty()
         .map_err(|e| Error::git("cannot read the git index", e))?;
@@ -100,15 +128,13 @@ fn git_mlem_files(repo: &gix::Repository) -> Result<Vec<String>, Error> {
     if let Some(error) = found.bad_name {
         return Err(error);
     }
-    found.files.sort();
-    found.files.dedup();
-    Ok(found.files)
+    Ok(found.listing)
 }
 
 /// Collects the `*.mlem` files gix's directory walk emits.
 #[derive(Default)]
 struct MlemFiles {
-    files: Vec<String>,
+    listing: Listing,
     /// A `*.mlem` file whose name is not UTF-8.
     bad_name: Option<Error>,
 }
@@ -120,11 +146,17 @@ impl gix::dir::walk::Delegate for MlemFiles {
         _collapsed_directory_status: Option<gix::dir::entry::Status>,
     ) -> gix::dir::walk::Action {
         use gix::dir::entry::{Kind, Status};
+        let special = entry.disk_kind == Some(Kind::Untrackable);
         if matches!(entry.status, Status::Tracked | Status::Untracked)
-            && matches!(entry.disk_kind, Some(Kind::File | Kind::Symlink))
+            && (special || matches!(entry.disk_kind, Some(Kind::File | Kind::Symlink)))
         {
             match super::utf8_name(entry.rela_path.as_ref()) {
-                Ok(Some(path)) if is_mlem_file(path) => self.files.push(path.to_owned()),
+                Ok(Some(path)) if is_mlem_file(path) => {
+                    self.listing.files.push(path.to_owned());
+                    if special {
+                        self.listing.special.push(path.to_owned());
+                    }
+                }
                 Ok(_) => {}
                 Err(error) => {
                     self.bad_name = Some(error);
@@ -136,8 +168,9 @@ impl gix::dir::walk::Delegate for MlemFiles {
     }
 }
 
-/// Recursive walk of a plain directory; symbolic links to directories are not followed.
-fn walk_plain(root: &Path, dir: &str, out: &mut Vec<String>) -> Result<(), Error> {
+/// Walk of a plain directory; symbolic links to directories are not followed, and folders past
+/// the walks' limits are not entered (the recursion is as deep as [`super::MAX_DEPTH`] at most).
+fn walk_plain(root: &Path, dir: &str, out: &mut Listing) -> Result<(), Error> {
     let full = if dir.is_empty() {
         root.to_path_buf()
     } else {
@@ -159,34 +192,69 @@ fn walk_plain(root: &Path, dir: &str, out: &mut Vec<String>) -> Result<(), Error
             format!("{dir}/{name}")
         };
         let kind = entry.file_type().map_err(io)?;
-        if kind.is_dir() {
+        if super::too_deep(path.as_bytes()) {
+            out.too_deep.get_or_insert(path);
+        } else if kind.is_dir() {
             walk_plain(root, &path, out)?;
         } else if is_mlem_file(&path) {
-            out.push(path);
+            if special_kind(kind).is_some() {
+                out.special.push(path.clone());
+            }
+            out.files.push(path);
         }
     }
     Ok(())
 }
 
+/// What a special file is ("a FIFO"), or `None` for regular files, folders and links.
+fn special_kind(kind: std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        Some("a FIFO")
+    } else if kind.is_socket() {
+        Some("a socket")
+    } else if kind.is_block_device() || kind.is_char_device() {
+        Some("a device")
+    } else {
+        None
+    }
+}
+
+/// The kind of the special file at `path`, read without following a link and without opening
+/// it; `Ok(None)` for anything else (missing included: the open that follows says so).
+fn special_at(path: &Path) -> std::io::Result<Option<&'static str>> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) => Ok(special_kind(meta.file_type())),
+        Err(e) if is_missing(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 impl Snapshot for Worktree {
     fn mlem_files(&self) -> Result<Vec<String>, Error> {
-        self.mlem_files
-            .get_or_init(|| self.list().map_err(|e| e.to_string()))
-            .clone()
-            .map_err(|message| Error::git("cannot list the working tree", message))
+        Ok(self.listing()?.files.clone())
+    }
+
+    fn too_deep(&self) -> Option<String> {
+        self.listing.get()?.as_ref().ok()?.too_deep.clone()
     }
 
     fn reader(&self) -> Box<dyn Reader + '_> {
         Box::new(DiskReader {
             root: &self.root,
+            listing: self.listing.get().and_then(|l| l.as_ref().ok()),
             safe_dirs: RefCell::new(HashMap::new()),
         })
     }
 }
 
-/// Reads files below the root; never opens a file whose real path is outside it.
+/// Reads files below the root; never opens a file whose real path is outside it, nor a special
+/// file (a FIFO, a socket, a device).
 struct DiskReader<'a> {
     root: &'a Path,
+    /// The listing, when the tree was listed: its files are known to be regular files or
+    /// links, or known to be special, without another system call.
+    listing: Option<&'a Listing>,
     /// Directories already checked: `true` when their real path is inside the root.
     safe_dirs: RefCell<HashMap<String, bool>>,
 }
@@ -223,11 +291,13 @@ fn is_inside(real: &Path, root: &Path) -> bool {
 }
 
 /// Opens `path` for reading, failing with `ELOOP` when its last component is a symbolic link.
+/// Non-blocking and never the controlling terminal, in case a file is swapped for a special
+/// one after its type was read.
 fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
 }
 
@@ -269,21 +339,53 @@ impl Reader for DiskReader<'_> {
             Some(true) => {}
         }
         let full = self.root.join(path);
+        // A listed file's type is known from the walk; any other path's is read first (without
+        // following a link, without opening it): a special file is never opened.
+        let listed = self.listing.filter(|listing| {
+            listing
+                .files
+                .binary_search_by(|f| f.as_str().cmp(path))
+                .is_ok()
+        });
+        match listed {
+            Some(listing) => {
+                if listing
+                    .special
+                    .binary_search_by(|f| f.as_str().cmp(path))
+                    .is_ok()
+                {
+                    return Ok(Lookup::Special(
+                        special_at(&full).map_err(io)?.unwrap_or("a special file"),
+                    ));
+                }
+            }
+            None => {
+                if let Some(kind) = special_at(&full).map_err(io)? {
+                    return Ok(Lookup::Special(kind));
+                }
+            }
+        }
         // One open, one fstat, one read: the hot path of a 100,000-file walk. The final component
         // is opened without following a symbolic link; a link is checked before it is followed.
         let mut file = match open_no_follow(&full) {
             Ok(file) => file,
             Err(e) if is_missing(&e) => return Ok(Lookup::Missing),
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => match std::fs::canonicalize(&full) {
-                Ok(real) if !is_inside(&real, self.root) => return Ok(escapes()),
-                Ok(real) => match std::fs::File::open(real) {
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                let real = match std::fs::canonicalize(&full) {
+                    Ok(real) if !is_inside(&real, self.root) => return Ok(escapes()),
+                    Ok(real) => real,
+                    Err(e) if is_missing(&e) => return Ok(Lookup::Missing),
+                    Err(e) => return Err(io(e)),
+                };
+                if let Some(kind) = special_at(&real).map_err(io)? {
+                    return Ok(Lookup::Special(kind));
+                }
+                match open_no_follow(&real) {
                     Ok(file) => file,
                     Err(e) if is_missing(&e) => return Ok(Lookup::Missing),
                     Err(e) => return Err(io(e)),
-                },
-                Err(e) if is_missing(&e) => return Ok(Lookup::Missing),
-                Err(e) => return Err(io(e)),
-            },
+                }
+            }
             Err(e) if e.raw_os_error() == Some(libc::EISDIR) => return Ok(Lookup::NotAFile),
             Err(e) => return Err(io(e)),
         };

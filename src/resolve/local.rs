@@ -157,7 +157,7 @@ fn read_target(reader: &dyn Reader, path: &str) -> Target {
             let parsed = crate::check::parse_content(content);
             Target::File(Arc::new(FileTarget::from_parsed(parsed.object())))
         }
-        Ok(Lookup::Missing | Lookup::NotAFile) => Target::Absent,
+        Ok(Lookup::Missing | Lookup::NotAFile | Lookup::Special(_)) => Target::Absent,
         Ok(Lookup::Escapes(why)) => Target::Escapes(why),
         Err(error) => Target::File(Arc::new(FileTarget::NotObject(format!(
             "it cannot be read: {error}"

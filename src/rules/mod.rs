@@ -5,6 +5,8 @@ use crate::finding::{Finding, Severity, Span};
 
 pub mod config_changed;
 pub mod file_empty;
+pub mod file_special;
+pub mod file_too_deep;
 pub mod file_too_large;
 pub mod link_chain_broken;
 pub mod link_chain_too_long;
@@ -91,6 +93,8 @@ pub static ALL: &[&Rule] = &[
     &link_duplicate_target::RULE,
     &link_name_collision::RULE,
     &config_changed::RULE,
+    &file_too_deep::RULE,
+    &file_special::RULE,
 ];
 
 /// The rule with this id, if there is one.
