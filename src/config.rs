@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+mod globs;
+
+use globset::{Glob, GlobBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -13,6 +15,7 @@ use crate::finding::{Finding, Severity};
 use crate::report::Report;
 use crate::resolve::target::{AllowList, OwnerPattern};
 use crate::rules;
+use globs::Globs;
 
 /// The file a registry keeps its policy in, at its root.
 pub const FILE_NAME: &str = ".mlem-registry.toml";
@@ -102,8 +105,8 @@ pub struct Config {
     pub base: String,
     /// Where links may point (`allowed_hosts`, `allowed_owners`).
     pub allow: AllowList,
-    production: Option<GlobSet>,
-    ignore: Option<GlobSet>,
+    production: Option<Globs>,
+    ignore: Option<Globs>,
     severity: HashMap<&'static str, Level>,
     /// GitHub Enterprise hosts and their APIs.
     pub hosts: Vec<HostApi>,
@@ -233,16 +236,16 @@ impl Config {
             if patterns.is_empty() {
                 return Ok(None);
             }
-            let mut set = GlobSetBuilder::new();
+            let mut set = Vec::with_capacity(patterns.len());
             for pattern in patterns {
-                set.add(glob(pattern.get_ref()).map_err(|why| {
+                set.push(glob(pattern.get_ref()).map_err(|why| {
                     at(
                         pattern.span().start,
                         format!("{key}: `{}`: {why}", pattern.get_ref()),
                     )
                 })?);
             }
-            set.build()
+            Globs::new(set)
                 .map(Some)
                 .map_err(|why| at(0, format!("{key}: {why}")))
         };
@@ -349,7 +352,7 @@ impl Config {
         self.matches(self.production.as_ref(), path)
     }
 
-    fn matches(&self, globs: Option<&GlobSet>, path: &str) -> bool {
+    fn matches(&self, globs: Option<&Globs>, path: &str) -> bool {
         let Some(globs) = globs else { return false };
         path.strip_prefix(self.base.as_str())
             .is_some_and(|relative| globs.is_match(relative))
