@@ -373,9 +373,15 @@ pub struct GitHubArgs {
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
 
-    /// Seconds one request may take before it is retried.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    /// Seconds all lookups of links to other repositories may take in all; past them, whatever
+    /// is still open is reported unverified and the run ends normally (0: no limit).
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub timeout: u64,
+
+    /// Seconds one request (or one listing of a git remote's refs) may take before it is
+    /// retried or given up.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub request_timeout: u64,
 
     /// Retries after a timeout, a 5xx or a secondary rate limit.
     #[arg(long, value_name = "N", default_value_t = 3)]

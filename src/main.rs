@@ -102,6 +102,52 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// `check FILE`: that one file of its repository's working tree, as the arguments of a check of
+/// its folder with exactly that file selected. `None` when PATH is a folder.
+fn one_file(args: &cli::CheckArgs) -> anyhow::Result<Option<cli::CheckArgs>> {
+    if !args.path.is_file() || args.selection.is_some() {
+        return Ok(None);
+    }
+    if args.rev.is_some() || args.changed_since.is_some() {
+        anyhow::bail!(
+            "{} is a file: --rev and --changed-since check a repository; give its folder",
+            args.path.display()
+        );
+    }
+    let folder = match args.path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let repo = gix::discover(&folder).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is a file outside any git repository: give its folder to check it as a plain directory ({e})",
+            args.path.display()
+        )
+    })?;
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| anyhow::anyhow!("{} is in a bare repository", args.path.display()))?;
+    let real = |path: &std::path::Path| {
+        std::fs::canonicalize(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    };
+    let file = real(&args.path)?;
+    let relative = file.strip_prefix(real(workdir)?).map_err(|_| {
+        anyhow::anyhow!(
+            "{} is not inside its repository's working tree",
+            args.path.display()
+        )
+    })?;
+    let relative = relative
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("{}: the name is not valid UTF-8", args.path.display()))?
+        .replace(std::path::MAIN_SEPARATOR, "/");
+    Ok(Some(cli::CheckArgs {
+        path: folder,
+        selection: Some(registry::Selection::File(relative)),
+        ..args.clone()
+    }))
+}
+
 /// `check`: runs the library, writes every output asked for, and picks the exit code.
 fn check(
     args: &cli::CheckArgs,
@@ -120,6 +166,8 @@ fn check(
         )?;
         return Ok(exit::CLEAN);
     }
+    let one_file = one_file(args)?;
+    let args = one_file.as_ref().unwrap_or(args);
     let selection = match (&args.selection, &args.rev, &args.changed_since) {
         (Some(selection), _, _) => selection.clone(),
         (_, Some(rev), _) => registry::Selection::Revision(rev.clone()),
@@ -729,9 +777,16 @@ fn say_what_was_skipped(given: &mlem_registry::hook::Given, count: usize) {
 fn online(args: &cli::GitHubArgs, config: &Config) -> anyhow::Result<Online> {
     let token = match &args.token_env {
         Some(name) => Some(token_from(name, "--token-env")?),
-        None => ["GITHUB_TOKEN", "GH_TOKEN"]
-            .iter()
-            .find_map(|name| std::env::var(name).ok().and_then(Token::new)),
+        None => {
+            let mut found = None;
+            for name in ["GITHUB_TOKEN", "GH_TOKEN"] {
+                if let Some(token) = token_in(name)? {
+                    found = Some(token);
+                    break;
+                }
+            }
+            found
+        }
     };
     let host = github_host(args)?;
     let github = api_config(
@@ -777,6 +832,8 @@ fn online(args: &cli::GitHubArgs, config: &Config) -> anyhow::Result<Online> {
         enterprise,
         allow: config.allow.clone(),
         cache: args.cache.clone(),
+        timeout: (args.timeout > 0).then(|| std::time::Duration::from_secs(args.timeout)),
+        git_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
     })
 }
 
@@ -810,10 +867,20 @@ fn load_config(
 
 /// The token in environment variable `name`, which `what` asked for.
 fn token_from(name: &str, what: &str) -> anyhow::Result<Token> {
-    std::env::var(name)
-        .ok()
-        .and_then(Token::new)
+    token_in(name)?
         .ok_or_else(|| anyhow::anyhow!("{what} {name}: the environment variable {name} is not set"))
+}
+
+/// The token in environment variable `name`, if it is set; an error for one that is set but
+/// cannot be a token (the error never shows it).
+fn token_in(name: &str) -> anyhow::Result<Option<Token>> {
+    match std::env::var(name) {
+        Ok(value) => Token::new(value).map_err(|why| anyhow::anyhow!("{name}: {why}")),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            anyhow::bail!("{name}: the token is not valid UTF-8: a token is visible ASCII")
+        }
+    }
 }
 
 fn config_name(config: &Config) -> String {
@@ -855,7 +922,7 @@ fn api_config(
         api_url,
         graphql_url,
         token,
-        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
         retries: args.retries,
         backoff: std::time::Duration::from_millis(args.retry_delay),
         max_wait: std::time::Duration::from_secs(args.max_rate_limit_wait),

@@ -237,7 +237,15 @@ fn links_that_cannot_be_verified_do_not_block_a_push() {
     // Online, against a port nothing listens on: the remote link cannot be verified.
     let output = bin()
         .current_dir(registry.path())
-        .args(["hook", "install", "--", "--retries", "0", "--timeout", "2"])
+        .args([
+            "hook",
+            "install",
+            "--",
+            "--retries",
+            "0",
+            "--request-timeout",
+            "2",
+        ])
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", text(&output));

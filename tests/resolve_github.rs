@@ -483,7 +483,7 @@ fn a_stalled_api_times_out_into_unverified() {
         &server,
         &registry,
         Some(TOKEN),
-        &["--timeout", "1", "--retries", "1"],
+        &["--request-timeout", "1", "--retries", "1"],
     );
     assert_eq!(code, 3, "{json:#}");
     assert_eq!(

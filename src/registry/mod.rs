@@ -160,9 +160,12 @@ pub enum Selection {
     },
     /// Only the staged files that differ from `HEAD`, as the index holds them (a pre-commit hook).
     Staged,
-    /// Exactly these files (repository-relative, below the project), as the working tree has
-    /// them: what the pre-commit framework passes a hook.
+    /// Exactly these files (repository-relative, below the project), as the index has them:
+    /// what the pre-commit framework passes a hook.
     Files(Vec<String>),
+    /// One file of the working tree (repository-relative), with every link file whose links
+    /// reach it: `check FILE`.
+    File(String),
 }
 
 /// A registry opened for checking: its snapshot, the files to check, and what to tell the user.
@@ -337,6 +340,23 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             })
         }
         Selection::Files(files) => staged::given(&repo, files, notices, prefix, workdir),
+        Selection::File(file) => {
+            let tree = worktree::Worktree::from_git(&repo, &prefix)?;
+            let files = strip_prefix(file, &prefix)
+                .map(|file| vec![file.to_owned()])
+                .unwrap_or_default();
+            notices.push(format!("checked {file}"));
+            Ok(Opened {
+                snapshot: Box::new(tree),
+                files,
+                deleted: Vec::new(),
+                partial: true,
+                notices,
+                prefix,
+                root: workdir,
+                git_dir: None,
+            })
+        }
         Selection::ChangedSince(rev) => {
             let changes = changed::since(&repo, rev, &prefix)?;
             let tree = worktree::Worktree::from_git(&repo, &prefix)?;

@@ -4,8 +4,11 @@
 //! protocol, which verifies the repository and the rev but cannot read files without a fetch.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+mod bounded;
 
 use super::github::answer_for_blob;
 use super::remote::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
@@ -119,13 +122,28 @@ fn blob_of(repo: &gix::Repository, rev: Option<&str>, file: &str) -> BlobAnswer 
     }
 }
 
-/// Answers questions about other git remotes from the refs they advertise.
-#[derive(Default)]
+/// The most one remote's ref listing may send: a larger one is left unverified, not read whole.
+pub const MAX_LISTING_BYTES: u64 = 16 << 20;
+
+/// How many remotes are asked at once.
+const REMOTES_AT_ONCE: usize = 4;
+
+/// Answers questions about other git remotes from the refs they advertise. Each remote is listed
+/// once, on a thread of its own, several at once, each within its deadline and byte cap.
 pub struct RemoteRepos {
     /// Each remote's refs (full name → commit), listed once per run.
     refs: Mutex<HashMap<String, Result<Refs, Listing>>>,
     /// A scratch repository: gix connects to remotes on behalf of one.
-    scratch: Mutex<Option<Scratch>>,
+    scratch: Mutex<Option<Result<Scratch, String>>>,
+    in_flight: tokio::sync::Semaphore,
+    /// How long one listing may take.
+    timeout: Duration,
+}
+
+impl Default for RemoteRepos {
+    fn default() -> RemoteRepos {
+        RemoteRepos::new(Duration::from_secs(30))
+    }
 }
 
 /// A remote's refs: (full name, commit id), tags peeled.
@@ -136,25 +154,50 @@ type Refs = Vec<(String, String)>;
 enum Listing {
     /// The remote says there is no such repository (or hides it without credentials).
     NotFound(String),
-    /// Anything else: network, protocol, timeout.
+    /// Anything else: network, protocol, timeout, too large.
     Failed(String),
 }
 
-/// A bare repository in the temp dir, removed when the run ends.
+/// A bare repository in a fresh temporary directory (created by `tempfile`: a new name, never
+/// an existing path or a symbolic link), removed when the run ends.
 struct Scratch {
-    dir: PathBuf,
-    repo: gix::Repository,
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    repo: gix::ThreadSafeRepository,
+    _dir: tempfile::TempDir,
 }
 
 impl RemoteRepos {
-    /// Answers `questions`, all about other git remotes. Blocks on the network.
-    pub fn answer(&self, questions: Vec<Question>) -> Vec<(Question, Answer)> {
+    /// Resolvers whose listings each take at most `timeout`.
+    pub fn new(timeout: Duration) -> RemoteRepos {
+        RemoteRepos {
+            refs: Mutex::default(),
+            scratch: Mutex::default(),
+            in_flight: tokio::sync::Semaphore::new(REMOTES_AT_ONCE),
+            timeout,
+        }
+    }
+
+    /// Answers `questions`, all about other git remotes, by `deadline` at the latest: a remote
+    /// that has not answered by then leaves its links unverified.
+    pub async fn answer(
+        &self,
+        questions: Vec<Question>,
+        deadline: Instant,
+    ) -> Vec<(Question, Answer)> {
+        let mut urls: Vec<&str> = questions
+            .iter()
+            .filter_map(|question| match question.repo() {
+                RepoId::Remote(url) => Some(url.as_str()),
+                _ => None,
+            })
+            .filter(|url| !self.lock_refs().contains_key(*url))
+            .collect();
+        urls.sort_unstable();
+        urls.dedup();
+        let listed =
+            futures::future::join_all(urls.iter().map(|url| self.list(url, deadline))).await;
+        self.lock_refs()
+            .extend(urls.iter().map(|url| url.to_string()).zip(listed));
+        let refs = self.lock_refs();
         questions
             .into_iter()
             .map(|question| {
@@ -162,53 +205,79 @@ impl RemoteRepos {
                     let why = "not a git remote".to_owned();
                     return (question, Answer::Unverified(why));
                 };
-                let answer = match self.list(url) {
-                    Err(Listing::Failed(why)) => Answer::Unverified(why),
-                    Err(Listing::NotFound(why)) => match &question {
-                        Question::Repo(_) => Answer::Repo(RepoAnswer::NotFound { hint: Some(why) }),
+                let answer = match refs.get(url) {
+                    None => Answer::Unverified(format!("`{url}` was not asked")),
+                    Some(Err(Listing::Failed(why))) => Answer::Unverified(why.clone()),
+                    Some(Err(Listing::NotFound(why))) => match &question {
+                        Question::Repo(_) => Answer::Repo(RepoAnswer::NotFound {
+                            hint: Some(why.clone()),
+                        }),
                         Question::Rev(..) => Answer::Rev(RevAnswer::NotFound),
                         Question::Blob(..) => Answer::Blob(BlobAnswer::Missing),
                     },
-                    Ok(refs) => answer_from_refs(&question, url, &refs),
+                    Some(Ok(refs)) => answer_from_refs(&question, url, refs),
                 };
                 (question, answer)
             })
             .collect()
     }
 
-    fn list(&self, url: &str) -> Result<Refs, Listing> {
-        if let Some(known) = self.refs.lock().unwrap_or_else(|p| p.into_inner()).get(url) {
-            return known.clone();
-        }
-        let listed = self.list_uncached(url);
-        self.refs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(url.to_owned(), listed.clone());
-        listed
+    fn lock_refs(&self) -> std::sync::MutexGuard<'_, HashMap<String, Result<Refs, Listing>>> {
+        self.refs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn list_uncached(&self, url: &str) -> Result<Refs, Listing> {
-        let mut scratch = self.scratch.lock().unwrap_or_else(|p| p.into_inner());
-        if scratch.is_none() {
-            *scratch = Some(Scratch::new().map_err(Listing::Failed)?);
+    /// Lists `url`'s refs on a thread of its own. At the deadline the thread is left behind (it
+    /// stops itself at its own deadline: every read it makes is bounded) and the listing fails.
+    async fn list(&self, url: &str, run_deadline: Instant) -> Result<Refs, Listing> {
+        let Ok(_permit) = self.in_flight.acquire().await else {
+            return Err(Listing::Failed("the lookup was stopped".into()));
+        };
+        let deadline = run_deadline.min(Instant::now() + self.timeout);
+        let repo = self.scratch()?;
+        let (send, receive) = tokio::sync::oneshot::channel();
+        let owned = url.to_owned();
+        let spawned = std::thread::Builder::new()
+            .name("ls-remote".into())
+            .spawn(move || {
+                let repo = repo.to_thread_local();
+                let _ = send.send(list_refs(&repo, &owned, deadline));
+            });
+        if let Err(error) = spawned {
+            return Err(Listing::Failed(format!("cannot start a thread: {error}")));
         }
-        let repo = &scratch.as_ref().expect("set above").repo;
-        list_refs(repo, url)
+        match tokio::time::timeout_at(deadline.into(), receive).await {
+            Ok(Ok(listed)) => listed,
+            Ok(Err(_)) => Err(Listing::Failed(format!(
+                "listing the refs of `{url}` failed"
+            ))),
+            Err(_) => Err(Listing::Failed(format!(
+                "`{url}` did not list its refs within {}s",
+                self.timeout.as_secs().max(1)
+            ))),
+        }
+    }
+
+    fn scratch(&self) -> Result<gix::ThreadSafeRepository, Listing> {
+        let mut scratch = self.scratch.lock().unwrap_or_else(|p| p.into_inner());
+        match scratch.get_or_insert_with(Scratch::new) {
+            Ok(scratch) => Ok(scratch.repo.clone()),
+            Err(why) => Err(Listing::Failed(why.clone())),
+        }
     }
 }
 
 impl Scratch {
     fn new() -> Result<Scratch, String> {
-        static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("mlem-registry-{}-{n}", std::process::id()));
-        gix::init_bare(&dir).map_err(|e| format!("cannot set up git: {e}"))?;
-        // Nothing may prompt or hang: ssh in batch mode, and time limits on HTTP.
-        let settings = "[core]\n\tsshCommand = ssh -o BatchMode=yes -o ConnectTimeout=20\n\
-                        [http]\n\tlowSpeedLimit = 1\n\tlowSpeedTime = 30\n\
-                        [gitoxide \"http\"]\n\tconnectTimeout = 20000\n";
-        let config = dir.join("config");
+        let dir = tempfile::Builder::new()
+            .prefix("mlem-registry-")
+            .tempdir()
+            .map_err(|e| format!("cannot set up git: {e}"))?;
+        gix::init_bare(dir.path()).map_err(|e| format!("cannot set up git: {e}"))?;
+        // Nothing may prompt or hang: ssh in batch mode, time limits on HTTP (the listing's own
+        // deadline and byte cap bound every transport besides).
+        let settings = "[http]\n\tlowSpeedLimit = 1024\n\tlowSpeedTime = 10\n\
+                        [gitoxide \"http\"]\n\tconnectTimeout = 10000\n";
+        let config = dir.path().join("config");
         let mut text = std::fs::read_to_string(&config).unwrap_or_default();
         text.push_str(settings);
         std::fs::write(&config, text).map_err(|e| format!("cannot set up git: {e}"))?;
@@ -219,14 +288,21 @@ impl Scratch {
             config: gix::open::permissions::Config::isolated(),
             ..gix::open::Permissions::default()
         };
-        let repo = gix::open_opts(&dir, gix::open::Options::default().permissions(permissions))
-            .map_err(|e| format!("cannot set up git: {e}"))?;
-        Ok(Scratch { dir, repo })
+        let repo = gix::open_opts(
+            dir.path(),
+            gix::open::Options::default().permissions(permissions),
+        )
+        .map_err(|e| format!("cannot set up git: {e}"))?;
+        Ok(Scratch {
+            repo: repo.into_sync(),
+            _dir: dir,
+        })
     }
 }
 
-/// Lists `url`'s branches and tags (commits peeled), with no credentials: nothing may prompt.
-fn list_refs(repo: &gix::Repository, url: &str) -> Result<Refs, Listing> {
+/// Lists `url`'s branches and tags (commits peeled), with no credentials (nothing may prompt),
+/// over a transport whose every read is bounded by `deadline` and [`MAX_LISTING_BYTES`].
+fn list_refs(repo: &gix::Repository, url: &str, deadline: Instant) -> Result<Refs, Listing> {
     let failed = |e: &dyn std::error::Error| classify(url, &super::describe(e));
     let remote = repo
         .remote_at(url)
@@ -236,9 +312,9 @@ fn list_refs(repo: &gix::Repository, url: &str) -> Result<Refs, Listing> {
             gix::remote::Direction::Fetch,
         )
         .map_err(|e| failed(&e))?;
+    let transport = bounded::transport(url, deadline).map_err(|why| classify(url, &why))?;
     let connection = remote
-        .connect(gix::remote::Direction::Fetch)
-        .map_err(|e| failed(&e))?
+        .to_connection_with_transport(transport)
         .with_credentials(|_| Ok(None));
     let options = gix::remote::ref_map::Options {
         prefix_from_spec_as_filter_on_remote: false,
@@ -408,12 +484,21 @@ mod tests {
         assert_eq!(answers[4].1, Answer::Rev(RevAnswer::NotFound));
     }
 
+    fn ask_remotes(questions: Vec<Question>) -> Vec<(Question, Answer)> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(RemoteRepos::default().answer(questions, deadline))
+    }
+
     #[test]
     fn a_remote_is_known_by_its_refs_over_the_git_protocol() {
         let dir = repo();
         let url = format!("file://{}", dir.path().display());
         let id = RepoId::Remote(url.clone());
-        let answers = RemoteRepos::default().answer(vec![
+        let answers = ask_remotes(vec![
             Question::Repo(id.clone()),
             Question::Rev(id.clone(), Some("v1".into())),
             Question::Rev(id.clone(), Some("main".into())),
@@ -440,7 +525,7 @@ mod tests {
         ));
         assert_eq!(answers[3].1, Answer::Rev(RevAnswer::NotFound));
         assert!(matches!(&answers[4].1, Answer::Unverified(_)));
-        let missing = RemoteRepos::default().answer(vec![Question::Repo(RepoId::Remote(
+        let missing = ask_remotes(vec![Question::Repo(RepoId::Remote(
             "file:///nonexistent/repo".into(),
         ))]);
         assert!(

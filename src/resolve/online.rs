@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use super::Resolved;
 use super::cache::Cache;
@@ -26,6 +27,11 @@ pub struct Online {
     pub allow: super::target::AllowList,
     /// Where answers about pinned targets are kept across runs.
     pub cache: Option<PathBuf>,
+    /// How long looking links up may take in all (`None`: no limit): past it, what is still
+    /// open is unverified and the run reports normally.
+    pub timeout: Option<Duration>,
+    /// How long one listing of a git remote's refs may take.
+    pub git_timeout: Duration,
 }
 
 /// What a run cost.
@@ -70,11 +76,15 @@ pub fn resolve(
             .cache
             .as_deref()
             .map(|dir| Cache::open(dir, online.github.api_url.trim_end_matches('/')));
+        // Far enough away to mean "no limit", near enough not to overflow.
+        let unlimited = Duration::from_secs(100 * 365 * 24 * 3600);
         let hosts = Hosts {
             github,
             local: LocalRepos,
-            remotes: std::sync::Arc::new(RemoteRepos::default()),
+            remotes: RemoteRepos::new(online.git_timeout),
             cache: Mutex::new(cache),
+            deadline: Instant::now() + online.timeout.unwrap_or(unlimited),
+            timeout: online.timeout,
         };
         let mut results: Vec<Option<Resolved>> = vec![None; links.len()];
         let mut walks = Vec::new();
@@ -124,14 +134,35 @@ struct Hosts {
     /// Each GitHub host's API, the primary host first.
     github: Vec<(String, GitHub)>,
     local: LocalRepos,
-    remotes: std::sync::Arc<RemoteRepos>,
+    remotes: RemoteRepos,
     cache: Mutex<Option<Cache>>,
+    /// When the run's time for lookups is up.
+    deadline: Instant,
+    /// The run's `--timeout`, for messages.
+    timeout: Option<Duration>,
 }
 
 impl Hosts {
     fn cached(&self, question: &Question) -> Option<Answer> {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache.as_ref()?.get(question)
+    }
+
+    /// Why questions still open at the deadline are unverified.
+    fn out_of_time(&self) -> String {
+        format!(
+            "the run's time limit (--timeout {}s) was up before an answer came",
+            self.timeout.map_or(0, |t| t.as_secs())
+        )
+    }
+
+    /// `questions`, each unverified for running out of time.
+    fn timed_out(&self, questions: Vec<Question>) -> Vec<(Question, Answer)> {
+        let why = self.out_of_time();
+        questions
+            .into_iter()
+            .map(|question| (question, Answer::Unverified(why.clone())))
+            .collect()
     }
 }
 
@@ -158,36 +189,42 @@ impl Answerer for Hosts {
                 RepoId::Remote(_) => remote.push(question),
             }
         }
-        // Git remotes block on the network: they run on their own thread, beside GitHub's batches.
-        let remote_answers = (!remote.is_empty()).then(|| {
-            let (remotes, asked) = (self.remotes.clone(), remote.clone());
-            tokio::task::spawn_blocking(move || remotes.answer(asked))
-        });
         let mut fresh = self.local.answer(local);
         fresh.extend(unserved.into_iter().map(|question| {
             let why = "no GitHub API is configured for its host (--github-server-url, or [hosts] in the config)";
             (question, Answer::Unverified(why.into()))
         }));
+        if Instant::now() >= self.deadline {
+            fresh.extend(self.timed_out(github.into_iter().flatten().chain(remote).collect()));
+            answers.extend(fresh);
+            return answers;
+        }
+        // GitHub's batches and the git remotes (each on a thread of its own) side by side, all
+        // cut off at the run's deadline.
         let asked = self
             .github
             .iter()
             .zip(github)
             .filter(|(_, questions)| !questions.is_empty())
-            .map(|((_, api), questions)| api.answer(questions));
-        for answered in futures::future::join_all(asked).await {
+            .map(|((_, api), questions)| async move {
+                let kept = questions.clone();
+                match tokio::time::timeout_at(self.deadline.into(), api.answer(questions)).await {
+                    Ok(answered) => answered,
+                    Err(_) => self.timed_out(kept),
+                }
+            });
+        let remotes = async {
+            if remote.is_empty() {
+                Vec::new()
+            } else {
+                self.remotes.answer(remote, self.deadline).await
+            }
+        };
+        let (answered, remote_answers) = futures::join!(futures::future::join_all(asked), remotes);
+        for answered in answered {
             fresh.extend(answered);
         }
-        match remote_answers {
-            None => {}
-            Some(handle) => match handle.await {
-                Ok(answers) => fresh.extend(answers),
-                Err(error) => fresh.extend(
-                    remote
-                        .into_iter()
-                        .map(|q| (q, Answer::Unverified(format!("git lookup failed: {error}")))),
-                ),
-            },
-        }
+        fresh.extend(remote_answers);
         if let Some(cache) = self
             .cache
             .lock()

@@ -115,10 +115,17 @@ impl Client {
                         wait: None,
                         why: format!("GitHub did not answer within {:?}", self.config.timeout),
                     },
-                    Ok(Err(error)) => Verdict::Retry {
+                    Ok(Err(Failure::Http(error))) => Verdict::Retry {
                         wait: None,
                         why: format!("cannot reach GitHub: {}", short(&error)),
                     },
+                    // Not a passing failure: the same question gets the same answer.
+                    Ok(Err(Failure::TooLarge)) => {
+                        return Err(format!(
+                            "GitHub's answer is larger than {} MiB: it was not read",
+                            MAX_BODY_BYTES >> 20
+                        ));
+                    }
                     Ok(Ok(reply)) => judge(reply, graphql),
                 }
             };
@@ -149,13 +156,17 @@ impl Client {
                             tokio::time::sleep(wait + Duration::from_millis(250)).await;
                         }
                         _ => {
-                            let why = match reset {
-                                Some(reset) => format!(
-                                    "{why}; it resets in {}s, longer than the {}s this run waits",
-                                    reset.saturating_sub(now()),
+                            let why = match wait {
+                                Some(wait) if wait > self.config.max_wait => format!(
+                                    "{why}; it resets in {}s, longer than the {}s this run waits (--max-rate-limit-wait)",
+                                    wait.as_secs(),
                                     self.config.max_wait.as_secs()
                                 ),
-                                None => why,
+                                Some(_) => format!(
+                                    "{why}, and still was after {tries} waits for its reset (--retries {})",
+                                    self.config.retries
+                                ),
+                                None => format!("{why}, and GitHub did not say when it resets"),
                             };
                             *self.exhausted.lock().unwrap_or_else(|p| p.into_inner()) =
                                 Some(why.clone());
@@ -167,7 +178,7 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, call: &Call<'_>) -> octocrab::Result<Reply> {
+    async fn attempt(&self, call: &Call<'_>) -> Result<Reply, Failure> {
         let response = match call {
             Call::Get(path) => self.rest._get(*path).await?,
             Call::Post(path, body) => self.rest._post(*path, Some(*body)).await?,
@@ -179,7 +190,7 @@ impl Client {
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = self.rest.body_to_string(response).await?;
+        let body = read_capped(response.into_body()).await?;
         Ok(Reply {
             status,
             headers,
@@ -193,6 +204,42 @@ impl Client {
             .unwrap_or_else(|p| p.into_inner())
             .clone()
     }
+}
+
+/// The largest answer read from GitHub: a batch of link targets is a few hundred KiB; anything
+/// larger leaves its links unverified rather than be read whole.
+pub const MAX_BODY_BYTES: usize = 8 << 20;
+
+/// Why one attempt gave no reply.
+enum Failure {
+    /// The request failed (connect, TLS, a dropped connection).
+    Http(octocrab::Error),
+    /// The answer is larger than [`MAX_BODY_BYTES`].
+    TooLarge,
+}
+
+impl From<octocrab::Error> for Failure {
+    fn from(error: octocrab::Error) -> Failure {
+        Failure::Http(error)
+    }
+}
+
+/// Reads a response body up to [`MAX_BODY_BYTES`], as text.
+async fn read_capped<B>(mut body: B) -> Result<String, Failure>
+where
+    B: http_body::Body<Data = bytes::Bytes, Error = octocrab::Error> + Unpin,
+{
+    use http_body_util::BodyExt;
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            if bytes.len() + data.len() > MAX_BODY_BYTES {
+                return Err(Failure::TooLarge);
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Sorts a reply into done, retry (5xx, secondary limits) or exhausted (primary limit).

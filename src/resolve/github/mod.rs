@@ -20,10 +20,23 @@ use crate::rules::file_too_large::MAX_FILE_BYTES;
 pub struct Token(String);
 
 impl Token {
-    /// Wraps a token; empty strings are no token.
-    pub fn new(token: String) -> Option<Token> {
-        let token = token.trim().to_owned();
-        (!token.is_empty()).then_some(Token(token))
+    /// Wraps a token; empty strings are no token. A token that cannot go in an HTTP header (a
+    /// control character, a space, anything but visible ASCII) is refused: the error says why
+    /// without showing it.
+    pub fn new(token: String) -> Result<Option<Token>, String> {
+        let token = token.trim();
+        if let Some(bad) = token.chars().find(|c| !c.is_ascii_graphic()) {
+            let what = match bad {
+                '\n' | '\r' => "a line break".to_owned(),
+                c if c.is_control() => "a control character".to_owned(),
+                c if c.is_whitespace() => "a space".to_owned(),
+                _ => "a character that is not ASCII".to_owned(),
+            };
+            return Err(format!(
+                "the token contains {what}: a token is visible ASCII (it goes in an HTTP header)"
+            ));
+        }
+        Ok((!token.is_empty()).then(|| Token(token.to_owned())))
     }
 
     /// The secret itself, for the Authorization header only.
@@ -172,10 +185,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tokens_that_cannot_be_a_header_are_refused_without_being_shown() {
+        assert!(Token::new(" ghp_abc \n".into()).unwrap().is_some());
+        assert!(Token::new("  ".into()).unwrap().is_none());
+        for bad in ["ghp_a\nb", "ghp_a\rb", "ghp_a b", "ghp_\u{7f}", "ghp_é"] {
+            let why = Token::new(bad.into()).unwrap_err();
+            assert!(!why.contains("ghp_"), "{why}");
+        }
+    }
+
+    #[test]
     fn tokens_never_show_in_debug_output() {
-        let token = Token::new("ghp_secret".into()).unwrap();
+        let token = Token::new("ghp_secret".into()).unwrap().unwrap();
         let config = Config::github_com(Some(token));
         assert!(!format!("{config:?}").contains("ghp_secret"));
-        assert!(Token::new("  ".into()).is_none());
+        assert!(Token::new("  ".into()).unwrap().is_none());
     }
 }

@@ -1,0 +1,298 @@
+//! Transports for listing a remote's refs whose every read is bounded: by a deadline and by
+//! [`MAX_LISTING_BYTES`]. gix's own transports have neither (a `git://` server that accepts and
+//! stays silent, or one that streams refs forever, would hold a run without end), so the
+//! connection is made here and gix speaks the protocol over it.
+
+use std::io::{BufRead, Read};
+use std::time::{Duration, Instant};
+
+use gix::protocol::transport::Protocol;
+use gix::protocol::transport::client::blocking_io::Transport;
+use gix::protocol::transport::client::blocking_io::http::{
+    self as http, GetResponse, Http, PostBodyDataKind, PostResponse,
+};
+use gix::protocol::transport::client::git::ConnectMode;
+use gix::protocol::transport::client::git::blocking_io::Connection;
+
+use super::MAX_LISTING_BYTES;
+
+/// A transport to `url` (https, http, git, ssh; a local path or `file://` through gix's own)
+/// whose reads fail past `deadline` or past [`MAX_LISTING_BYTES`].
+pub fn transport(url: &str, deadline: Instant) -> Result<Box<dyn Transport + Send>, String> {
+    let parsed = gix::url::parse(gix::bstr::BStr::new(url))
+        .map_err(|e| format!("`{url}` is not a git URL: {e}"))?;
+    match parsed.scheme {
+        gix::url::Scheme::Http | gix::url::Scheme::Https => {
+            Ok(Box::new(http::Transport::new_http(
+                BoundedHttp {
+                    inner: http::reqwest::Remote::default(),
+                    deadline,
+                },
+                parsed,
+                Protocol::V2,
+                false,
+            )))
+        }
+        gix::url::Scheme::Git => daemon(&parsed, deadline),
+        gix::url::Scheme::Ssh => ssh(&parsed, deadline),
+        gix::url::Scheme::File => gix::protocol::transport::client::blocking_io::connect::connect(
+            parsed,
+            gix::protocol::transport::client::blocking_io::connect::Options::default(),
+        )
+        .map_err(|e| e.to_string()),
+        other => Err(format!("`{url}`: the {other:?} scheme is not supported")),
+    }
+}
+
+/// What is left until `deadline`, at least a millisecond (a zero timeout means "none" to std).
+fn remaining(deadline: Instant) -> Duration {
+    deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(1))
+}
+
+/// A `git://` daemon, over a socket whose connect, reads and writes time out at the deadline.
+fn daemon(url: &gix::Url, deadline: Instant) -> Result<Box<dyn Transport + Send>, String> {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let host = url.host().ok_or("the URL has no host")?;
+    let port = url.port.unwrap_or(9418);
+    let address = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{host} has no address"))?;
+    let stream = TcpStream::connect_timeout(&address, remaining(deadline))
+        .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
+    let read = stream.try_clone().map_err(|e| e.to_string())?;
+    read.set_read_timeout(Some(remaining(deadline)))
+        .map_err(|e| e.to_string())?;
+    stream
+        .set_write_timeout(Some(remaining(deadline)))
+        .map_err(|e| e.to_string())?;
+    Ok(Box::new(Connection::new(
+        Bounded::new(read, deadline),
+        stream,
+        Protocol::V2,
+        url.path.clone(),
+        Some((host.to_owned(), url.port)),
+        ConnectMode::Daemon,
+        false,
+    )))
+}
+
+/// An ssh remote: `ssh` (or `$GIT_SSH`) in batch mode runs `git-upload-pack` there; the process
+/// is killed when the listing ends, whether it finished, failed or ran out of time.
+fn ssh(url: &gix::Url, deadline: Instant) -> Result<Box<dyn Transport + Send>, String> {
+    use std::process::{Command, Stdio};
+    let host = url.host().ok_or("the URL has no host")?;
+    if host.starts_with('-') || url.user().is_some_and(|u| u.starts_with('-')) {
+        return Err(format!("`{host}` is not a host name ssh can be given"));
+    }
+    let destination = match url.user() {
+        Some(user) => format!("{user}@{host}"),
+        None => host.to_owned(),
+    };
+    let path = String::from_utf8_lossy(&url.path).into_owned();
+    let program = std::env::var_os("GIT_SSH").unwrap_or_else(|| "ssh".into());
+    let mut command = Command::new(program);
+    command.args(["-o", "BatchMode=yes", "-o"]).arg(format!(
+        "ConnectTimeout={}",
+        remaining(deadline).as_secs().max(1)
+    ));
+    if let Some(port) = url.port {
+        command.arg("-p").arg(port.to_string());
+    }
+    command
+        .arg("--")
+        .arg(destination)
+        .arg(format!("git-upload-pack {}", shell_quote(&path)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot run ssh: {e}"))?;
+    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        let _ = child.kill();
+        return Err("cannot talk to ssh".into());
+    };
+    Ok(Box::new(Connection::new(
+        Bounded::new(KillOnDrop { child, stdout }, deadline),
+        stdin,
+        Protocol::V1,
+        url.path.clone(),
+        None::<(String, Option<u16>)>,
+        ConnectMode::Process,
+        false,
+    )))
+}
+
+/// `text` in single quotes for the remote shell.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// A child's output; the child is killed and reaped when the reader goes.
+struct KillOnDrop {
+    child: std::process::Child,
+    stdout: std::process::ChildStdout,
+}
+
+impl Read for KillOnDrop {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.stdout.read(buf)
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A reader that fails once its deadline passed or once it has given [`MAX_LISTING_BYTES`].
+pub struct Bounded<R> {
+    inner: R,
+    deadline: Instant,
+    left: u64,
+}
+
+impl<R> Bounded<R> {
+    fn new(inner: R, deadline: Instant) -> Bounded<R> {
+        Bounded {
+            inner,
+            deadline,
+            left: MAX_LISTING_BYTES,
+        }
+    }
+
+    fn check(&self) -> std::io::Result<()> {
+        if Instant::now() >= self.deadline {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the remote did not finish listing its refs in time",
+            ));
+        }
+        if self.left == 0 {
+            return Err(std::io::Error::other(format!(
+                "the remote's ref listing is larger than {} MiB",
+                MAX_LISTING_BYTES >> 20
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.check()?;
+        let most = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let read = self.inner.read(&mut buf[..most])?;
+        self.left -= read as u64;
+        Ok(read)
+    }
+}
+
+impl<R: BufRead> BufRead for Bounded<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.check()?;
+        let left = usize::try_from(self.left).unwrap_or(usize::MAX);
+        let buffered = self.inner.fill_buf()?;
+        Ok(&buffered[..buffered.len().min(left)])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.left = self.left.saturating_sub(amount as u64);
+        self.inner.consume(amount);
+    }
+}
+
+/// gix's HTTP backend (reqwest) with every response's headers and body bounded.
+struct BoundedHttp {
+    inner: http::reqwest::Remote,
+    deadline: Instant,
+}
+
+type Inner = http::reqwest::Remote;
+
+impl Http for BoundedHttp {
+    type Headers = Bounded<<Inner as Http>::Headers>;
+    type ResponseBody = Bounded<<Inner as Http>::ResponseBody>;
+    type PostBody = <Inner as Http>::PostBody;
+
+    fn get(
+        &mut self,
+        url: &str,
+        base_url: &str,
+        headers: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> gix::Result<GetResponse<Self::Headers, Self::ResponseBody>> {
+        let response = self.inner.get(url, base_url, headers)?;
+        Ok(GetResponse {
+            headers: Bounded::new(response.headers, self.deadline),
+            body: Bounded::new(response.body, self.deadline),
+        })
+    }
+
+    fn post(
+        &mut self,
+        url: &str,
+        base_url: &str,
+        headers: impl IntoIterator<Item = impl AsRef<str>>,
+        body: PostBodyDataKind,
+    ) -> gix::Result<PostResponse<Self::Headers, Self::ResponseBody, Self::PostBody>> {
+        let response = self.inner.post(url, base_url, headers, body)?;
+        Ok(PostResponse {
+            post_body: response.post_body,
+            headers: Bounded::new(response.headers, self.deadline),
+            body: Bounded::new(response.body, self.deadline),
+        })
+    }
+
+    fn configure(&mut self, config: &dyn std::any::Any) -> gix::Result {
+        self.inner.configure(config)
+    }
+
+    fn redirected_base_url(&self) -> Option<String> {
+        self.inner.redirected_base_url()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_stop_at_the_byte_cap_and_the_deadline() {
+        let endless = std::io::repeat(b'x');
+        let mut capped = Bounded::new(endless, Instant::now() + Duration::from_secs(60));
+        let mut sink = Vec::new();
+        let error = std::io::copy(&mut capped, &mut sink).unwrap_err();
+        assert_eq!(sink.len() as u64, MAX_LISTING_BYTES);
+        assert!(error.to_string().contains("larger than 16 MiB"), "{error}");
+        let mut late = Bounded::new(std::io::repeat(b'x'), Instant::now());
+        let error = late.read(&mut [0; 8]).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+    }
+
+    #[test]
+    fn buffered_reads_are_capped_too() {
+        let endless = std::io::BufReader::new(std::io::repeat(b'y'));
+        let mut capped = Bounded::new(endless, Instant::now() + Duration::from_secs(60));
+        let mut total = 0u64;
+        while let Ok(chunk) = capped.fill_buf() {
+            let n = chunk.len();
+            total += n as u64;
+            capped.consume(n);
+        }
+        assert_eq!(total, MAX_LISTING_BYTES);
+    }
+
+    #[test]
+    fn paths_are_quoted_for_the_remote_shell() {
+        assert_eq!(shell_quote("/srv/a b.git"), "'/srv/a b.git'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+    }
+}
