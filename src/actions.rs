@@ -50,7 +50,7 @@ impl Actions {
     /// Appends the Markdown summary to the job summary.
     pub fn write_summary(&self, report: &Report) -> anyhow::Result<()> {
         if let Some(path) = &self.step_summary {
-            let mut file = append(path)?;
+            let mut file = append("GITHUB_STEP_SUMMARY", path)?;
             summary::Summary.write(report, &mut file)?;
         }
         Ok(())
@@ -62,7 +62,7 @@ impl Actions {
             return Ok(());
         };
         let s = &report.summary;
-        let mut file = append(path)?;
+        let mut file = append("GITHUB_OUTPUT", path)?;
         for (name, value) in [
             ("errors", s.errors),
             ("warnings", s.warnings),
@@ -80,12 +80,13 @@ impl Actions {
     }
 }
 
-fn append(path: &Path) -> anyhow::Result<std::fs::File> {
+/// Opens the file the Actions variable `name` names, to append to it.
+fn append(name: &str, path: &Path) -> anyhow::Result<std::fs::File> {
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+        .map_err(|e| anyhow::anyhow!("{name}={}: cannot write to it: {e}", path.display()))
 }
 
 /// Publishes the check run; `false` when it could not be, and annotations must go to the log.

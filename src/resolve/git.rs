@@ -250,9 +250,12 @@ impl RemoteRepos {
             Ok(Err(_)) => Err(Listing::Failed(format!(
                 "listing the refs of `{url}` failed"
             ))),
-            Err(_) => Err(Listing::Failed(format!(
-                "`{url}` did not list its refs within {}s",
+            Err(_) if deadline < run_deadline => Err(Listing::Failed(format!(
+                "`{url}` did not list its refs within {}s (--request-timeout)",
                 self.timeout.as_secs().max(1)
+            ))),
+            Err(_) => Err(Listing::Failed(format!(
+                "the run's time limit (--timeout) was up before `{url}` listed its refs"
             ))),
         }
     }

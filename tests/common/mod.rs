@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod github;
+pub mod hostile;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,0 +1,464 @@
+//! Hostile input, end to end: servers on 127.0.0.1 that stay silent, trickle or never stop,
+//! trees deeper than any walk should go, special files, a bad environment. Every run must end
+//! within its deadline (a watchdog kills it otherwise and the test fails), stay within a memory
+//! bound, and leave what it could not verify unverified, never broken.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use common::Repo;
+use common::hostile::{Behaviour, Hostile};
+
+/// What one run did.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    /// Peak resident memory of the process, in KiB.
+    peak_kib: i64,
+    elapsed: Duration,
+}
+
+impl Run {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+
+    /// The findings of `rule`.
+    fn findings(&self, rule: &str) -> Vec<serde_json::Value> {
+        self.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .cloned()
+            .collect()
+    }
+}
+
+/// Runs the binary with `args` in `dir`; kills it and fails the test if it is still running
+/// after `limit`. Measures its peak memory with `wait4`.
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)], limit: Duration) -> Run {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("mlem-registry"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for name in [
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "GITHUB_API_URL",
+        "GITHUB_GRAPHQL_URL",
+    ] {
+        command.env_remove(name);
+    }
+    command
+        .env_remove("GITHUB_SERVER_URL")
+        .env_remove("GITHUB_ACTIONS");
+    command.envs(env.iter().copied());
+    let start = Instant::now();
+    let mut child = command.spawn().expect("the binary runs");
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).ok();
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut text).ok();
+        text
+    });
+    let (done, killed) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (finished, kill) = (done.clone(), killed.clone());
+    std::thread::spawn(move || {
+        while start.elapsed() < limit {
+            if finished.load(Ordering::Relaxed) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if !finished.load(Ordering::Relaxed) {
+            kill.store(true, Ordering::Relaxed);
+            // SAFETY: a plain signal to the child's pid, which is not reaped until wait4 below.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
+    let mut status = 0;
+    // SAFETY: rusage is plain data, filled in by wait4.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child; std's handle is never waited on afterwards.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    done.store(true, Ordering::Relaxed);
+    assert_eq!(waited, pid, "wait4");
+    let elapsed = start.elapsed();
+    std::mem::forget(child);
+    let run = Run {
+        code: if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        },
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+        peak_kib: usage.ru_maxrss,
+        elapsed,
+    };
+    assert!(
+        !killed.load(Ordering::Relaxed),
+        "still running after {limit:?}: killed\n{}",
+        run.stderr
+    );
+    eprintln!(
+        "{args:?}: exit {} in {:.1?}, peak {} MiB",
+        run.code,
+        run.elapsed,
+        run.peak_kib / 1024
+    );
+    run
+}
+
+/// A registry whose link files point at `repos`, one each, allowed to name 127.0.0.1.
+fn registry(repos: &[String]) -> Repo {
+    let repo = Repo::new();
+    repo.write(
+        ".mlem-registry.toml",
+        "allowed_hosts = [\"127.0.0.1\", \"github.com\"]\n",
+    );
+    for (i, url) in repos.iter().enumerate() {
+        repo.write(
+            &format!("l{i}.mlem"),
+            format!("link_type: model\nobject_type: link\npath: m.mlem\nrepo: {url}\nrev: v1\n"),
+        );
+    }
+    repo.commit("links");
+    repo
+}
+
+/// `check` in JSON, each request or listing given up after `request_timeout` seconds.
+fn check(request_timeout: &str) -> Vec<&str> {
+    vec![
+        "check",
+        "--format",
+        "json",
+        "--retries",
+        "1",
+        "--request-timeout",
+        request_timeout,
+    ]
+}
+
+/// Every link file's links are unverified (never an error), and the run says so with exit 3.
+fn all_unverified(run: &Run, links: usize) -> Vec<String> {
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    let unverified = run.findings("link/unverified");
+    assert_eq!(unverified.len(), links, "{}", run.stdout);
+    assert_eq!(run.json()["summary"]["errors"], 0, "{}", run.stdout);
+    unverified
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_silent_git_daemon_is_given_up_at_the_request_timeout() {
+    let silent = Hostile::start(Behaviour::Silent);
+    let repo = registry(&[format!("git://{}/x.git", silent.address())]);
+    let run = run(repo.path(), &check("2"), &[], Duration::from_secs(30));
+    let why = all_unverified(&run, 1);
+    assert!(why[0].contains("within 2s"), "{why:?}");
+}
+
+#[test]
+fn a_git_server_trickling_its_refs_is_given_up_at_the_request_timeout() {
+    let trickle = Hostile::start(Behaviour::Trickle);
+    let repo = registry(&[format!("http://{}/x.git", trickle.address())]);
+    let run = run(repo.path(), &check("2"), &[], Duration::from_secs(30));
+    all_unverified(&run, 1);
+}
+
+#[test]
+fn an_endless_ref_listing_is_cut_at_its_byte_cap() {
+    let endless = Hostile::start(Behaviour::EndlessRefs);
+    let repo = registry(&[format!("http://{}/x.git", endless.address())]);
+    let args = check("20");
+    let run = run(repo.path(), &args, &[], Duration::from_secs(60));
+    let why = all_unverified(&run, 1);
+    assert!(why[0].contains("larger than 16 MiB"), "{why:?}");
+    assert!(run.peak_kib < 300 * 1024, "peak {} KiB", run.peak_kib);
+}
+
+#[test]
+fn silent_git_hosts_are_asked_side_by_side() {
+    let hosts: Vec<Hostile> = (0..4).map(|_| Hostile::start(Behaviour::Silent)).collect();
+    let urls: Vec<String> = hosts
+        .iter()
+        .map(|h| format!("http://{}/x.git", h.address()))
+        .collect();
+    let repo = registry(&urls);
+    let args = check("5");
+    let run = run(repo.path(), &args, &[], Duration::from_secs(60));
+    all_unverified(&run, 4);
+    // One after another, each would be asked only once the one before it gave up (5 s).
+    let first: Vec<Instant> = hosts.iter().map(|h| h.accepted()[0]).collect();
+    let spread = *first.iter().max().unwrap() - *first.iter().min().unwrap();
+    assert!(spread < Duration::from_secs(5), "asked over {spread:?}");
+}
+
+#[test]
+fn the_run_timeout_leaves_what_is_still_open_unverified() {
+    let silent = Hostile::start(Behaviour::Silent);
+    let repo = registry(&[format!("git://{}/x.git", silent.address())]);
+    let args = [check("120"), vec!["--timeout", "2"]].concat();
+    let run = run(repo.path(), &args, &[], Duration::from_secs(30));
+    let why = all_unverified(&run, 1);
+    assert!(why[0].contains("--timeout"), "{why:?}");
+}
+
+#[test]
+fn an_endless_github_answer_is_not_read_whole_nor_retried() {
+    let api = Hostile::start(Behaviour::EndlessBody);
+    let repo = registry(&["https://github.com/o/r".to_owned()]);
+    let url = format!("http://{}", api.address());
+    let args = [
+        vec!["check", "--format", "json", "--request-timeout", "5"],
+        vec!["--github-api-url", &url, "--retries", "3"],
+    ]
+    .concat();
+    let run = run(
+        repo.path(),
+        &args,
+        &[("GITHUB_TOKEN", "t")],
+        Duration::from_secs(60),
+    );
+    let why = all_unverified(&run, 1);
+    assert!(why[0].contains("larger than 8 MiB"), "{why:?}");
+    assert!(run.peak_kib < 300 * 1024, "peak {} KiB", run.peak_kib);
+    assert!(
+        api.accepted().len() <= 3,
+        "{} requests",
+        api.accepted().len()
+    );
+}
+
+/// A commit holding one file `depth` folders deep, made with fast-import.
+fn deep_commit(repo: &Repo, depth: usize) {
+    let path = "d/".repeat(depth) + "x.mlem";
+    let body = "object_type: model\n";
+    let stream = format!(
+        "commit refs/heads/main\ncommitter T <t@example.invalid> 0 +0000\ndata 0\nfrom refs/heads/main^0\nM 100644 inline {path}\ndata {}\n{body}\n",
+        body.len()
+    );
+    let mut import = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(repo.path())
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut import.stdin.take().unwrap(), stream.as_bytes()).unwrap();
+    assert!(import.wait().unwrap().success());
+}
+
+#[test]
+fn a_very_deep_commit_is_a_finding_for_a_check_and_a_push() {
+    let repo = Repo::new();
+    repo.write("a.mlem", "object_type: model\n");
+    let base = repo.commit("base");
+    deep_commit(&repo, 30_000);
+    let tip = repo.git(&["rev-parse", "main"]);
+    let checked = run(
+        repo.path(),
+        &["check", "--format", "json", "--offline", "--rev", "main"],
+        &[],
+        Duration::from_secs(60),
+    );
+    assert_eq!(checked.code, 1, "{}", checked.stdout);
+    let deep = checked.findings("file/too-deep");
+    assert_eq!(deep.len(), 1, "{}", checked.stdout);
+    assert_eq!(deep[0]["file"], "d");
+    assert!(
+        checked.peak_kib < 300 * 1024,
+        "peak {} KiB",
+        checked.peak_kib
+    );
+    let pushed = common::pre_push(repo.path(), &["--offline"], "refs/heads/main", &tip, &base);
+    assert_eq!(pushed.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&pushed.stdout);
+    assert!(text.contains("file/too-deep"), "{text}");
+}
+
+#[test]
+fn special_files_are_never_opened() {
+    let plain = tempfile::tempdir().unwrap();
+    let make_fifo = |path: &Path| {
+        let name = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o644) }, 0);
+    };
+    make_fifo(&plain.path().join("x.mlem"));
+    let checked = run(
+        plain.path(),
+        &["check", "--format", "json", "--offline", "."],
+        &[],
+        Duration::from_secs(30),
+    );
+    assert_eq!(checked.code, 1, "{}", checked.stdout);
+    assert_eq!(
+        checked.findings("file/special").len(),
+        1,
+        "{}",
+        checked.stdout
+    );
+    // In a worktree: an untracked FIFO that a link points at.
+    let repo = Repo::new();
+    repo.write(
+        "l.mlem",
+        "link_type: model\nobject_type: link\npath: t.mlem\n",
+    );
+    repo.commit("link");
+    make_fifo(&repo.path().join("t.mlem"));
+    let checked = run(
+        repo.path(),
+        &["check", "--format", "json", "--offline", "."],
+        &[],
+        Duration::from_secs(30),
+    );
+    assert_eq!(checked.code, 1, "{}", checked.stdout);
+    let special = checked.findings("file/special");
+    assert_eq!(special.len(), 1, "{}", checked.stdout);
+    assert_eq!(special[0]["file"], "t.mlem");
+    let not_mlem = checked.findings("link/not-mlem-object");
+    assert!(not_mlem[0]["message"].as_str().unwrap().contains("FIFO"));
+}
+
+#[test]
+fn scratch_space_is_fresh_and_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tempfile::tempdir().unwrap();
+    // What a predictable name would have walked into.
+    let planted = tmp.path().join("mlem-registry-1-0");
+    std::os::unix::fs::symlink(target.path(), &planted).unwrap();
+    let silent = Hostile::start(Behaviour::Silent);
+    let repo = registry(&[format!("git://{}/x.git", silent.address())]);
+    let tmpdir = tmp.path().to_str().unwrap();
+    let run = run(
+        repo.path(),
+        &check("2"),
+        &[("TMPDIR", tmpdir)],
+        Duration::from_secs(30),
+    );
+    all_unverified(&run, 1);
+    assert_eq!(std::fs::read_dir(target.path()).unwrap().count(), 0);
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, [planted.file_name().unwrap()], "scratch left behind");
+}
+
+#[test]
+fn twenty_thousand_ignore_globs_ignore_exactly_their_files() {
+    let repo = Repo::new();
+    let globs: Vec<String> = (0..20_000).map(|i| format!("\"team{i}/**\"")).collect();
+    repo.write(
+        ".mlem-registry.toml",
+        format!("ignore = [{}]\n", globs.join(", ")),
+    );
+    repo.write("team19999/deep/bad.mlem", "not: [yaml");
+    repo.write("team20000/bad.mlem", "not: [yaml");
+    repo.commit("globs");
+    let checked = run(
+        repo.path(),
+        &["check", "--format", "json", "--offline", "."],
+        &[],
+        Duration::from_secs(60),
+    );
+    let files: Vec<String> = checked.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(files, ["team20000/bad.mlem"]);
+}
+
+#[test]
+fn every_subcommand_survives_a_hostile_environment() {
+    let repo = common::example_repo();
+    let events = tempfile::tempdir().unwrap();
+    let bad_event = events.path().join("event.json");
+    std::fs::write(&bad_event, "{ not json").unwrap();
+    let folder = events.path().to_str().unwrap();
+    let hostile: &[(&str, &str)] = &[
+        ("GITHUB_TOKEN", "ghp_secret\nInjected: header"),
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_EVENT_NAME", "pull_request"),
+        ("GITHUB_EVENT_PATH", bad_event.to_str().unwrap()),
+        ("GITHUB_OUTPUT", "/nonexistent/folder/output"),
+        ("GITHUB_STEP_SUMMARY", folder),
+        ("GITHUB_API_URL", "not a url"),
+        ("GITHUB_REPOSITORY", "../../etc"),
+        ("GITHUB_SHA", "\u{1b}[31mred"),
+        ("INPUT_PATH", "/nonexistent"),
+        ("MLEM_REGISTRY_SARIF_CATEGORY", "\n"),
+    ];
+    let commands: &[&[&str]] = &[
+        &["check", "."],
+        &["check", "--format", "sarif", "."],
+        &["check", "--check-run", "."],
+        &["action"],
+        &["init", "fresh"],
+        &["link", "models/rf", "alias"],
+        &["resolve", "models/rf"],
+        &["ls"],
+        &["pin", "--dry-run", "."],
+        &["hook", "pre-commit"],
+        &["hook", "install"],
+        &["schema", "link"],
+    ];
+    // Once with everything hostile; once with a usable token and API, so that the commands get
+    // past them to the event file, the outputs and the summary.
+    let past_the_token: Vec<(&str, &str)> = hostile
+        .iter()
+        .filter(|(name, _)| !matches!(*name, "GITHUB_TOKEN" | "GITHUB_API_URL"))
+        .copied()
+        .chain([("GITHUB_API_URL", "http://127.0.0.1:9")])
+        .collect();
+    for (command, env) in commands
+        .iter()
+        .flat_map(|c| [(c, hostile), (c, past_the_token.as_slice())])
+    {
+        let ran = run(repo.path(), command, env, Duration::from_secs(60));
+        assert!(
+            !ran.stderr.contains("panicked") && ran.code != 101 && ran.code >= 0,
+            "{command:?}: exit {}\n{}",
+            ran.code,
+            ran.stderr
+        );
+        assert!(
+            !ran.stdout.contains("ghp_secret") && !ran.stderr.contains("ghp_secret"),
+            "{command:?} showed the token"
+        );
+        assert!(!ran.stdout.contains("\nInjected"), "{command:?}");
+    }
+    let ran = run(
+        repo.path(),
+        &["check", "."],
+        hostile,
+        Duration::from_secs(60),
+    );
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    assert!(ran.stderr.contains("GITHUB_TOKEN"), "{}", ran.stderr);
+}
