@@ -47,6 +47,12 @@ printf '[severity]\n"link/duplicate-target" = "off"\n' > "$work/quiet.toml"
 echo "wall (best of 5): $(best_of_5 "$bin" check --offline --format json --config "$work/quiet.toml" .)"
 echo "peak RSS: $(peak "$bin" check --offline --format json --config "$work/quiet.toml" .)"
 
+echo "== 20,000 ignore globs (none matching) in the config: the globs cost about what one does"
+python3 -c 'print("ignore = [" + ", ".join("\"nomatch%d/**/*.mlem\"" % i for i in range(20000)) + "]")' > "$work/globs.toml"
+echo "wall (best of 5): $(best_of_5 "$bin" check --offline --format json --config "$work/globs.toml" .)"
+printf 'ignore = ["nomatch/**/*.mlem"]\n' > "$work/glob.toml"
+echo "the same with one glob, wall (best of 5): $(best_of_5 "$bin" check --offline --format json --config "$work/glob.toml" .)"
+
 echo "== check --offline --rev HEAD (from the object database)"
 echo "wall (best of 5): $(best_of_5 "$bin" check --offline --format json --rev HEAD .)"
 

@@ -44,7 +44,19 @@ impl Run {
 /// Runs the binary with `args` in `dir`; kills it and fails the test if it is still running
 /// after `limit`. Measures its peak memory with `wait4`.
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)], limit: Duration) -> Run {
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin("mlem-registry"));
+    let bin = assert_cmd::cargo::cargo_bin("mlem-registry");
+    run_program(&bin, dir, args, env, limit)
+}
+
+/// [`run`] for any program.
+fn run_program(
+    program: &Path,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> Run {
+    let mut command = Command::new(program);
     command
         .args(args)
         .current_dir(dir)
@@ -461,4 +473,112 @@ fn every_subcommand_survives_a_hostile_environment() {
     );
     assert_eq!(ran.code, 2, "{}", ran.stderr);
     assert!(ran.stderr.contains("GITHUB_TOKEN"), "{}", ran.stderr);
+}
+
+/// The issue's budget, measured (not asserted): `bash benches/hostile.sh` runs this in release.
+/// Every hostile server in one registry of 10 links at the default settings; a file with 101,000
+/// unknown keys; a commit 50,000 folders deep, checked and pushed.
+#[test]
+#[ignore = "a benchmark: bash benches/hostile.sh"]
+fn budget() {
+    let servers: Vec<Hostile> = [
+        Behaviour::Silent,
+        Behaviour::Trickle,
+        Behaviour::EndlessRefs,
+        Behaviour::Silent,
+        Behaviour::Silent,
+        Behaviour::Silent,
+        Behaviour::Silent,
+    ]
+    .into_iter()
+    .map(Hostile::start)
+    .collect();
+    let api = Hostile::start(Behaviour::EndlessBody);
+    let mut urls = vec![format!("git://{}/x.git", servers[0].address())];
+    urls.extend(
+        servers[1..]
+            .iter()
+            .map(|s| format!("http://{}/x.git", s.address())),
+    );
+    urls.push("https://github.com/o/r".into());
+    urls.push("https://github.com/o/s".into());
+    // ssh to a server that never sends its banner (or, without an ssh client, a quick failure).
+    let ssh = Hostile::start(Behaviour::Silent);
+    let port = ssh.address().rsplit(':').next().unwrap().to_owned();
+    urls.push(format!("ssh://git@127.0.0.1:{port}/x.git"));
+    let repo = registry(&urls);
+    let api_url = format!("http://{}", api.address());
+    let all = run(
+        repo.path(),
+        &["check", "--format", "json", "--github-api-url", &api_url],
+        &[("GITHUB_TOKEN", "t")],
+        Duration::from_secs(600),
+    );
+    all_unverified(&all, 10);
+    println!(
+        "BUDGET every hostile server, 10 links, default settings: {:.1} s, {} MiB (budget 60 s, 200 MB)",
+        all.elapsed.as_secs_f64(),
+        all.peak_kib / 1024
+    );
+
+    let keys = Repo::new();
+    let mut text = String::from("object_type: link\nlink_type: model\npath: m.mlem\n");
+    for i in 0..101_000 {
+        text.push_str(&format!("k{i}: v\n"));
+    }
+    keys.write("x.mlem", &text)
+        .write("m.mlem", "object_type: model\n");
+    keys.commit("keys");
+    let many = run(
+        keys.path(),
+        &["check", "--offline", "."],
+        &[],
+        Duration::from_secs(600),
+    );
+    println!(
+        "BUDGET 101,000 unknown keys in one file: {:.2} s, {} MiB (budget 1 s)",
+        many.elapsed.as_secs_f64(),
+        many.peak_kib / 1024
+    );
+
+    let deep = Repo::new();
+    deep.write("a.mlem", "object_type: model\n");
+    let base = deep.commit("base");
+    deep_commit(&deep, 50_000);
+    let checked = run(
+        deep.path(),
+        &["check", "--offline", "--format", "json", "--rev", "main"],
+        &[],
+        Duration::from_secs(600),
+    );
+    assert_eq!(checked.findings("file/too-deep").len(), 1);
+    println!(
+        "BUDGET 50,000-deep commit, check --rev: {:.2} s, {} MiB (budget 1 s, 100 MB)",
+        checked.elapsed.as_secs_f64(),
+        checked.peak_kib / 1024
+    );
+    let tip = deep.git(&["rev-parse", "main"]);
+    let line = format!("refs/heads/main {tip} refs/heads/main {base}\n");
+    let hook = std::env::temp_dir().join(format!("budget-push-{}", std::process::id()));
+    std::fs::write(&hook, line).unwrap();
+    let script = format!(
+        "exec {} hook pre-push origin /dev/null --offline < {}",
+        assert_cmd::cargo::cargo_bin("mlem-registry").display(),
+        hook.display()
+    );
+    let bash = Path::new("/bin/bash");
+    let pushed = run_program(
+        bash,
+        deep.path(),
+        &["-c", &script],
+        &[],
+        Duration::from_secs(600),
+    );
+    let _ = std::fs::remove_file(&hook);
+    println!(
+        "BUDGET 50,000-deep commit, hook pre-push: {:.2} s, {} MiB (exit {})",
+        pushed.elapsed.as_secs_f64(),
+        pushed.peak_kib / 1024,
+        pushed.code
+    );
 }

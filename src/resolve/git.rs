@@ -126,7 +126,7 @@ fn blob_of(repo: &gix::Repository, rev: Option<&str>, file: &str) -> BlobAnswer 
 pub const MAX_LISTING_BYTES: u64 = 16 << 20;
 
 /// How many remotes are asked at once.
-const REMOTES_AT_ONCE: usize = 4;
+const REMOTES_AT_ONCE: usize = 8;
 
 /// Answers questions about other git remotes from the refs they advertise. Each remote is listed
 /// once, on a thread of its own, several at once, each within its deadline and byte cap.
