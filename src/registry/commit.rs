@@ -38,6 +38,8 @@ struct Listing {
     mlem_files: Vec<String>,
     /// The first path past [`super::MAX_DEPTH`] or [`super::MAX_PATH_BYTES`]; not walked.
     too_deep: Option<String>,
+    /// How many tree objects the listing read: one per folder, whatever the tree's shape.
+    trees_read: usize,
 }
 
 impl Kind {
@@ -103,9 +105,11 @@ impl CommitTree {
         let mut entries = HashMap::new();
         let mut mlem_files = Vec::new();
         let mut too_deep = None;
+        let mut trees_read = 0;
         // Folders still to read: their tree and repository-relative path (`""`: the root).
         let mut pending = vec![(self.root, String::new())];
         while let Some((id, folder)) = pending.pop() {
+            trees_read += 1;
             let tree = repo
                 .find_tree(id)
                 .map_err(|e| Error::git(format!("cannot read the tree of `{folder}`"), e))?;
@@ -143,6 +147,7 @@ impl CommitTree {
             entries,
             mlem_files,
             too_deep,
+            trees_read,
         })
     }
 }
@@ -292,6 +297,133 @@ impl Reader for CommitReader<'_> {
         match failure {
             Some(error) => Err(error),
             None => Ok(lookup),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gix::bstr::BString;
+    use gix::objs::tree::{Entry, EntryKind};
+
+    /// A tiny deterministic generator (xorshift64): random trees, reproducible from their seed.
+    struct Random(u64);
+
+    impl Random {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    /// What a generated tree should list.
+    #[derive(Default)]
+    struct Expected {
+        files: Vec<String>,
+        /// Folders within the limits (each is read once), the root included.
+        trees: usize,
+        too_deep: bool,
+    }
+
+    /// Writes a random folder at `path` (`""`: the root) and returns its tree id. One in three
+    /// folders starts a long chain of single folders, so trees run past the depth limit.
+    fn folder(
+        repo: &gix::Repository,
+        random: &mut Random,
+        path: &str,
+        chain: u64,
+        expected: &mut Expected,
+    ) -> ObjectId {
+        let within = |p: &str| !super::super::too_deep(p.as_bytes());
+        if path.is_empty() || within(path) {
+            expected.trees += 1;
+        }
+        let join = |name: &str| match path {
+            "" => name.to_owned(),
+            _ => format!("{path}/{name}"),
+        };
+        let mut entries = Vec::new();
+        for f in 0..random.below(3) {
+            let name = format!("f{f}.mlem");
+            let full = join(&name);
+            if within(&full) {
+                expected.files.push(full);
+            } else {
+                expected.too_deep = true;
+            }
+            let blob = repo.write_blob(b"object_type: model\n").unwrap().detach();
+            entries.push(Entry {
+                mode: EntryKind::Blob.into(),
+                filename: BString::from(name),
+                oid: blob,
+            });
+        }
+        let (folders, next_chain) = match chain {
+            0 if random.below(3) == 0 => (1, 200 + random.below(200)),
+            0 => (random.below(3) * u64::from(path.matches('/').count() < 6), 0),
+            n => (1, n - 1),
+        };
+        for d in 0..folders {
+            let name = format!("d{d}");
+            let full = join(&name);
+            if !within(&full) {
+                expected.too_deep = true;
+            }
+            let id = folder(repo, random, &full, next_chain, expected);
+            entries.push(Entry {
+                mode: EntryKind::Tree.into(),
+                filename: BString::from(name),
+                oid: id,
+            });
+        }
+        entries.sort();
+        repo.write_object(gix::objs::Tree { entries })
+            .unwrap()
+            .detach()
+    }
+
+    fn commit_of(repo: &gix::Repository, tree: ObjectId) -> ObjectId {
+        let signature = gix::actor::Signature {
+            name: "T".into(),
+            email: "t@example.invalid".into(),
+            time: gix::date::Time::new(0, 0),
+        };
+        let commit = gix::objs::Commit {
+            tree,
+            parents: Default::default(),
+            author: signature.clone(),
+            committer: signature,
+            encoding: None,
+            message: "random".into(),
+            extra_headers: Vec::new(),
+        };
+        repo.write_object(commit).unwrap().detach()
+    }
+
+    #[test]
+    fn random_trees_of_any_depth_are_listed_reading_each_folder_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = gix::init_bare(dir.path()).unwrap();
+        for seed in 1..=8u64 {
+            let mut random = Random(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let mut expected = Expected::default();
+            let root = folder(&repo, &mut random, "", 0, &mut expected);
+            let commit = commit_of(&repo, root);
+            let tree = CommitTree::open(&repo, &commit.to_string(), "").unwrap();
+            let listed = tree.listing().unwrap();
+            expected.files.sort();
+            assert_eq!(listed.mlem_files, expected.files, "seed {seed}");
+            assert_eq!(listed.trees_read, expected.trees, "seed {seed}");
+            assert_eq!(listed.too_deep.is_some(), expected.too_deep, "seed {seed}");
+            // Without a listing, the deepest file is found going down one folder at a time.
+            if let Some(file) = expected.files.iter().max_by_key(|f| f.len()) {
+                let fresh = CommitTree::open(&repo, &commit.to_string(), "").unwrap();
+                let reader = fresh.reader();
+                assert!(matches!(reader.lookup(file), Ok(super::super::Lookup::File(_))));
+            }
         }
     }
 }
