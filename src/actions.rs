@@ -82,9 +82,12 @@ impl Actions {
 
 /// Opens the file the Actions variable `name` names, to append to it.
 fn append(name: &str, path: &Path) -> anyhow::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // Non-blocking: a FIFO with no reader is an error here, not a wait without end.
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .custom_flags(libc::O_NONBLOCK)
         .open(path)
         .map_err(|e| anyhow::anyhow!("{name}={}: cannot write to it: {e}", path.display()))
 }
@@ -135,8 +138,16 @@ pub fn write_output(format: Format, path: &Path, report: &Report) -> anyhow::Res
         }
         return Ok(out.flush()?);
     }
-    let mut file = std::fs::File::create(path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    let mut file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?
+    };
     reporter.write(report, &mut file)?;
     Ok(())
 }

@@ -175,6 +175,11 @@ pub fn run<E: From<registry::Error>>(
             registry::Selection::ChangedSince(rev) => {
                 Some(registry::tree_at(path, rev, &opened.prefix)?)
             }
+            // One file: the links that reach it, as HEAD has them (the working tree does not
+            // say whether it holds symbolic links without a walk).
+            registry::Selection::File(_) if registry::has_revision(path, "HEAD") => {
+                Some(registry::tree_at(path, "HEAD", &opened.prefix)?)
+            }
             _ => None,
         };
         let ids = match (selection, since.as_deref(), policy) {
@@ -190,8 +195,12 @@ pub fn run<E: From<registry::Error>>(
         index.save();
         if !reaching.is_empty() {
             notices.push(format!(
-                "also checked {} link files whose links lead to a file the change touches",
-                reaching.len()
+                "also checked {} link files whose links lead to {}",
+                reaching.len(),
+                match selection {
+                    registry::Selection::File(file) => format!("`{file}`"),
+                    _ => "a file the change touches".to_owned(),
+                }
             ));
             selected.extend(reaching);
             selected.sort();

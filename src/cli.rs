@@ -66,7 +66,8 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
-    /// A path inside the registry: the whole git repository containing it is checked.
+    /// A folder inside the registry: the whole git repository containing it is checked. A
+    /// `*.mlem` file: that file, with every link file whose links reach it.
     #[arg(default_value = ".")]
     pub path: PathBuf,
 
@@ -380,7 +381,8 @@ pub struct GitHubArgs {
 
     /// Seconds one request (or one listing of a git remote's refs) may take before it is
     /// retried or given up.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    #[arg(long, value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout: u64,
 
     /// Retries after a timeout, a 5xx or a secondary rate limit.

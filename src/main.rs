@@ -105,8 +105,16 @@ fn run(cli: cli::Cli) -> anyhow::Result<u8> {
 /// `check FILE`: that one file of its repository's working tree, as the arguments of a check of
 /// its folder with exactly that file selected. `None` when PATH is a folder.
 fn one_file(args: &cli::CheckArgs) -> anyhow::Result<Option<cli::CheckArgs>> {
-    if !args.path.is_file() || args.selection.is_some() {
+    // Anything but a folder (a FIFO too: it gets its finding, never opened).
+    let is_folder = std::fs::metadata(&args.path).is_ok_and(|m| m.is_dir());
+    if is_folder || !args.path.exists() && !args.path.is_symlink() || args.selection.is_some() {
         return Ok(None);
+    }
+    if !mlem_registry::registry::is_mlem_file(&args.path.to_string_lossy()) {
+        anyhow::bail!(
+            "{} is not a *.mlem file: give a link file, or a folder to check the whole registry",
+            args.path.display()
+        );
     }
     if args.rev.is_some() || args.changed_since.is_some() {
         anyhow::bail!(
@@ -130,7 +138,12 @@ fn one_file(args: &cli::CheckArgs) -> anyhow::Result<Option<cli::CheckArgs>> {
     let real = |path: &std::path::Path| {
         std::fs::canonicalize(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     };
-    let file = real(&args.path)?;
+    // The folder resolved, the file's own name kept: a symbolic link is checked as one.
+    let name = args
+        .path
+        .file_name()
+        .ok_or_else(|| anyhow::anyhow!("{} names no file", args.path.display()))?;
+    let file = real(&folder)?.join(name);
     let relative = file.strip_prefix(real(workdir)?).map_err(|_| {
         anyhow::anyhow!(
             "{} is not inside its repository's working tree",

@@ -603,3 +603,33 @@ fn the_link_index_learns_only_what_a_blob_holds() {
         "{pushed:#}"
     );
 }
+
+#[test]
+fn a_file_is_checked_with_the_links_that_reach_it_and_nothing_else() {
+    let repo = Repo::new();
+    repo.write("models/rf.mlem", MODEL)
+        .write("rf.mlem", link("model", "models/rf"))
+        .write("other.mlem", link("model", "nowhere"))
+        .write("notes.md", "# notes\n");
+    repo.commit("registry");
+    // The working tree's version of the file is the one checked.
+    repo.write("models/rf.mlem", "object_type: data\n");
+    let (code, json) = check_json(&repo.path().join("models/rf.mlem"), &["--offline"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        rules(&json),
+        [("link/type-mismatch".into(), "rf.mlem".into(), 1)],
+        "other.mlem's broken link is not this file's business"
+    );
+    let (code, json) = check_json(&repo.path().join("other.mlem"), &["--offline"]);
+    assert_eq!(code, 1);
+    assert_eq!(json["summary"]["files"], 1, "{json}");
+    let output = common::bin()
+        .args(["check", "--offline"])
+        .arg(repo.path().join("notes.md"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("is not a *.mlem file"), "{text}");
+}

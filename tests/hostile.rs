@@ -582,3 +582,20 @@ fn budget() {
         pushed.code
     );
 }
+
+#[test]
+fn a_working_tree_nested_past_the_limit_fails_the_run() {
+    let repo = Repo::new();
+    repo.write("a.mlem", "object_type: model\n");
+    repo.commit("base");
+    let deep = vec!["d"; 300].join("/");
+    repo.write(&format!("{deep}/x.mlem"), "object_type: model\n");
+    let checked = run(
+        repo.path(),
+        &["check", "--format", "json", "--offline", "."],
+        &[],
+        Duration::from_secs(60),
+    );
+    assert_eq!(checked.code, 1, "{}", checked.stdout);
+    assert_eq!(checked.findings("file/too-deep").len(), 1, "{}", checked.stdout);
+}

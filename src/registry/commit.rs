@@ -39,6 +39,7 @@ struct Listing {
     /// The first path past [`super::MAX_DEPTH`] or [`super::MAX_PATH_BYTES`]; not walked.
     too_deep: Option<String>,
     /// How many tree objects the listing read: one per folder, whatever the tree's shape.
+    #[cfg_attr(not(test), allow(dead_code))]
     trees_read: usize,
 }
 
@@ -363,7 +364,10 @@ mod tests {
         }
         let (folders, next_chain) = match chain {
             0 if random.below(3) == 0 => (1, 200 + random.below(200)),
-            0 => (random.below(3) * u64::from(path.matches('/').count() < 6), 0),
+            0 => (
+                random.below(3) * u64::from(path.matches('/').count() < 6),
+                0,
+            ),
             n => (1, n - 1),
         };
         for d in 0..folders {
@@ -422,7 +426,10 @@ mod tests {
             if let Some(file) = expected.files.iter().max_by_key(|f| f.len()) {
                 let fresh = CommitTree::open(&repo, &commit.to_string(), "").unwrap();
                 let reader = fresh.reader();
-                assert!(matches!(reader.lookup(file), Ok(super::super::Lookup::File(_))));
+                assert!(matches!(
+                    reader.lookup(file),
+                    Ok(super::super::Lookup::File(_))
+                ));
             }
         }
     }

@@ -140,12 +140,37 @@ struct MlemFiles {
 }
 
 impl gix::dir::walk::Delegate for MlemFiles {
+    /// Folders past the walks' limits are not entered; the first is kept for `file/too-deep`.
+    fn can_recurse(
+        &mut self,
+        entry: gix::dir::EntryRef<'_>,
+        for_deletion: Option<gix::dir::walk::ForDeletionMode>,
+        worktree_root_is_repository: bool,
+    ) -> bool {
+        if super::too_deep(entry.rela_path.as_ref()) {
+            let path = String::from_utf8_lossy(entry.rela_path.as_ref()).into_owned();
+            self.listing.too_deep.get_or_insert(path);
+            return false;
+        }
+        entry.status.can_recurse(
+            entry.disk_kind,
+            entry.pathspec_match,
+            for_deletion,
+            worktree_root_is_repository,
+        )
+    }
+
     fn emit(
         &mut self,
         entry: gix::dir::EntryRef<'_>,
         _collapsed_directory_status: Option<gix::dir::entry::Status>,
     ) -> gix::dir::walk::Action {
         use gix::dir::entry::{Kind, Status};
+        if super::too_deep(entry.rela_path.as_ref()) {
+            let path = String::from_utf8_lossy(entry.rela_path.as_ref()).into_owned();
+            self.listing.too_deep.get_or_insert(path);
+            return std::ops::ControlFlow::Continue(());
+        }
         let special = entry.disk_kind == Some(Kind::Untrackable);
         if matches!(entry.status, Status::Tracked | Status::Untracked)
             && (special || matches!(entry.disk_kind, Some(Kind::File | Kind::Symlink)))

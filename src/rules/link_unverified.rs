@@ -12,11 +12,14 @@ pub static RULE: Rule = Rule {
 The link points at another repository and its target was not checked, so the link is neither
 passed nor failed. With `--offline` no network is used and every link to another repository is
 listed this way (as a note); otherwise it means the target could not be reached in time (network
-errors, GitHub rate limits) after retries.
+errors, GitHub rate limits) after retries, the run's `--timeout` (300 s) was up first, a request or
+a git remote's ref listing took longer than `--request-timeout` (30 s), or an answer was too large
+to read (over 8 MiB from GitHub, 16 MiB of refs from a git remote).
 
 An unverified link is never reported as broken.
 
-Fix: run again without `--offline`, or later when the network or the rate limit allows.",
+Fix: run again without `--offline`, or later when the network or the rate limit allows, or with
+a longer `--timeout` / `--request-timeout` when a slow host is expected.",
 };
 
 /// The finding for a link to `target` (its `project`/`repo` value at `span`) left unchecked.

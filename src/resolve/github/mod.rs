@@ -33,7 +33,7 @@ impl Token {
                 _ => "a character that is not ASCII".to_owned(),
             };
             return Err(format!(
-                "the token contains {what}: a token is visible ASCII (it goes in an HTTP header)"
+                "the token contains {what}: a token is visible ASCII (it goes in an HTTP header); set the variable to the token alone"
             ));
         }
         Ok((!token.is_empty()).then(|| Token(token.to_owned())))
