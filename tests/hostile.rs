@@ -521,6 +521,24 @@ fn budget() {
         all.peak_kib / 1024
     );
 
+    let endless = Hostile::start(Behaviour::EndlessRefs);
+    let many: Vec<String> = (0..30)
+        .map(|i| format!("http://{}/r{i}.git", endless.address()))
+        .collect();
+    let repo = registry(&many);
+    let streams = run(
+        repo.path(),
+        &["check", "--format", "json"],
+        &[],
+        Duration::from_secs(600),
+    );
+    all_unverified(&streams, 30);
+    println!(
+        "BUDGET 30 remotes each streaming refs without end: {:.1} s, {} MiB",
+        streams.elapsed.as_secs_f64(),
+        streams.peak_kib / 1024
+    );
+
     let keys = Repo::new();
     let mut text = String::from("object_type: link\nlink_type: model\npath: m.mlem\n");
     for i in 0..101_000 {
@@ -597,5 +615,120 @@ fn a_working_tree_nested_past_the_limit_fails_the_run() {
         Duration::from_secs(60),
     );
     assert_eq!(checked.code, 1, "{}", checked.stdout);
-    assert_eq!(checked.findings("file/too-deep").len(), 1, "{}", checked.stdout);
+    assert_eq!(
+        checked.findings("file/too-deep").len(),
+        1,
+        "{}",
+        checked.stdout
+    );
+}
+
+#[test]
+fn a_silent_ssh_remote_is_killed_not_left_behind() {
+    let scripts = tempfile::tempdir().unwrap();
+    let pid_file = scripts.path().join("pid");
+    let fake_ssh = scripts.path().join("ssh");
+    std::fs::write(
+        &fake_ssh,
+        format!(
+            "#!/bin/sh\necho $$ > {}\nexec sleep 600\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &fake_ssh,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let repo = registry(&["ssh://git@127.0.0.1/x.git".to_owned()]);
+    let ssh = fake_ssh.to_str().unwrap();
+    let run = run(
+        repo.path(),
+        &check("2"),
+        &[("GIT_SSH", ssh)],
+        Duration::from_secs(30),
+    );
+    all_unverified(&run, 1);
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let stat = Path::new("/proc").join(pid.trim()).join("stat");
+    // Gone, or a zombie waiting for init to reap it: never still running.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let state = std::fs::read_to_string(&stat).unwrap_or_default();
+        let running = state
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+            && !state.is_empty();
+        if !running {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "ssh {} still runs: {state}",
+            pid.trim()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_folder_whose_name_is_not_utf8_is_still_walked() {
+    let repo = Repo::new();
+    repo.write("ok.mlem", "object_type: model\n");
+    repo.commit("base");
+    let stream = "commit refs/heads/main\ncommitter T <t@example.invalid> 0 +0000\ndata 0\n\
+                  from refs/heads/main^0\nM 100644 inline \"d\\377/bad.mlem\"\ndata 4\nx: [\n";
+    let mut import = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(repo.path())
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut import.stdin.take().unwrap(), stream.as_bytes()).unwrap();
+    assert!(import.wait().unwrap().success());
+    let checked = run(
+        repo.path(),
+        &["check", "--offline", "--rev", "main", "."],
+        &[],
+        Duration::from_secs(30),
+    );
+    assert_eq!(checked.code, 2, "{}{}", checked.stdout, checked.stderr);
+    assert!(
+        checked.stderr.contains("not valid UTF-8"),
+        "{}",
+        checked.stderr
+    );
+}
+
+#[test]
+fn a_change_past_the_depth_limit_fails_a_changed_only_check() {
+    let repo = Repo::new();
+    repo.write("a.mlem", "object_type: model\n");
+    repo.commit("base");
+    let deep = vec!["d"; 300].join("/");
+    repo.write(&format!("{deep}/x.mlem"), "object_type: model\n");
+    repo.git(&["add", "-A"]);
+    let checked = run(
+        repo.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--offline",
+            "--changed-since",
+            "HEAD",
+            ".",
+        ],
+        &[],
+        Duration::from_secs(60),
+    );
+    assert_eq!(checked.code, 1, "{}", checked.stdout);
+    assert_eq!(
+        checked.findings("file/too-deep").len(),
+        1,
+        "{}",
+        checked.stdout
+    );
 }

@@ -15,6 +15,10 @@ use crate::finding::{Lines, Span};
 /// lookup walks the document, so an unbounded number would be quadratic in a hostile file.
 pub const PARSER_LOOKUPS: usize = 256;
 
+/// Files larger than this are never given to the parser (its tree of a 1 MiB flow sequence takes
+/// seconds and hundreds of MB); their spans come from the text index. MLEM files are a few KiB.
+pub const PARSER_MAX_BYTES: usize = 64 * 1024;
+
 /// Which part of a `key: value` pair to point at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Part {
@@ -157,7 +161,7 @@ impl<'a> Locator<'a> {
     /// The parsed document, while this file's parser lookups last.
     fn document_within_budget(&self) -> Option<&yamlpath::Document> {
         let used = self.parser_lookups.get();
-        if used >= PARSER_LOOKUPS {
+        if used >= PARSER_LOOKUPS || self.text.len() > PARSER_MAX_BYTES {
             return None;
         }
         self.parser_lookups.set(used + 1);
@@ -181,6 +185,10 @@ impl<'a> Locator<'a> {
             .get(key)
             .filter(|k| index.block && k.top_count == 1)?;
         let line = keyed.top?;
+        if part == Part::Key {
+            // Where the key is written does not depend on what its value looks like.
+            return Some(self.span_of(line.key.0, line.key.1));
+        }
         let value = &text[line.value.0..line.value.1];
         let plain = !value.is_empty()
             && !value.starts_with(['"', '\'', '[', '{', '&', '*', '!', '|', '>', '#'])
@@ -424,6 +432,19 @@ mod tests {
             }
         }
         assert_eq!(locator.parser_lookups.get(), PARSER_LOOKUPS);
+    }
+
+    #[test]
+    fn a_huge_value_is_never_parsed_for_its_key() {
+        let items = vec!["0"; 100_000].join(",");
+        let text = format!("link_type: model\nx: [{items}]\n");
+        let locator = Locator::new(&text);
+        let span = locator.span(&[key("x")], Part::Key);
+        assert_eq!(text_at(&text, span), "x");
+        // The value of a file past the parser's size limit points at the index's best guess.
+        let value = locator.span(&[key("x")], Part::Value);
+        assert_eq!(value.start.line, 2);
+        assert!(locator.document.get().is_none(), "parsed");
     }
 
     #[test]

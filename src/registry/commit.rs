@@ -107,19 +107,22 @@ impl CommitTree {
         let mut mlem_files = Vec::new();
         let mut too_deep = None;
         let mut trees_read = 0;
-        // Folders still to read: their tree and repository-relative path (`""`: the root).
-        let mut pending = vec![(self.root, String::new())];
+        // Folders still to read: their tree and repository-relative path (`""`: the root), as
+        // bytes: a folder whose name is not UTF-8 is still walked (a `*.mlem` file below it is
+        // an error, not a file skipped).
+        let mut pending: Vec<(ObjectId, Vec<u8>)> = vec![(self.root, Vec::new())];
         while let Some((id, folder)) = pending.pop() {
             trees_read += 1;
-            let tree = repo
-                .find_tree(id)
-                .map_err(|e| Error::git(format!("cannot read the tree of `{folder}`"), e))?;
+            let tree = repo.find_tree(id).map_err(|e| {
+                let folder = String::from_utf8_lossy(&folder);
+                Error::git(format!("cannot read the tree of `{folder}`"), e)
+            })?;
             for entry in tree.iter() {
                 let entry = entry.map_err(|e| Error::git("cannot read a tree entry", e))?;
                 let name = entry.filename();
                 let mut full = Vec::with_capacity(folder.len() + 1 + name.len());
                 if !folder.is_empty() {
-                    full.extend_from_slice(folder.as_bytes());
+                    full.extend_from_slice(&folder);
                     full.push(b'/');
                 }
                 full.extend_from_slice(name);
@@ -128,12 +131,12 @@ impl CommitTree {
                     continue;
                 }
                 let kind = Kind::of(entry.mode());
+                if kind == Kind::Tree {
+                    pending.push((entry.oid().to_owned(), full.clone()));
+                }
                 let Some(path) = super::utf8_name(&full)? else {
                     continue;
                 };
-                if kind == Kind::Tree {
-                    pending.push((entry.oid().to_owned(), path.to_owned()));
-                }
                 let Some(relative) = super::strip_prefix(path, &self.prefix) else {
                     continue;
                 };

@@ -358,8 +358,17 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             })
         }
         Selection::ChangedSince(rev) => {
-            let changes = changed::since(&repo, rev, &prefix)?;
-            let tree = worktree::Worktree::from_git(&repo, &prefix)?;
+            let mut changes = changed::since(&repo, rev, &prefix)?;
+            let mut tree = worktree::Worktree::from_git(&repo, &prefix)?;
+            let deep = changes
+                .changed
+                .iter()
+                .chain(&changes.deleted)
+                .find(|path| too_deep(path.as_bytes()))
+                .cloned();
+            changes.changed.retain(|path| !too_deep(path.as_bytes()));
+            changes.deleted.retain(|path| !too_deep(path.as_bytes()));
+            tree.set_too_deep(deep);
             notices.push(format!(
                 "checked {} files changed since {rev}{}",
                 changes.changed.len(),

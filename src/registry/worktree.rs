@@ -15,6 +15,8 @@ pub struct Worktree {
     root: PathBuf,
     source: Source,
     listing: OnceLock<Result<Listing, String>>,
+    /// A path past the walks' limits that a change named (`--changed-since`).
+    cut: Option<String>,
 }
 
 /// The `*.mlem` files of the tree, sorted.
@@ -46,6 +48,7 @@ impl Worktree {
             root,
             source: Source::Git(Box::new(repo.clone().into_sync()), prefix.to_owned()),
             listing: OnceLock::new(),
+            cut: None,
         })
     }
 
@@ -56,6 +59,7 @@ impl Worktree {
             root,
             source: Source::Plain,
             listing: OnceLock::new(),
+            cut: None,
         })
     }
 
@@ -90,6 +94,12 @@ impl Worktree {
             .get_or_init(|| self.list().map_err(|e| e.to_string()))
             .as_ref()
             .map_err(|message| Error::git("cannot list the working tree", message))
+    }
+
+    /// Records that a change names `path`, past the walks' limits: it is not read, and the run
+    /// fails with `file/too-deep`.
+    pub fn set_too_deep(&mut self, path: Option<String>) {
+        self.cut = path;
     }
 
     /// The root directory.
@@ -261,7 +271,10 @@ impl Snapshot for Worktree {
     }
 
     fn too_deep(&self) -> Option<String> {
-        self.listing.get()?.as_ref().ok()?.too_deep.clone()
+        let listed = self.listing.get().and_then(|l| l.as_ref().ok());
+        listed
+            .and_then(|listing| listing.too_deep.clone())
+            .or_else(|| self.cut.clone())
     }
 
     fn reader(&self) -> Box<dyn Reader + '_> {
@@ -349,6 +362,10 @@ fn is_missing(error: &std::io::Error) -> bool {
 
 impl Reader for DiskReader<'_> {
     fn lookup(&self, path: &str) -> Result<Lookup, Error> {
+        // Past the walks' limits nothing is read: each folder of the path costs a lookup.
+        if super::too_deep(path.as_bytes()) {
+            return Ok(Lookup::Missing);
+        }
         let escapes = || {
             Lookup::Escapes(format!(
                 "`{path}` resolves through a symbolic link to a place outside the repository"

@@ -125,6 +125,9 @@ fn blob_of(repo: &gix::Repository, rev: Option<&str>, file: &str) -> BlobAnswer 
 /// The most one remote's ref listing may send: a larger one is left unverified, not read whole.
 pub const MAX_LISTING_BYTES: u64 = 16 << 20;
 
+/// The most all listings of a run may read together (their refs are kept for the run).
+pub const MAX_LISTINGS_BYTES: u64 = 48 << 20;
+
 /// How many remotes are asked at once.
 const REMOTES_AT_ONCE: usize = 8;
 
@@ -138,6 +141,14 @@ pub struct RemoteRepos {
     in_flight: tokio::sync::Semaphore,
     /// How long one listing may take.
     timeout: Duration,
+    /// What all listings may still read.
+    budget: bounded::Budget,
+}
+
+impl Drop for RemoteRepos {
+    fn drop(&mut self) {
+        bounded::stop_listings();
+    }
 }
 
 impl Default for RemoteRepos {
@@ -173,6 +184,7 @@ impl RemoteRepos {
             scratch: Mutex::default(),
             in_flight: tokio::sync::Semaphore::new(REMOTES_AT_ONCE),
             timeout,
+            budget: bounded::Budget::default(),
         }
     }
 
@@ -236,11 +248,15 @@ impl RemoteRepos {
         let repo = self.scratch()?;
         let (send, receive) = tokio::sync::oneshot::channel();
         let owned = url.to_owned();
+        let limits = bounded::Limits {
+            deadline,
+            budget: self.budget.clone(),
+        };
         let spawned = std::thread::Builder::new()
             .name("ls-remote".into())
             .spawn(move || {
                 let repo = repo.to_thread_local();
-                let _ = send.send(list_refs(&repo, &owned, deadline));
+                let _ = send.send(list_refs(&repo, &owned, &limits));
             });
         if let Err(error) = spawned {
             return Err(Listing::Failed(format!("cannot start a thread: {error}")));
@@ -278,7 +294,8 @@ impl Scratch {
         gix::init_bare(dir.path()).map_err(|e| format!("cannot set up git: {e}"))?;
         // Nothing may prompt or hang: ssh in batch mode, time limits on HTTP (the listing's own
         // deadline and byte cap bound every transport besides).
-        let settings = "[http]\n\tlowSpeedLimit = 1024\n\tlowSpeedTime = 10\n\
+        // No redirects: a link names its host, and the allow-list judged that host only.
+        let settings = "[http]\n\tlowSpeedLimit = 1024\n\tlowSpeedTime = 10\n\tfollowRedirects = false\n\
                         [gitoxide \"http\"]\n\tconnectTimeout = 10000\n";
         let config = dir.path().join("config");
         let mut text = std::fs::read_to_string(&config).unwrap_or_default();
@@ -305,7 +322,7 @@ impl Scratch {
 
 /// Lists `url`'s branches and tags (commits peeled), with no credentials (nothing may prompt),
 /// over a transport whose every read is bounded by `deadline` and [`MAX_LISTING_BYTES`].
-fn list_refs(repo: &gix::Repository, url: &str, deadline: Instant) -> Result<Refs, Listing> {
+fn list_refs(repo: &gix::Repository, url: &str, limits: &bounded::Limits) -> Result<Refs, Listing> {
     let failed = |e: &dyn std::error::Error| classify(url, &super::describe(e));
     let remote = repo
         .remote_at(url)
@@ -315,7 +332,7 @@ fn list_refs(repo: &gix::Repository, url: &str, deadline: Instant) -> Result<Ref
             gix::remote::Direction::Fetch,
         )
         .map_err(|e| failed(&e))?;
-    let transport = bounded::transport(url, deadline).map_err(|why| classify(url, &why))?;
+    let transport = bounded::transport(url, limits).map_err(|why| classify(url, &why))?;
     let connection = remote
         .to_connection_with_transport(transport)
         .with_credentials(|_| Ok(None));

@@ -4,6 +4,8 @@
 //! connection is made here and gix speaks the protocol over it.
 
 use std::io::{BufRead, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use gix::protocol::transport::Protocol;
@@ -14,11 +16,31 @@ use gix::protocol::transport::client::blocking_io::http::{
 use gix::protocol::transport::client::git::ConnectMode;
 use gix::protocol::transport::client::git::blocking_io::Connection;
 
-use super::MAX_LISTING_BYTES;
+use super::{MAX_LISTING_BYTES, MAX_LISTINGS_BYTES};
+
+/// What every listing of a run may read together, shared by their readers: each remote's refs
+/// are kept for the run, so many remotes of 16 MiB each must not add up without end.
+#[derive(Clone)]
+pub struct Budget(Arc<AtomicU64>);
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget(Arc::new(AtomicU64::new(MAX_LISTINGS_BYTES)))
+    }
+}
+
+/// What bounds one listing: its deadline, and the run's budget.
+#[derive(Clone)]
+pub struct Limits {
+    /// When the listing gives up.
+    pub deadline: Instant,
+    /// The bytes all listings of the run may still read.
+    pub budget: Budget,
+}
 
 /// A transport to `url` (https, http, git, ssh; a local path or `file://` through gix's own)
-/// whose reads fail past `deadline` or past [`MAX_LISTING_BYTES`].
-pub fn transport(url: &str, deadline: Instant) -> Result<Box<dyn Transport + Send>, String> {
+/// whose reads fail past the deadline, past [`MAX_LISTING_BYTES`] or past the run's budget.
+pub fn transport(url: &str, limits: &Limits) -> Result<Box<dyn Transport + Send>, String> {
     let parsed = gix::url::parse(gix::bstr::BStr::new(url))
         .map_err(|e| format!("`{url}` is not a git URL: {e}"))?;
     match parsed.scheme {
@@ -26,15 +48,15 @@ pub fn transport(url: &str, deadline: Instant) -> Result<Box<dyn Transport + Sen
             Ok(Box::new(http::Transport::new_http(
                 BoundedHttp {
                     inner: http::reqwest::Remote::default(),
-                    deadline,
+                    limits: limits.clone(),
                 },
                 parsed,
                 Protocol::V2,
                 false,
             )))
         }
-        gix::url::Scheme::Git => daemon(&parsed, deadline),
-        gix::url::Scheme::Ssh => ssh(&parsed, deadline),
+        gix::url::Scheme::Git => daemon(&parsed, limits),
+        gix::url::Scheme::Ssh => ssh(&parsed, limits),
         gix::url::Scheme::File => gix::protocol::transport::client::blocking_io::connect::connect(
             parsed,
             gix::protocol::transport::client::blocking_io::connect::Options::default(),
@@ -52,8 +74,9 @@ fn remaining(deadline: Instant) -> Duration {
 }
 
 /// A `git://` daemon, over a socket whose connect, reads and writes time out at the deadline.
-fn daemon(url: &gix::Url, deadline: Instant) -> Result<Box<dyn Transport + Send>, String> {
+fn daemon(url: &gix::Url, limits: &Limits) -> Result<Box<dyn Transport + Send>, String> {
     use std::net::{TcpStream, ToSocketAddrs};
+    let deadline = limits.deadline;
     let host = url.host().ok_or("the URL has no host")?;
     let port = url.port.unwrap_or(9418);
     let address = (host, port)
@@ -70,7 +93,7 @@ fn daemon(url: &gix::Url, deadline: Instant) -> Result<Box<dyn Transport + Send>
         .set_write_timeout(Some(remaining(deadline)))
         .map_err(|e| e.to_string())?;
     Ok(Box::new(Connection::new(
-        Bounded::new(read, deadline),
+        Bounded::new(read, limits),
         stream,
         Protocol::V2,
         url.path.clone(),
@@ -81,9 +104,11 @@ fn daemon(url: &gix::Url, deadline: Instant) -> Result<Box<dyn Transport + Send>
 }
 
 /// An ssh remote: `ssh` (or `$GIT_SSH`) in batch mode runs `git-upload-pack` there; the process
-/// is killed when the listing ends, whether it finished, failed or ran out of time.
-fn ssh(url: &gix::Url, deadline: Instant) -> Result<Box<dyn Transport + Send>, String> {
+/// is killed when the listing ends, whether it finished or failed, and at the deadline by a
+/// watchdog (a read from a silent ssh blocks: nothing else would end it).
+fn ssh(url: &gix::Url, limits: &Limits) -> Result<Box<dyn Transport + Send>, String> {
     use std::process::{Command, Stdio};
+    let deadline = limits.deadline;
     let host = url.host().ok_or("the URL has no host")?;
     if host.starts_with('-') || url.user().is_some_and(|u| u.starts_with('-')) {
         return Err(format!("`{host}` is not a host name ssh can be given"));
@@ -114,10 +139,31 @@ fn ssh(url: &gix::Url, deadline: Instant) -> Result<Box<dyn Transport + Send>, S
         .map_err(|e| format!("cannot run ssh: {e}"))?;
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         let _ = child.kill();
+        let _ = child.wait();
         return Err("cannot talk to ssh".into());
     };
+    let done = Arc::new(AtomicBool::new(false));
+    let (finished, pid) = (done.clone(), child.id());
+    children().push((pid, done.clone()));
+    std::thread::spawn(move || {
+        std::thread::sleep(remaining(deadline));
+        // Not yet reaped (the reader sets `done` before it waits): the pid is still ssh's.
+        if !finished.load(Ordering::SeqCst)
+            && let Ok(pid) = libc::pid_t::try_from(pid)
+        {
+            // SAFETY: a signal to our own child, which has not been waited for.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
     Ok(Box::new(Connection::new(
-        Bounded::new(KillOnDrop { child, stdout }, deadline),
+        Bounded::new(
+            KillOnDrop {
+                child,
+                stdout,
+                done,
+            },
+            limits,
+        ),
         stdin,
         Protocol::V1,
         url.path.clone(),
@@ -136,6 +182,8 @@ fn shell_quote(text: &str) -> String {
 struct KillOnDrop {
     child: std::process::Child,
     stdout: std::process::ChildStdout,
+    /// Set before the child is reaped, so that the watchdog never signals a reused pid.
+    done: Arc<AtomicBool>,
 }
 
 impl Read for KillOnDrop {
@@ -144,27 +192,67 @@ impl Read for KillOnDrop {
     }
 }
 
+/// The ssh processes of listings still running, with the flag their reader sets once it reaps
+/// them.
+type Children = std::sync::Mutex<Vec<(u32, Arc<AtomicBool>)>>;
+
+fn children() -> std::sync::MutexGuard<'static, Vec<(u32, Arc<AtomicBool>)>> {
+    static CHILDREN: Children = std::sync::Mutex::new(Vec::new());
+    CHILDREN.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Kills the ssh process of every listing still running: when a run's lookups end, a listing
+/// left behind at its deadline must not outlive the run.
+pub fn stop_listings() {
+    for (pid, done) in children().drain(..) {
+        if !done.load(Ordering::SeqCst)
+            && let Ok(pid) = libc::pid_t::try_from(pid)
+        {
+            // SAFETY: a signal to our own child, which has not been reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
+}
+
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
+        self.done.store(true, Ordering::SeqCst);
+        let pid = self.child.id();
+        children().retain(|(p, _)| *p != pid);
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-/// A reader that fails once its deadline passed or once it has given [`MAX_LISTING_BYTES`].
+/// A reader that fails once its deadline passed, once it has given [`MAX_LISTING_BYTES`], or
+/// once the run's listings together have read [`MAX_LISTINGS_BYTES`].
 pub struct Bounded<R> {
     inner: R,
     deadline: Instant,
     left: u64,
+    budget: Budget,
 }
 
 impl<R> Bounded<R> {
-    fn new(inner: R, deadline: Instant) -> Bounded<R> {
+    fn new(inner: R, limits: &Limits) -> Bounded<R> {
         Bounded {
             inner,
-            deadline,
+            deadline: limits.deadline,
             left: MAX_LISTING_BYTES,
+            budget: limits.budget.clone(),
         }
+    }
+
+    /// Counts `read` bytes against this listing and the run.
+    fn charge(&mut self, read: usize) {
+        let read = read as u64;
+        self.left = self.left.saturating_sub(read);
+        let _ = self
+            .budget
+            .0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+                Some(v.saturating_sub(read))
+            });
     }
 
     fn check(&self) -> std::io::Result<()> {
@@ -180,6 +268,12 @@ impl<R> Bounded<R> {
                 MAX_LISTING_BYTES >> 20
             )));
         }
+        if self.budget.0.load(Ordering::Relaxed) == 0 {
+            return Err(std::io::Error::other(format!(
+                "the run's ref listings together are larger than {} MiB",
+                MAX_LISTINGS_BYTES >> 20
+            )));
+        }
         Ok(())
     }
 }
@@ -191,7 +285,7 @@ impl<R: Read> Read for Bounded<R> {
             .len()
             .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let read = self.inner.read(&mut buf[..most])?;
-        self.left -= read as u64;
+        self.charge(read);
         Ok(read)
     }
 }
@@ -205,7 +299,7 @@ impl<R: BufRead> BufRead for Bounded<R> {
     }
 
     fn consume(&mut self, amount: usize) {
-        self.left = self.left.saturating_sub(amount as u64);
+        self.charge(amount);
         self.inner.consume(amount);
     }
 }
@@ -213,7 +307,7 @@ impl<R: BufRead> BufRead for Bounded<R> {
 /// gix's HTTP backend (reqwest) with every response's headers and body bounded.
 struct BoundedHttp {
     inner: http::reqwest::Remote,
-    deadline: Instant,
+    limits: Limits,
 }
 
 type Inner = http::reqwest::Remote;
@@ -231,8 +325,8 @@ impl Http for BoundedHttp {
     ) -> gix::Result<GetResponse<Self::Headers, Self::ResponseBody>> {
         let response = self.inner.get(url, base_url, headers)?;
         Ok(GetResponse {
-            headers: Bounded::new(response.headers, self.deadline),
-            body: Bounded::new(response.body, self.deadline),
+            headers: Bounded::new(response.headers, &self.limits),
+            body: Bounded::new(response.body, &self.limits),
         })
     }
 
@@ -246,8 +340,8 @@ impl Http for BoundedHttp {
         let response = self.inner.post(url, base_url, headers, body)?;
         Ok(PostResponse {
             post_body: response.post_body,
-            headers: Bounded::new(response.headers, self.deadline),
-            body: Bounded::new(response.body, self.deadline),
+            headers: Bounded::new(response.headers, &self.limits),
+            body: Bounded::new(response.body, &self.limits),
         })
     }
 
@@ -264,15 +358,37 @@ impl Http for BoundedHttp {
 mod tests {
     use super::*;
 
+    fn limits(seconds: u64) -> Limits {
+        Limits {
+            deadline: Instant::now() + Duration::from_secs(seconds),
+            budget: Budget::default(),
+        }
+    }
+
+    #[test]
+    fn the_runs_listings_share_one_budget() {
+        let shared = limits(60);
+        let mut total = 0;
+        for _ in 0..(MAX_LISTINGS_BYTES / MAX_LISTING_BYTES) + 1 {
+            let mut one = Bounded::new(std::io::repeat(b'z'), &shared);
+            let error = std::io::copy(&mut one, &mut std::io::sink()).unwrap_err();
+            total += MAX_LISTING_BYTES - one.left;
+            if error.to_string().contains("together") {
+                break;
+            }
+        }
+        assert_eq!(total, MAX_LISTINGS_BYTES);
+    }
+
     #[test]
     fn reads_stop_at_the_byte_cap_and_the_deadline() {
         let endless = std::io::repeat(b'x');
-        let mut capped = Bounded::new(endless, Instant::now() + Duration::from_secs(60));
+        let mut capped = Bounded::new(endless, &limits(60));
         let mut sink = Vec::new();
         let error = std::io::copy(&mut capped, &mut sink).unwrap_err();
         assert_eq!(sink.len() as u64, MAX_LISTING_BYTES);
         assert!(error.to_string().contains("larger than 16 MiB"), "{error}");
-        let mut late = Bounded::new(std::io::repeat(b'x'), Instant::now());
+        let mut late = Bounded::new(std::io::repeat(b'x'), &limits(0));
         let error = late.read(&mut [0; 8]).unwrap_err();
         assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
     }
@@ -280,7 +396,7 @@ mod tests {
     #[test]
     fn buffered_reads_are_capped_too() {
         let endless = std::io::BufReader::new(std::io::repeat(b'y'));
-        let mut capped = Bounded::new(endless, Instant::now() + Duration::from_secs(60));
+        let mut capped = Bounded::new(endless, &limits(60));
         let mut total = 0u64;
         while let Ok(chunk) = capped.fill_buf() {
             let n = chunk.len();
