@@ -280,10 +280,9 @@ fn fails_once_with(dir: &Path, extra: &[&str], rule: &str) -> Run {
     checked
 }
 
-/// A commit holding one file `depth` folders deep, made with fast-import.
-fn deep_commit(repo: &Repo, depth: usize) {
-    let path = "d/".repeat(depth) + "x.mlem";
-    let body = "object_type: model\n";
+/// A commit on `main` adding one file at `path` (fast-import's syntax: a quoted path may hold
+/// octal escapes) with `body`: paths no working tree could hold.
+fn commit_file(repo: &Repo, path: &str, body: &str) {
     let stream = format!(
         "commit refs/heads/main\ncommitter T <t@example.invalid> 0 +0000\ndata 0\nfrom refs/heads/main^0\nM 100644 inline {path}\ndata {}\n{body}\n",
         body.len()
@@ -296,6 +295,15 @@ fn deep_commit(repo: &Repo, depth: usize) {
         .unwrap();
     std::io::Write::write_all(&mut import.stdin.take().unwrap(), stream.as_bytes()).unwrap();
     assert!(import.wait().unwrap().success());
+}
+
+/// A commit holding one file `depth` folders deep.
+fn deep_commit(repo: &Repo, depth: usize) {
+    commit_file(
+        repo,
+        &("d/".repeat(depth) + "x.mlem"),
+        "object_type: model\n",
+    );
 }
 
 #[test]
@@ -657,16 +665,7 @@ fn a_folder_whose_name_is_not_utf8_is_still_walked() {
     let repo = Repo::new();
     repo.write("ok.mlem", "object_type: model\n");
     repo.commit("base");
-    let stream = "commit refs/heads/main\ncommitter T <t@example.invalid> 0 +0000\ndata 0\n\
-                  from refs/heads/main^0\nM 100644 inline \"d\\377/bad.mlem\"\ndata 4\nx: [\n";
-    let mut import = Command::new("git")
-        .args(["fast-import", "--quiet"])
-        .current_dir(repo.path())
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut import.stdin.take().unwrap(), stream.as_bytes()).unwrap();
-    assert!(import.wait().unwrap().success());
+    commit_file(&repo, "\"d\\377/bad.mlem\"", "x: [");
     let checked = run(
         repo.path(),
         &["check", "--offline", "--rev", "main", "."],
