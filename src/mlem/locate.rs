@@ -229,6 +229,8 @@ fn key_line(offset: usize, line: &str) -> Option<(&str, KeyLine)> {
             let close = body[1..].find(quote)?;
             (&body[1..=close], close + 2)
         }
+        // An indicator cannot start a plain key (`*a` is an alias, `&a` an anchor, `!a` a tag).
+        first if "?:,[]{}#&*!|>%@`".contains(first) => return None,
         _ => {
             // A plain key ends at the first `:` followed by a space or the line's end.
             let colon = body.match_indices(':').map(|(i, _)| i).find(|&i| {
@@ -372,6 +374,9 @@ mod tests {
             "path: a #c\n",
             "- path: a\n",
             "path: a\n  # note\n",
+            "**:\n",
+            "*path: a\n",
+            "&a path: b\n",
         ];
         for text in texts {
             let locator = Locator::new(text);
@@ -391,6 +396,12 @@ mod tests {
         assert!(
             Locator::new(texts[2])
                 .top_level_plain("path", Part::Value)
+                .is_none()
+        );
+        // Found by the fuzz target: `**:` is an alias, not a key.
+        assert!(
+            Locator::new("**:\n")
+                .span_by_index("**", Part::Key)
                 .is_none()
         );
     }
