@@ -60,9 +60,16 @@ impl<'a> Index<'a> {
             .lines()
             .map(str::trim_start)
             .find(|l| !l.is_empty() && !l.starts_with('#'));
-        let block = first.is_some_and(|first| {
-            !first.starts_with(['{', '[', '-', '%', '&', '!', '?', '|', '>', '"', '\''])
-        });
+        // Lines here are split at `\n`: a lone `\r` (a line break to YAML) or a Unicode line
+        // separator would put keys on lines the index does not see, so the parser decides.
+        let odd_breaks = text.contains(['\u{85}', '\u{2028}', '\u{2029}'])
+            || text
+                .match_indices('\r')
+                .any(|(i, _)| !text[i + 1..].starts_with('\n'));
+        let block = !odd_breaks
+            && first.is_some_and(|first| {
+                !first.starts_with(['{', '[', '-', '%', '&', '!', '?', '|', '>', '"', '\''])
+            });
         let mut keys: HashMap<&str, Keyed> = HashMap::new();
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
