@@ -61,12 +61,14 @@ impl<'a> Index<'a> {
             .map(str::trim_start)
             .find(|l| !l.is_empty() && !l.starts_with('#'));
         // Lines here are split at `\n`: a lone `\r` (a line break to YAML) or a Unicode line
-        // separator would put keys on lines the index does not see, so the parser decides.
-        let odd_breaks = text.contains(['\u{85}', '\u{2028}', '\u{2029}'])
+        // separator would put keys on lines the index does not see, and a character YAML does
+        // not allow (a NUL, a control) makes the parser's reading differ: the parser decides.
+        let odd = text.chars().any(|c| !yaml_printable(c))
+            || text.contains(['\u{85}', '\u{2028}', '\u{2029}'])
             || text
                 .match_indices('\r')
                 .any(|(i, _)| !text[i + 1..].starts_with('\n'));
-        let block = !odd_breaks
+        let block = !odd
             && first.is_some_and(|first| {
                 !first.starts_with(['{', '[', '-', '%', '&', '!', '?', '|', '>', '"', '\''])
             });
@@ -224,6 +226,12 @@ impl<'a> Locator<'a> {
         };
         Some(self.span_of(start, end))
     }
+}
+
+/// YAML's printable characters (its `c-printable`), the only ones a stream may hold.
+fn yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+        || c >= '\u{10000}'
 }
 
 /// The key a line starts with (after indentation and list markers), plain or quoted, and where
