@@ -74,7 +74,14 @@ impl<'a> Index<'a> {
             });
         let mut keys: HashMap<&str, Keyed> = HashMap::new();
         let mut offset = 0;
+        // The index speaks only for a mapping whose first line is a key, and whose quoted values
+        // close on their own line: a quoted scalar over several lines may hold `key:` lines.
+        let mut block = block && first.is_some_and(|l| key_line(0, l).is_some());
         for line in text.split_inclusive('\n') {
+            if let Some((_, found)) = key_line(offset, line) {
+                let value = &text[found.value.0..found.value.1];
+                block &= !unclosed_quote(value);
+            }
             if let Some((key, found)) = key_line(offset, line) {
                 let keyed = keys.entry(key).or_default();
                 keyed.first.get_or_insert(found);
@@ -225,6 +232,14 @@ impl<'a> Locator<'a> {
             Part::Value => line.value,
         };
         Some(self.span_of(start, end))
+    }
+}
+
+/// Whether a value opens a quoted scalar it does not close on its line.
+fn unclosed_quote(value: &str) -> bool {
+    match value.chars().next() {
+        Some(quote @ ('"' | '\'')) => value.len() < 2 || !value.ends_with(quote),
+        _ => false,
     }
 }
 
