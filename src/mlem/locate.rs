@@ -78,11 +78,8 @@ impl<'a> Index<'a> {
         // close on their own line: a quoted scalar over several lines may hold `key:` lines.
         let mut block = block && first.is_some_and(|l| key_line(0, l).is_some());
         for line in text.split_inclusive('\n') {
-            if let Some((_, found)) = key_line(offset, line) {
-                let value = &text[found.value.0..found.value.1];
-                block &= !unclosed_quote(value);
-            }
             if let Some((key, found)) = key_line(offset, line) {
+                block &= !unclosed_quote(&text[found.value.0..found.value.1]);
                 let keyed = keys.entry(key).or_default();
                 keyed.first.get_or_insert(found);
                 if found.indent == 0 {
