@@ -6,7 +6,7 @@
 //!
 //!   cargo bench --bench remote [-- LINKS REPOS LATENCY_MS]
 
-#[path = "../tests/common/github.rs"]
+#[path = "../tests/integration/common/github.rs"]
 #[allow(dead_code)]
 mod github;
 

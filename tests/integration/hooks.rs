@@ -4,7 +4,7 @@
 //! passes, the first push of a new repository, and `.pre-commit-hooks.yaml` run as pre-commit
 //! runs it.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! for byte where expected, comments, quoting, key order and line ends kept; `--dry-run` writes
 //! nothing; a tag or a sha is left alone.
 
-mod common;
+use crate::common;
 
 use common::github::{Fault, GitHub};
 use common::{Repo, bin, example_repo};

@@ -2,7 +2,7 @@
 //! what MLEM writes), `check`, `resolve` and `ls`, against the GitHub test server serving the
 //! example's rebuilt history and against `file://` repositories.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

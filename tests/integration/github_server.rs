@@ -1,6 +1,6 @@
-//! The GitHub test server (`tests/common/github.rs`) against GitHub's recorded answers
+//! The GitHub test server (`tests/integration/common/github.rs`) against GitHub's recorded answers
 //! (`tests/fixtures/github/recorded`) and its documented behaviour.
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -1,6 +1,6 @@
 //! `check` on real git repositories: what it walks, at which revision, and what a change touches.
 
-mod common;
+use crate::common;
 
 use common::{MODEL, Repo, check_json, example_repo, link, rules};
 

@@ -2,7 +2,7 @@
 //! in a subfolder, a `pull_request` event payload, `GITHUB_STEP_SUMMARY` and `GITHUB_OUTPUT`
 //! files, and the GitHub test server as the API (for the check run).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

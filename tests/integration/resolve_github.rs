@@ -1,7 +1,7 @@
 //! Links to other repositories, resolved by the real binary against the GitHub test server on
 //! 127.0.0.1, which serves real git repositories: the example project's rebuilt history above all.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

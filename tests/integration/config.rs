@@ -2,7 +2,7 @@
 //! production folders, ignored files and severities; allow-lists whose refused links are never
 //! contacted, as the GitHub test server's request log proves.
 
-mod common;
+use crate::common;
 
 use common::github::GitHub;
 use common::{MODEL, Repo, bin, check_json, example_repo, link, rules};

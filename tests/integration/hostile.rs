@@ -3,7 +3,7 @@
 //! within its deadline (a watchdog kills it otherwise and the test fails), stay within a memory
 //! bound, and leave what it could not verify unverified, never broken.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

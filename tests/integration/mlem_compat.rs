@@ -4,7 +4,7 @@
 //! `target/ci/mlem-venv/bin/python` as `.ci/run` makes it; skipped with a message without one,
 //! unless `MLEM_COMPAT_REQUIRED` is set (CI).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! GitHub's statuses, headers and error shapes, plus injectable latency and faults.
 //!
 //! Self-contained so that a bench can include it with
-//! `#[path = "../tests/common/github.rs"] #[allow(dead_code)] mod github;`.
+//! `#[path = "../tests/integration/common/github.rs"] #[allow(dead_code)] mod github;`.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Write};

@@ -1,7 +1,7 @@
 //! The binary's interface: output formats (snapshots), exit codes, `--explain`, `schema`, and
 //! bad input end to end.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! valid by SchemaStore's schemas, read from `tests/fixtures/schemastore/`; `action.yml` (a
 //! composite action) declares the inputs and outputs `mlem-registry action` reads and writes, and
 //! its last step hands every input to `mlem-registry action` and every output back; the examples
-//! use only those inputs. `tests/action_install.rs` runs the action's steps.
+//! use only those inputs. `tests/integration/action_install.rs` runs the action's steps.
 //!
 //! The two schemas have no `$ref` to another document (only `#/definitions/...`), so no retriever
 //! is needed. Should a later copy gain one, the retriever below refuses it by name: add that
