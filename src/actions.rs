@@ -4,7 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use mlem_registry::report::check_run::{self, Conclusion, Published};
+use mlem_registry::policy::verdict::Verdict;
+use mlem_registry::report::check_run::{self, Published};
 use mlem_registry::report::{Format, Report, Reporter, summary};
 use mlem_registry::resolve::online::Online;
 
@@ -93,12 +94,7 @@ fn append(name: &str, path: &Path) -> anyhow::Result<std::fs::File> {
 }
 
 /// Publishes the check run; `false` when it could not be, and annotations must go to the log.
-pub fn check_run(
-    name: &str,
-    report: &Report,
-    online: Option<&Online>,
-    conclusion: Conclusion,
-) -> bool {
+pub fn check_run(name: &str, report: &Report, online: Option<&Online>, verdict: Verdict) -> bool {
     let Some(online) = online else {
         say!("warning: --check-run needs the network; --offline is set: annotations go to the log");
         return false;
@@ -110,7 +106,7 @@ pub fn check_run(
             return false;
         }
     };
-    match check_run::publish(report, &target, &online.github, conclusion) {
+    match check_run::publish(report, &target, &online.github, verdict) {
         Ok(Published::Done { url }) => {
             say!("check run `{name}` published: {url}");
             true

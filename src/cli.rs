@@ -402,6 +402,25 @@ pub struct GitHubArgs {
     pub concurrency: usize,
 }
 
+impl GitHubArgs {
+    /// The library's network settings these flags stand for.
+    pub fn network(&self) -> mlem_registry::settings::Network {
+        mlem_registry::settings::Network {
+            token_env: self.token_env.clone(),
+            server_url: self.github_server_url.clone(),
+            api_url: self.github_api_url.clone(),
+            graphql_url: self.github_graphql_url.clone(),
+            cache: self.cache.clone(),
+            timeout: self.timeout,
+            request_timeout: self.request_timeout,
+            retries: self.retries,
+            retry_delay: self.retry_delay,
+            max_rate_limit_wait: self.max_rate_limit_wait,
+            concurrency: self.concurrency,
+        }
+    }
+}
+
 /// Severity thresholds for `--fail-on`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum FailOn {

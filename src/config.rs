@@ -6,12 +6,16 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 mod globs;
+mod source;
+
+pub use source::PolicySource;
 
 use globset::{Glob, GlobBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::finding::{Finding, Severity};
+use crate::github::endpoint::{self, Endpoint};
 use crate::report::Report;
 use crate::resolve::target::{AllowList, OwnerPattern};
 use crate::rules;
@@ -87,10 +91,8 @@ impl Level {
 pub struct HostApi {
     /// The web host, lower-cased (`ghe.example.com`).
     pub host: String,
-    /// Its REST API (`https://ghe.example.com/api/v3`).
-    pub api_url: String,
-    /// Its GraphQL API, when not derived from `api_url`.
-    pub graphql_url: Option<String>,
+    /// Its REST and GraphQL APIs, on that host.
+    pub endpoint: Endpoint,
     /// The environment variable holding this host's token; without it, the host gets none.
     pub token_env: Option<String>,
 }
@@ -275,7 +277,7 @@ impl Config {
                 ));
             }
             let url = |key: &str, value: &Spanned<String>| {
-                check_url(value.get_ref(), &name)
+                endpoint::on_host(&name, value.get_ref())
                     .map_err(|why| at(value.span().start, format!("hosts.\"{name}\".{key}: {why}")))
             };
             let token_env = match api.token_env {
@@ -300,13 +302,18 @@ impl Config {
                     Some(variable.into_inner())
                 }
             };
+            let api_url = url("api_url", &api.api_url)?;
+            let graphql_url = api
+                .graphql_url
+                .as_ref()
+                .map(|value| url("graphql_url", value))
+                .transpose()?;
+            let endpoint = Endpoint::new(&api_url, graphql_url.as_deref()).map_err(|why| {
+                let span = api.graphql_url.as_ref().unwrap_or(&api.api_url).span();
+                at(span.start, format!("hosts.\"{name}\": {why}"))
+            })?;
             apis.push(HostApi {
-                api_url: url("api_url", &api.api_url)?,
-                graphql_url: api
-                    .graphql_url
-                    .as_ref()
-                    .map(|value| url("graphql_url", value))
-                    .transpose()?,
+                endpoint,
                 token_env,
                 host: name,
             });
@@ -894,35 +901,6 @@ fn parse_owner(value: &str) -> Result<OwnerPattern, String> {
     }
 }
 
-/// An API URL for GitHub host `host`: https on that host or on `api.HOST` (GitHub Enterprise
-/// Cloud); only a loopback address (a local test server) may differ, and may use http.
-fn check_url(value: &str, host: &str) -> Result<String, String> {
-    let (scheme, rest) = value
-        .split_once("://")
-        .ok_or_else(|| format!("`{value}` is not a URL"))?;
-    let authority = rest
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default()
-        .to_lowercase();
-    if authority.contains(['@', '\\']) || authority.is_empty() {
-        return Err(format!("`{value}` has no plain host"));
-    }
-    let url_host = authority
-        .rsplit_once(':')
-        .map_or(authority.as_str(), |(h, _)| h);
-    let loopback = matches!(url_host, "127.0.0.1" | "localhost" | "[::1]");
-    if !loopback && (url_host != host && url_host != format!("api.{host}")) {
-        return Err(format!(
-            "`{value}` is not on `{host}` (or `api.{host}`): a host's token goes to that host only"
-        ));
-    }
-    if scheme != "https" && !(loopback && scheme == "http") {
-        return Err(format!("`{value}`: the token is sent only over https"));
-    }
-    Ok(value.trim_end_matches('/').to_owned())
-}
-
 /// serde's message for an unknown key lists the expected ones; say it the config's way.
 fn explain_toml_error(message: &str) -> String {
     let message = message.trim();
@@ -973,8 +951,7 @@ mod tests {
         assert!(config.allow.refuses("/srv/models").is_some());
         config.hosts.push(HostApi {
             host: "ghe.example.com".into(),
-            api_url: "https://ghe.example.com/api/v3".into(),
-            graphql_url: None,
+            endpoint: Endpoint::new("https://ghe.example.com/api/v3", None).unwrap(),
             token_env: None,
         });
         config.set_github_host("github.example.org");
@@ -1068,6 +1045,12 @@ mod tests {
             "[hosts.\"GHE.example.com\"]\napi_url = \"https://api.ghe.example.com\"\n[hosts.\"ghe.example.com\"]\napi_url = \"https://api.ghe.example.com\"\n",
         );
         assert!(message.contains("twice"), "{message}");
+        // Both on the host, but on two origins: the token would reach two servers.
+        let (line, _, message) = invalid(
+            "[hosts.\"ghe.example.com\"]\napi_url = \"https://ghe.example.com/api/v3\"\ngraphql_url = \"https://api.ghe.example.com/graphql\"\n",
+        );
+        assert_eq!(line, 3);
+        assert!(message.contains("not on the API's host"), "{message}");
         let (_, _, message) = invalid("allowed_hosts = \"github.com\"");
         assert!(
             message.contains("sequence") || message.contains("array"),

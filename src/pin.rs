@@ -1,8 +1,87 @@
 //! `pin`: makes links immutable. Each link whose `rev` is a branch (or absent) gets the commit
 //! that branch points at now, through the same edit `link/unpinned-rev` findings carry.
 
+use std::path::{Path, PathBuf};
+
 use crate::report::Report;
 use crate::rules;
+
+/// Why `pin` cannot go on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A path given to `pin` cannot be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A path given to `pin` is outside the registry it checks.
+    #[error("{path} is not inside the registry at {root}")]
+    Outside {
+        /// The path as given.
+        path: String,
+        /// The registry's folder.
+        root: String,
+    },
+    /// A file changed between the check and the write: writing would lose that change.
+    #[error("{file} changed while it was being checked: run pin again")]
+    Changed {
+        /// The file, relative to the registry.
+        file: String,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// The folder whose registry `pin PATHS` checks: the first path's, its folder for a file, `.`
+/// when none is given.
+pub fn registry_folder(paths: &[PathBuf]) -> &Path {
+    let first = paths.first().map_or(Path::new("."), |p| p);
+    match first.parent() {
+        Some(parent) if first.is_file() && !parent.as_os_str().is_empty() => parent,
+        Some(_) if first.is_file() => Path::new("."),
+        _ => first,
+    }
+}
+
+/// The paths given to `pin`, relative to the registry at `root` with `/` separators: the scopes
+/// [`plan`] pins within. A path outside the registry is an error.
+pub fn scopes(root: &Path, paths: &[PathBuf]) -> Result<Vec<String>, Error> {
+    let root = std::fs::canonicalize(root).map_err(io(root))?;
+    let mut scopes = Vec::new();
+    for path in paths {
+        let full = std::fs::canonicalize(path).map_err(io(path))?;
+        let relative = full.strip_prefix(&root).map_err(|_| Error::Outside {
+            path: path.display().to_string(),
+            root: root.display().to_string(),
+        })?;
+        let parts: Vec<_> = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        scopes.push(parts.join("/"));
+    }
+    Ok(scopes)
+}
+
+/// Writes one change into the registry at `root`, unless the file changed since it was read.
+pub fn write(root: &Path, change: &Change) -> Result<(), Error> {
+    let path = root.join(&change.file);
+    let now = std::fs::read_to_string(&path).map_err(io(&path))?;
+    if now != change.before {
+        return Err(Error::Changed {
+            file: change.file.clone(),
+        });
+    }
+    std::fs::write(&path, &change.after).map_err(io(&path))
+}
 
 /// One file's change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +148,44 @@ pub fn plan(report: &Report, within: &[String]) -> Vec<Change> {
 mod tests {
     use super::*;
     use crate::finding::Span;
+
+    #[test]
+    fn writes_a_change_only_over_the_text_it_was_planned_on() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.mlem"), "rev: main\n").unwrap();
+        let change = Change {
+            file: "a.mlem".into(),
+            before: "rev: main\n".into(),
+            after: "rev: 111\n".into(),
+            pins: Vec::new(),
+        };
+        write(dir.path(), &change).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.mlem")).unwrap(),
+            "rev: 111\n"
+        );
+        // Now the file is not what the change was planned on: it is left as it is.
+        let again = write(dir.path(), &change).unwrap_err();
+        assert!(matches!(again, Error::Changed { .. }), "{again}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.mlem")).unwrap(),
+            "rev: 111\n"
+        );
+    }
+
+    #[test]
+    fn scopes_are_registry_relative_and_stay_inside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("links/prod")).unwrap();
+        let scopes = scopes(
+            dir.path(),
+            &[dir.path().join("links/prod"), dir.path().to_path_buf()],
+        );
+        assert_eq!(scopes.unwrap(), ["links/prod", ""]);
+        let outside = tempfile::tempdir().unwrap();
+        let refused = super::scopes(dir.path(), &[outside.path().to_path_buf()]).unwrap_err();
+        assert!(matches!(refused, Error::Outside { .. }), "{refused}");
+    }
     use crate::fix::{Edit, Fix};
 
     fn unpinned(file: &str, text: &str, at: &str, sha: &str) -> crate::finding::Finding {

@@ -1,6 +1,7 @@
 //! Policy: turns what was learned about a file and its links into findings, rule by rule.
 
 pub mod registry;
+pub mod verdict;
 
 use std::collections::HashMap;
 

@@ -10,6 +10,10 @@ use crate::check::parse_content;
 use crate::mlem::{Link, MlemObject, ObjectType};
 use crate::registry::{self, Content, Lookup, Reader};
 
+mod write;
+
+pub use write::write_link;
+
 /// The file that makes a folder a MLEM project; `mlem init` writes it empty.
 pub const MARKER: &str = ".mlem.yaml";
 
@@ -95,6 +99,15 @@ pub enum Error {
         /// The file.
         path: String,
     },
+    /// The file is a symbolic link: writing would write wherever it points.
+    #[error("{path} is a symbolic link: not writing through it")]
+    SymbolicLink {
+        /// The file.
+        path: String,
+    },
+    /// A link's text could not be written as YAML.
+    #[error("cannot write the link as YAML: {0}")]
+    Yaml(#[from] serde_yaml::Error),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -176,7 +189,7 @@ struct Written<'a> {
 
 impl NewLink {
     /// The file's text.
-    pub fn text(&self) -> String {
+    pub fn text(&self) -> Result<String, Error> {
         let (project, repo) = match (&self.project, self.legacy_repo_key) {
             (Some(p), false) => (Some(p.as_str()), None),
             (Some(p), true) => (None, Some(p.as_str())),
@@ -190,7 +203,7 @@ impl NewLink {
             repo,
             rev: self.rev.as_deref(),
         };
-        serde_yaml::to_string(&written).unwrap_or_default()
+        Ok(serde_yaml::to_string(&written)?)
     }
 
     /// The link as the checker reads it.
@@ -372,7 +385,7 @@ mod tests {
             rev: Some("main".into()),
         };
         assert_eq!(
-            link.text(),
+            link.text().unwrap(),
             "link_type: model\nobject_type: link\npath: models/rf.mlem\nproject: https://github.com/iterative/example-mlem-get-started\nrev: main\n"
         );
         let legacy = NewLink {
@@ -380,7 +393,7 @@ mod tests {
             rev: None,
             ..link.clone()
         };
-        assert!(legacy.text().ends_with(
+        assert!(legacy.text().unwrap().ends_with(
             "path: models/rf.mlem\nrepo: https://github.com/iterative/example-mlem-get-started\n"
         ));
         let relative = NewLink {
@@ -389,7 +402,7 @@ mod tests {
             ..link
         };
         assert_eq!(
-            relative.text(),
+            relative.text().unwrap(),
             "link_type: model\nobject_type: link\npath: models/rf.mlem\n"
         );
     }
@@ -403,7 +416,7 @@ mod tests {
             legacy_repo_key: false,
             rev: Some("1234567890123456789012345678901234567890".into()),
         };
-        let value: serde_json::Value = serde_yaml::from_str(&link.text()).unwrap();
+        let value: serde_json::Value = serde_yaml::from_str(&link.text().unwrap()).unwrap();
         assert_eq!(value["rev"], "1234567890123456789012345678901234567890");
     }
 
@@ -569,19 +582,19 @@ fn land_on_final_object(
 impl Probe {
     /// Why the link must not be written, with help and whether it is only unverified: an error
     /// finding, an unverified target, or a broken chain behind it (`None`: write it).
-    pub fn refusal(&self, file: &str) -> Option<(String, Option<String>, bool)> {
+    pub fn refusal(&self, file: &str) -> Result<Option<(String, Option<String>, bool)>, Error> {
         if let Some(problem) = &self.problem {
-            return Some((problem.clone(), None, false));
+            return Ok(Some((problem.clone(), None, false)));
         }
-        self.findings(file).into_iter().find(is_blocking).map(|f| {
+        Ok(self.findings(file)?.into_iter().find(is_blocking).map(|f| {
             let unverified = f.rule == crate::rules::link_unverified::RULE.id;
             (f.message, f.help, unverified)
-        })
+        }))
     }
 
     /// What `check` would say about the link once written: its findings, errors first.
-    pub fn findings(&self, file: &str) -> Vec<crate::finding::Finding> {
-        let text = self.link.text();
+    pub fn findings(&self, file: &str) -> Result<Vec<crate::finding::Finding>, Error> {
+        let text = self.link.text()?;
         let locator = crate::mlem::locate::Locator::new(&text);
         let mut found = crate::policy::link_findings(
             file,
@@ -591,7 +604,7 @@ impl Probe {
             crate::policy::Remote::Online,
         );
         found.sort_by_key(|f| std::cmp::Reverse(f.severity));
-        found
+        Ok(found)
     }
 }
 

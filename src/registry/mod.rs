@@ -11,6 +11,7 @@ pub mod memory;
 pub mod nested;
 pub mod path;
 pub mod pushed;
+pub mod single;
 pub mod staged;
 pub mod worktree;
 

@@ -179,10 +179,16 @@ fn the_token_goes_over_plain_http_only_to_this_machine() {
     let repo = Repo::new();
     repo.write("a.mlem", MODEL);
     repo.commit("one model");
-    for url in [
-        "http://localhost:1@evil.example/api/v3",
-        "http://127.0.0.1\\@evil.example/api/v3",
-        "http://evil.example/api/v3",
+    for (url, why) in [
+        (
+            "http://localhost:1@evil.example/api/v3",
+            "has no plain host",
+        ),
+        (
+            "http://127.0.0.1\\@evil.example/api/v3",
+            "has no plain host",
+        ),
+        ("http://evil.example/api/v3", "only over https"),
     ] {
         let output = bin()
             .args(["check", "--github-api-url", url])
@@ -191,6 +197,7 @@ fn the_token_goes_over_plain_http_only_to_this_machine() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{url}: {stderr}");
-        assert!(stderr.contains("only over https"), "{url}: {stderr}");
+        assert!(stderr.contains(why), "{url}: {stderr}");
+        assert_eq!(stderr.matches(why).count(), 1, "said once: {stderr}");
     }
 }

@@ -1,0 +1,152 @@
+//! `check` (and `action`, and the hooks): runs the library's check and writes every output
+//! asked for.
+
+use std::io::Write;
+use std::path::Path;
+
+use mlem_registry::config::{PolicyChange, PolicySource};
+use mlem_registry::policy::verdict::Verdict;
+use mlem_registry::registry::{self, Selection};
+use mlem_registry::report::Format;
+use mlem_registry::{check, rules};
+
+use super::{load_config, online};
+use crate::terminal::{self, Out};
+use crate::{actions, cli};
+
+/// Runs `check` with `args`; `sarif` is where the Action's SARIF goes.
+pub fn run(
+    args: &cli::CheckArgs,
+    sarif: Option<&Path>,
+    out: &mut Out<'_>,
+) -> anyhow::Result<Verdict> {
+    if let Some(id) = &args.explain {
+        let rule = rules::find(id).ok_or_else(|| {
+            let ids: Vec<_> = rules::ALL.iter().map(|r| r.id).collect();
+            anyhow::anyhow!("no rule `{id}`; rules are: {}", ids.join(", "))
+        })?;
+        writeln!(
+            out,
+            "{} ({}): {}\n\n{}",
+            rule.id, rule.severity, rule.summary, rule.explain
+        )?;
+        return Ok(Verdict::Clean);
+    }
+    let one_file = one_file(args)?;
+    let args = one_file.as_ref().unwrap_or(args);
+    let selection = match (&args.selection, &args.rev, &args.changed_since) {
+        (Some(selection), _, _) => selection.clone(),
+        (_, Some(rev), _) => Selection::Revision(rev.clone()),
+        (_, _, Some(rev)) => Selection::ChangedSince(rev.clone()),
+        _ => Selection::Worktree,
+    };
+    let actions = actions::Actions::detect();
+    let summary_wanted = args.format == Some(Format::Summary)
+        || args.output.iter().any(|(f, _)| *f == Format::Summary);
+    let explicit = args.config.file.as_deref();
+    let policy = PolicySource::of(&args.path, &selection, args.policy_from.as_deref());
+    // The starting folder's policy decides the run's own matters: the check run's API, and
+    // whether unverified links pass. Each project's files get their own (see `options_for`).
+    let config = load_config(explicit, &args.path, &policy.at, &args.github)?;
+    let pass_unverified = args.pass_unverified || config.pass_unverified;
+    let main_online = (!args.offline)
+        .then(|| online(&args.github, &config))
+        .transpose()?;
+    let record_links = actions.is_some() || args.check_run.is_some() || summary_wanted;
+    let options_for = |dir: &Path| -> anyhow::Result<check::Options> {
+        let policy_change = match &policy.trusted_base {
+            Some(base) => PolicyChange::between(explicit, dir, base, &policy.change)?,
+            None => None,
+        };
+        let (config, online) = if same_folder(dir, &args.path) {
+            (config.clone(), main_online.clone())
+        } else {
+            let config = load_config(explicit, dir, &policy.at, &args.github)?;
+            let online = (!args.offline)
+                .then(|| online(&args.github, &config))
+                .transpose()?;
+            (config, online)
+        };
+        Ok(check::Options {
+            online,
+            config,
+            record_links,
+            policy_change,
+        })
+    };
+    let progress = terminal::progress_bar();
+    let mut report = check::run(
+        &args.path,
+        &selection,
+        policy.revision(),
+        options_for,
+        &progress,
+    )?;
+    if let Some(actions) = &actions {
+        actions.rebase(&mut report);
+    }
+    let unverified_fails = main_online.is_some() && !pass_unverified;
+    let verdict = Verdict::of(&report, args.fail_on.severity(), unverified_fails);
+    let default = match actions {
+        Some(_) => Format::Github,
+        None => Format::Human,
+    };
+    let color = terminal::color(args.color);
+    let mut format = args.format.unwrap_or(default);
+    if let Some(name) = &args.check_run {
+        let published = actions::check_run(name, &report, main_online.as_ref(), verdict);
+        if published && args.format.is_none() {
+            // The check run carries the annotations: the log gets the readable form.
+            format = Format::Human;
+        } else if !published && format != Format::Github {
+            Format::Github
+                .reporter(false)
+                .write(&report, out.trusted()?)?;
+        }
+    }
+    match format {
+        // The one format that writes commands, each escaped as the runner unescapes it.
+        Format::Github => format.reporter(color).write(&report, out.trusted()?)?,
+        _ => format.reporter(color).write(&report, out)?,
+    }
+    out.flush()?;
+    for (format, path) in &args.output {
+        actions::write_output(*format, path, &report)?;
+    }
+    if let Some(actions) = &actions {
+        actions.write_summary(&report)?;
+        actions.write_outputs(&report, sarif)?;
+    }
+    Ok(verdict)
+}
+
+/// `check FILE`: that one file of its repository's working tree, as the arguments of a check of
+/// its folder with exactly that file selected. `None` when PATH is a folder.
+fn one_file(args: &cli::CheckArgs) -> anyhow::Result<Option<cli::CheckArgs>> {
+    if args.selection.is_some() {
+        return Ok(None);
+    }
+    let Some((folder, selection)) = registry::single::single_file(&args.path)? else {
+        return Ok(None);
+    };
+    if args.rev.is_some() || args.changed_since.is_some() {
+        anyhow::bail!(
+            "{} is a file: --rev and --changed-since check a repository; give its folder",
+            args.path.display()
+        );
+    }
+    Ok(Some(cli::CheckArgs {
+        path: folder,
+        selection: Some(selection),
+        ..args.clone()
+    }))
+}
+
+/// Whether two paths name one folder.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(a), Ok(b)) if a == b
+        )
+}
