@@ -106,7 +106,7 @@ pub fn check_run(name: &str, report: &Report, online: Option<&Online>, verdict: 
             return false;
         }
     };
-    match check_run::publish(report, &target, &online.github, verdict) {
+    match check_run::publish(report, &target, &online.github, verdict.into()) {
         Ok(Published::Done { url }) => {
             say!("check run `{name}` published: {url}");
             true

@@ -22,7 +22,7 @@ use crate::rules;
 use globs::Globs;
 
 /// The file a registry keeps its policy in, at its root.
-pub const FILE_NAME: &str = ".mlem-registry.toml";
+pub const FILE_NAME: &str = crate::registry::CONFIG_FILE;
 
 /// The JSON Schema of the config file, for editors (taplo, Even Better TOML).
 pub const SCHEMA: &str = include_str!("../schemas/config.schema.json");

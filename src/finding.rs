@@ -179,7 +179,7 @@ pub struct Finding {
     pub help: Option<String>,
     /// An exact edit that fixes it, when one is known (`pin` applies it, SARIF offers it).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<crate::fix::Fix>,
+    pub fix: Option<Fix>,
 }
 
 impl Finding {
@@ -190,7 +190,7 @@ impl Finding {
     }
 
     /// The same finding with an edit that fixes it.
-    pub fn with_fix(mut self, fix: Option<crate::fix::Fix>) -> Finding {
+    pub fn with_fix(mut self, fix: Option<Fix>) -> Finding {
         self.fix = fix;
         self
     }
@@ -200,6 +200,25 @@ impl Finding {
         self.severity = severity;
         self
     }
+}
+
+/// An exact text edit, the data of a fix (`fix` makes and applies them): replace the bytes of
+/// `span` with `text` (an empty span inserts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    /// What is replaced.
+    pub span: Span,
+    /// What takes its place.
+    pub text: String,
+}
+
+/// A change that resolves a finding: what it does, and its edits to the finding's file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// One line, e.g. "pin `rev` to 1a2b… (branch main today)".
+    pub description: String,
+    /// Edits to the file, in order, not overlapping.
+    pub edits: Vec<Edit>,
 }
 
 #[cfg(test)]

@@ -1,29 +1,9 @@
 //! Fixes: exact text edits that repair a finding, for `pin` to apply and SARIF to offer. An edit
 //! touches only the bytes it must, so formatting, comments and key order survive.
 
-use serde::Serialize;
-
-use crate::finding::Span;
+use crate::finding::{Edit, Span};
 use crate::mlem::Link;
 use crate::mlem::locate::{Locator, Part};
-
-/// Replace the bytes of `span` with `text` (an empty span inserts).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Edit {
-    /// What is replaced.
-    pub span: Span,
-    /// What takes its place.
-    pub text: String,
-}
-
-/// A change that resolves a finding: what it does, and its edits to the finding's file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Fix {
-    /// One line, e.g. "pin `rev` to 1a2b… (branch main today)".
-    pub description: String,
-    /// Edits to the file, in order, not overlapping.
-    pub edits: Vec<Edit>,
-}
 
 /// The edit that pins `link` (in `text`, located by `locator`) to `commit`: its `rev` value
 /// replaced in the same quoting style, or, without a `rev`, a `rev:` line added after the

@@ -186,7 +186,7 @@ mod tests {
         let refused = super::scopes(dir.path(), &[outside.path().to_path_buf()]).unwrap_err();
         assert!(matches!(refused, Error::Outside { .. }), "{refused}");
     }
-    use crate::fix::{Edit, Fix};
+    use crate::finding::{Edit, Fix};
 
     fn unpinned(file: &str, text: &str, at: &str, sha: &str) -> crate::finding::Finding {
         let start = text.find(at).unwrap();

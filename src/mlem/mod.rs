@@ -1,5 +1,6 @@
 //! The MLEM object model: object types, links and where they point, read from parsed YAML.
 
+pub mod file;
 pub mod json_value;
 pub mod locate;
 pub mod parse;

@@ -114,7 +114,7 @@ pub fn link_findings(
                     Some(_) => locator.span(&link.field_route("rev"), Part::Value),
                     None => repo_span(),
                 };
-                let fix = crate::fix::pin(locator, link, commit).map(|edit| crate::fix::Fix {
+                let fix = crate::fix::pin(locator, link, commit).map(|edit| crate::finding::Fix {
                     description: format!(
                         "pin `rev` to {commit}, the commit branch `{branch}` points at now"
                     ),

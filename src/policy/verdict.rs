@@ -3,6 +3,7 @@
 
 use crate::finding::Severity;
 use crate::report::Report;
+use crate::report::check_run::Conclusion;
 
 /// The exit code for bad usage, or a registry that could not be read.
 pub const EXIT_ERROR: u8 = 2;
@@ -54,6 +55,16 @@ impl Verdict {
             Verdict::Clean => 0,
             Verdict::Findings => 1,
             Verdict::Unverified => 3,
+        }
+    }
+}
+
+impl From<Verdict> for Conclusion {
+    fn from(verdict: Verdict) -> Conclusion {
+        match verdict {
+            Verdict::Clean => Conclusion::Success,
+            Verdict::Findings => Conclusion::Failure,
+            Verdict::Unverified => Conclusion::Unverified,
         }
     }
 }

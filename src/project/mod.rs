@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::check::parse_content;
+use crate::mlem::file::parse_content;
 use crate::mlem::{Link, MlemObject, ObjectType};
 use crate::registry::{self, Content, Lookup, Reader};
 

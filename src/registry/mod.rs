@@ -15,8 +15,6 @@ pub mod single;
 pub mod staged;
 pub mod worktree;
 
-use crate::rules::file_too_large::MAX_FILE_BYTES;
-
 /// What a path in the snapshot holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
@@ -36,6 +34,13 @@ pub enum Lookup {
 /// Folders nested deeper than this are not walked: no registry nests this deep, and a tree can
 /// be made deep enough to exhaust any walk (git's own `core.maxTreeDepth` is 4096).
 pub const MAX_DEPTH: usize = 256;
+
+/// Files larger than this are reported (`file/too-large`), not read whole: MLEM metadata is a
+/// few kilobytes.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The file a registry keeps its policy in (`config` reads it); the walk watches it.
+pub const CONFIG_FILE: &str = ".mlem-registry.toml";
 
 /// Paths longer than this (Linux's `PATH_MAX`) are not walked either.
 pub const MAX_PATH_BYTES: usize = 4096;
@@ -475,9 +480,9 @@ pub fn is_watched(path: &str) -> bool {
 
 /// True for a policy file, `.mlem-registry.toml`: a change to one is reported wherever it is.
 pub fn is_config(path: &str) -> bool {
-    path == crate::config::FILE_NAME
+    path == CONFIG_FILE
         || path
-            .strip_suffix(crate::config::FILE_NAME)
+            .strip_suffix(CONFIG_FILE)
             .is_some_and(|folder| folder.ends_with('/'))
 }
 

@@ -90,7 +90,7 @@ impl<'a> Projects<'a> {
         if let Some(found) = self.configs.get(folder) {
             return found.clone();
         }
-        let file = format!("{folder}{}", crate::config::FILE_NAME);
+        let file = format!("{folder}{}", super::CONFIG_FILE);
         let readers = std::iter::once(&self.reader).chain(&self.policy);
         let here = readers
             .into_iter()

@@ -5,7 +5,6 @@ use serde_json::{Value, json};
 
 use super::{Report, Reporter};
 use crate::finding::{Finding, Severity};
-use crate::policy::verdict::Verdict;
 use crate::resolve::github::{self, client::Client};
 
 /// The Checks API takes at most this many annotations a request.
@@ -50,14 +49,26 @@ impl Target {
     }
 }
 
-/// The check run's conclusion for a verdict. Unverified links give `action_required`, which
-/// branch protection counts as failing (`neutral`, like `success` and `skipped`, would pass a
-/// required check), and which asks for a re-run rather than a fix.
-fn conclusion(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Clean => "success",
-        Verdict::Findings => "failure",
-        Verdict::Unverified => "action_required",
+/// How the check run ends (the run's verdict, as the Checks API names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conclusion {
+    /// Nothing at or above `--fail-on`, everything verified.
+    Success,
+    /// A finding at or above `--fail-on`.
+    Failure,
+    /// Nothing failed, but some link could not be verified: `action_required`, which branch
+    /// protection counts as failing (`neutral`, like `success` and `skipped`, would pass a
+    /// required check), and which asks for a re-run rather than a fix.
+    Unverified,
+}
+
+impl Conclusion {
+    fn as_str(self) -> &'static str {
+        match self {
+            Conclusion::Success => "success",
+            Conclusion::Failure => "failure",
+            Conclusion::Unverified => "action_required",
+        }
     }
 }
 
@@ -75,12 +86,12 @@ pub enum Published {
 }
 
 /// Creates the check run, adds every finding as an annotation in batches of 50, and completes
-/// it with the `verdict`'s conclusion and the Markdown summary.
+/// it with `conclusion` and the Markdown summary.
 pub fn publish(
     report: &Report,
     target: &Target,
     config: &github::Config,
-    verdict: Verdict,
+    conclusion: Conclusion,
 ) -> Result<Published, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -124,7 +135,7 @@ pub fn publish(
         }
         let body = json!({
             "status": "completed",
-            "conclusion": conclusion(verdict),
+            "conclusion": conclusion.as_str(),
             "output": {"title": title, "summary": summary},
         });
         expect_ok(client.patch(&run_path, &body).await?, "completing the check run")?;

@@ -113,7 +113,7 @@ fn blob_of(repo: &gix::Repository, rev: Option<&str>, file: &str) -> BlobAnswer 
         return BlobAnswer::NotAFile;
     }
     let size = header.size();
-    if size > crate::rules::file_too_large::MAX_FILE_BYTES {
+    if size > crate::registry::MAX_FILE_BYTES {
         return answer_for_blob(size, None);
     }
     match repo.find_object(object.detach()) {

@@ -154,7 +154,7 @@ impl LocalResolver {
 fn read_target(reader: &dyn Reader, path: &str) -> Target {
     match reader.lookup(path) {
         Ok(Lookup::File(content)) => {
-            let parsed = crate::check::parse_content(content);
+            let parsed = crate::mlem::file::parse_content(content);
             Target::File(Arc::new(FileTarget::from_parsed(parsed.object())))
         }
         Ok(Lookup::Missing | Lookup::NotAFile | Lookup::Special(_)) => Target::Absent,

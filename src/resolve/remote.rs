@@ -284,7 +284,7 @@ impl Walk {
                 Some(other) => return self.unverified(other),
             };
             let location = self.shown(&path);
-            let parsed = crate::check::parse_content(Content::Bytes(text.into_bytes()));
+            let parsed = crate::mlem::file::parse_content(Content::Bytes(text.into_bytes()));
             let (object_type, next) = match FileTarget::from_parsed(parsed.object()) {
                 FileTarget::NotObject(reason) => {
                     return self.done(Outcome::NotMlemObject {

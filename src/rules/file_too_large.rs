@@ -3,8 +3,7 @@
 use super::Rule;
 use crate::finding::{Finding, Span};
 
-/// Files larger than this are reported, not parsed: MLEM metadata is a few kilobytes.
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+pub use crate::registry::MAX_FILE_BYTES;
 
 /// The rule.
 pub static RULE: Rule = Rule {

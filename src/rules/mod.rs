@@ -137,8 +137,9 @@ pub(crate) mod testing {
     /// on line 4, then perhaps `rev`), resolved as `resolved` by an online run.
     pub fn remote_findings(location: &str, resolved: crate::resolve::Resolved) -> Vec<Finding> {
         let text = format!("object_type: link\nlink_type: model\npath: rf\n{location}");
-        let parsed =
-            crate::check::parse_content(crate::registry::Content::Bytes(text.clone().into_bytes()));
+        let parsed = crate::mlem::file::parse_content(crate::registry::Content::Bytes(
+            text.clone().into_bytes(),
+        ));
         let object = parsed.object.expect("a link");
         let locator = crate::mlem::locate::Locator::new(&text);
         crate::policy::link_findings(

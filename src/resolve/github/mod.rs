@@ -13,7 +13,7 @@ use futures::future::join_all;
 
 use self::client::Client;
 use super::remote::{Answer, BlobAnswer, Question};
-use crate::rules::file_too_large::MAX_FILE_BYTES;
+use crate::registry::MAX_FILE_BYTES;
 
 /// A GitHub token: never printed, never logged (its `Debug` hides it).
 #[derive(Clone)]
