@@ -14,6 +14,7 @@ mod github_actions;
 mod github_server;
 mod hooks;
 mod hostile;
+mod layering;
 mod mlem_compat;
 mod pin;
 mod resolve_github;
