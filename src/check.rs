@@ -15,6 +15,7 @@ use crate::resolve::Resolved;
 use crate::resolve::local::{FileTarget, LocalResolver};
 use crate::resolve::online::{self, Online};
 use crate::resolve::remote::Progress;
+use crate::resolve::target::GitHubHosts;
 use crate::rules;
 
 /// How to check.
@@ -405,7 +406,10 @@ fn registry_wide(snapshot: &dyn Snapshot, results: &mut [FileResult], config: &C
     }
     let mut found = Vec::new();
     if !config.is_off(rules::link_duplicate_target::RULE.id) {
-        found.extend(policy::registry::duplicate_targets(&link_files));
+        found.extend(policy::registry::duplicate_targets(
+            &link_files,
+            &GitHubHosts::new(config.allow.github.clone()),
+        ));
     }
     if !config.is_off(rules::link_name_collision::RULE.id) {
         let reader = snapshot.reader();

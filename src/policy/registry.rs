@@ -21,14 +21,15 @@ pub struct LinkFile<'a> {
 }
 
 /// What the link names, normalized so that spellings of one target compare equal: the
-/// repository (`""` for a relative link) with its folder, the rev as written, the path without
-/// `.mlem`, and the type it expects there.
-pub fn target_key(link: &Link) -> Option<String> {
+/// repository (`""` for a relative link; a repository on one of `hosts`, the GitHub hosts of the
+/// run, by owner and name whatever the URL form) with its folder, the rev as written, the path
+/// without `.mlem`, and the type it expects there.
+pub fn target_key(link: &Link, hosts: &GitHubHosts) -> Option<String> {
     let normalized = path::normalize(&link.path).ok()?;
     let stem = normalized.strip_suffix(".mlem").unwrap_or(&normalized);
     let repo = match &link.project {
         None => String::new(),
-        Some((_, value)) => match target::parse(value, &GitHubHosts::default()) {
+        Some((_, value)) => match target::parse(value, hosts) {
             Ok(parsed) => {
                 let repo = match &parsed.repo {
                     RepoId::GitHub { .. } => parsed.repo.to_string().to_lowercase(),
@@ -50,13 +51,13 @@ pub fn target_key(link: &Link) -> Option<String> {
 
 /// A `link/duplicate-target` note on every link file (in path order) whose target an earlier
 /// one names too.
-pub fn duplicate_targets(files: &[LinkFile<'_>]) -> Vec<Finding> {
+pub fn duplicate_targets(files: &[LinkFile<'_>], hosts: &GitHubHosts) -> Vec<Finding> {
     let mut first: HashMap<String, &str> = HashMap::new();
     let mut found = Vec::new();
     let mut sorted: Vec<&LinkFile<'_>> = files.iter().collect();
     sorted.sort_by_key(|f| f.path);
     for file in sorted {
-        let Some(key) = target_key(file.link) else {
+        let Some(key) = target_key(file.link, hosts) else {
             continue;
         };
         match first.get(key.as_str()) {
@@ -137,4 +138,40 @@ pub fn name_collisions(
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mlem::ProjectKey;
+
+    fn link(project: &str) -> Link {
+        Link {
+            route: Vec::new(),
+            link_type: ObjectType::Model,
+            path: "models/rf".into(),
+            project: Some((ProjectKey::Project, project.into())),
+            rev: Some("main".into()),
+        }
+    }
+
+    #[test]
+    fn spellings_of_one_repository_on_a_github_host_are_one_target() {
+        let ghe = GitHubHosts::new(["ghe.example.com".to_owned()]);
+        let key = |project: &str, hosts: &GitHubHosts| target_key(&link(project), hosts);
+        assert_eq!(
+            key("https://ghe.example.com/Ml/R", &ghe),
+            key("https://ghe.example.com/ml/r.git", &ghe)
+        );
+        assert_eq!(
+            key("https://github.com/ml/r", &GitHubHosts::default()),
+            key("https://github.com/ml/r.git/", &GitHubHosts::default())
+        );
+        // Off the run's GitHub hosts, a URL is only itself.
+        let com = GitHubHosts::default();
+        assert_ne!(
+            key("https://ghe.example.com/ml/r", &com),
+            key("https://ghe.example.com/ml/r.git", &com)
+        );
+    }
 }
