@@ -3,10 +3,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
+use mlem_registry::github::check_run::{self, Published};
+use mlem_registry::github::event::Event;
 use mlem_registry::policy::verdict::Verdict;
-use mlem_registry::report::check_run::{self, Published};
-use mlem_registry::report::{Format, Report, Reporter, summary};
+use mlem_registry::report::{self, Format, Report, Reporter, summary};
 use mlem_registry::resolve::online::Online;
 
 use crate::cli;
@@ -99,14 +101,19 @@ pub fn check_run(name: &str, report: &Report, online: Option<&Online>, verdict: 
         say!("warning: --check-run needs the network; --offline is set: annotations go to the log");
         return false;
     };
-    let target = match check_run::Target::from_actions(name, &var) {
+    let target = match check_run_target(name) {
         Ok(target) => target,
         Err(why) => {
             say!("warning: no check run: {why}; annotations go to the log");
             return false;
         }
     };
-    match check_run::publish(report, &target, &online.github, verdict.into()) {
+    let output = check_run::Output {
+        title: report::check_run::title(report),
+        summary: report::check_run::markdown(report),
+        annotations: report::check_run::annotations(report),
+    };
+    match check_run::publish(&online.github, &target, &output, verdict.into()) {
         Ok(Published::Done { url }) => {
             say!("check run `{name}` published: {url}");
             true
@@ -120,6 +127,29 @@ pub fn check_run(name: &str, report: &Report, online: Option<&Online>, verdict: 
             false
         }
     }
+}
+
+/// Where the check run goes: the repository from `GITHUB_REPOSITORY`, the commit from the
+/// event's pull request head (the merge commit in `GITHUB_SHA` is not what reviewers see), else
+/// `GITHUB_SHA`.
+fn check_run_target(name: &str) -> Result<check_run::Target, &'static str> {
+    let repo = var("GITHUB_REPOSITORY").ok_or("GITHUB_REPOSITORY is not set")?;
+    let head_sha = event()
+        .pull_request_head
+        .clone()
+        .or_else(|| var("GITHUB_SHA"))
+        .ok_or("neither the event's pull_request.head.sha nor GITHUB_SHA is set")?;
+    Ok(check_run::Target {
+        repo,
+        head_sha,
+        name: name.to_owned(),
+    })
+}
+
+/// The job's event, read once.
+fn event() -> &'static Event {
+    static EVENT: OnceLock<Event> = OnceLock::new();
+    EVENT.get_or_init(|| Event::read(&var))
 }
 
 /// Writes `format` to `path` (`-`: standard output).
@@ -167,7 +197,7 @@ pub fn action_args() -> anyhow::Result<(cli::CheckArgs, Option<PathBuf>)> {
     }
     // A pull request is judged by its base's policy (as GitHub reads CODEOWNERS): without the
     // base commit there is no policy the pull request did not write, so there is no verdict.
-    if let Some(base) = pull_request_base() {
+    if let Some(base) = event().pull_request_base.clone() {
         if !mlem_registry::registry::has_revision(Path::new(&path), &base) {
             anyhow::bail!(
                 "the pull request's base commit {base} is not in the checkout, so the policy that judges the pull request (the base's .mlem-registry.toml) cannot be read: check out with `fetch-depth: 0`"
@@ -197,13 +227,4 @@ pub fn action_args() -> anyhow::Result<(cli::CheckArgs, Option<PathBuf>)> {
         cli::Command::Check(args) => Ok((*args, sarif)),
         _ => anyhow::bail!("the action's inputs make no `check` command"),
     }
-}
-
-/// The base commit of the pull request this job runs for, from the event payload.
-fn pull_request_base() -> Option<String> {
-    let event = std::fs::read(var("GITHUB_EVENT_PATH")?).ok()?;
-    let event: serde_json::Value = serde_json::from_slice(&event).ok()?;
-    event["pull_request"]["base"]["sha"]
-        .as_str()
-        .map(str::to_owned)
 }

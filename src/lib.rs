@@ -8,6 +8,7 @@
 pub mod build_info;
 pub mod check;
 pub mod config;
+pub mod error;
 pub mod finding;
 pub mod fix;
 pub mod github;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::config::{self, Config, PolicyAt};
 use crate::github::endpoint::{self, Endpoint, EndpointError};
-use crate::resolve::github::{self, Token};
+use crate::github::{self, Token};
 use crate::resolve::online::Online;
 use crate::resolve::target::GitHubHosts;
 

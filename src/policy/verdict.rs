@@ -2,8 +2,8 @@
 //! `check`, the hooks, `link`, `pin` and `resolve`, and for the check run's conclusion.
 
 use crate::finding::Severity;
+use crate::github::check_run::Conclusion;
 use crate::report::Report;
-use crate::report::check_run::Conclusion;
 
 /// The exit code for bad usage, or a registry that could not be read.
 pub const EXIT_ERROR: u8 = 2;

@@ -323,7 +323,7 @@ impl Scratch {
 /// Lists `url`'s branches and tags (commits peeled), with no credentials (nothing may prompt),
 /// over a transport whose every read is bounded by `deadline` and [`MAX_LISTING_BYTES`].
 fn list_refs(repo: &gix::Repository, url: &str, limits: &bounded::Limits) -> Result<Refs, Listing> {
-    let failed = |e: &dyn std::error::Error| classify(url, &super::describe(e));
+    let failed = |e: &dyn std::error::Error| classify(url, &crate::error::describe(e));
     let remote = repo
         .remote_at(url)
         .map_err(|e| failed(&e))?

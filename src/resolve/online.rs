@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use super::Resolved;
 use super::cache::Cache;
 use super::git::{LocalRepos, RemoteRepos};
-use super::github::{self, GitHub};
+use super::github::GitHub;
 use super::remote::{self, Answer, Answerer, Memo, Progress, Question, Walk};
 use super::target::{GitHubHosts, RepoId};
+use crate::github;
 use crate::mlem::Link;
 
 /// How to reach other repositories.
@@ -50,13 +51,9 @@ pub fn resolve(
     if links.is_empty() {
         return (Vec::new(), Stats::default());
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::github::runtime() {
         Ok(runtime) => runtime,
-        Err(error) => return all_unverified(links, &format!("cannot start: {error}")),
+        Err(error) => return all_unverified(links, &error.to_string()),
     };
     runtime.block_on(async {
         let primary = online.hosts.primary().to_owned();
@@ -69,7 +66,7 @@ pub fn resolve(
         ) {
             match GitHub::new(config.clone()) {
                 Ok(api) => github.push((host.clone(), api)),
-                Err(why) => return all_unverified(links, &why),
+                Err(why) => return all_unverified(links, &why.to_string()),
             }
         }
         let cache = online

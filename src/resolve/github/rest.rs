@@ -8,9 +8,9 @@ use base64::Engine;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-use super::client::{Client, Reply};
 use super::graphql::is_full_sha;
 use super::{answer_for_blob, not_found_hint};
+use crate::github::{Client, Error, Reply};
 use crate::resolve::remote::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
 use crate::resolve::target::RepoId;
 
@@ -25,7 +25,7 @@ enum Meta {
         archived: bool,
     },
     NotFound,
-    Unverified(String),
+    Unverified(Error),
 }
 
 /// Answers questions one REST request at a time, remembering each repository's metadata.
@@ -54,7 +54,7 @@ impl Rest {
                     Question::Blob(..) => Answer::Blob(BlobAnswer::Missing),
                 };
             }
-            Meta::Unverified(why) => return Answer::Unverified(why.clone()),
+            Meta::Unverified(why) => return Answer::Unverified(why.to_string()),
         };
         let result = match question {
             Question::Repo(_) => Ok(Answer::Repo(RepoAnswer::Found {
@@ -74,7 +74,7 @@ impl Rest {
                 blob(client, path, rev, file).await.map(Answer::Blob)
             }
         };
-        result.unwrap_or_else(Answer::Unverified)
+        result.unwrap_or_else(|why| Answer::Unverified(why.to_string()))
     }
 
     async fn meta(&self, client: &Client, api_url: &str, repo: &RepoId) -> Meta {
@@ -90,7 +90,7 @@ impl Rest {
 
 async fn fetch_meta(client: &Client, api_url: &str, repo: &RepoId) -> Meta {
     let RepoId::GitHub { owner, name, .. } = repo else {
-        return Meta::Unverified("not a GitHub repository".into());
+        return Meta::Unverified(Error::BadAnswer("not a GitHub repository".into()));
     };
     let mut path = format!("/repos/{}/{}", encode(owner), encode(name));
     // One redirect at most: GitHub answers a renamed repository with 301 to `/repositories/ID`.
@@ -105,7 +105,9 @@ async fn fetch_meta(client: &Client, api_url: &str, repo: &RepoId) -> Meta {
                 let (Some(full_name), Some(default_branch)) =
                     (body["full_name"].as_str(), body["default_branch"].as_str())
                 else {
-                    return Meta::Unverified("GitHub's repository answer lacks its name".into());
+                    return Meta::Unverified(Error::BadAnswer(
+                        "GitHub's repository answer lacks its name".into(),
+                    ));
                 };
                 return Meta::Found {
                     path: format!("/repos/{full_name}"),
@@ -117,16 +119,18 @@ async fn fetch_meta(client: &Client, api_url: &str, repo: &RepoId) -> Meta {
             301 | 302 | 307 | 308 => match same_api(api_url, &reply) {
                 Some(next) => path = next,
                 None => {
-                    return Meta::Unverified(
+                    return Meta::Unverified(Error::BadAnswer(
                         "GitHub redirected the repository to another host; not followed".into(),
-                    );
+                    ));
                 }
             },
             404 => return Meta::NotFound,
             _ => return Meta::Unverified(unexpected(&reply)),
         }
     }
-    Meta::Unverified("GitHub redirected the repository more than once".into())
+    Meta::Unverified(Error::BadAnswer(
+        "GitHub redirected the repository more than once".into(),
+    ))
 }
 
 /// The path of a redirect's `Location` if it stays on the configured API (the token goes nowhere
@@ -139,7 +143,7 @@ fn same_api(api_url: &str, reply: &Reply) -> Option<String> {
 }
 
 /// What commit `name` is: a tag, else a branch, else a commit id (git's order).
-async fn rev(client: &Client, repo: &str, name: &str) -> Result<RevAnswer, String> {
+async fn rev(client: &Client, repo: &str, name: &str) -> Result<RevAnswer, Error> {
     if !is_full_sha(name) {
         let tag = client
             .get(&format!("{repo}/git/ref/tags/{}", encode_path(name)))
@@ -172,7 +176,7 @@ async fn commit_of(
     repo: &str,
     name: &str,
     kind: RevKind,
-) -> Result<RevAnswer, String> {
+) -> Result<RevAnswer, Error> {
     let reply = client
         .get(&format!("{repo}/commits/{}", encode_path(name)))
         .await?;
@@ -181,7 +185,9 @@ async fn commit_of(
             let body: Value = serde_json::from_str(&reply.body).unwrap_or_default();
             match body["sha"].as_str() {
                 Some(sha) => Ok(commit(sha, kind)),
-                None => Err("GitHub's commit answer lacks its sha".into()),
+                None => Err(Error::BadAnswer(
+                    "GitHub's commit answer lacks its sha".into(),
+                )),
             }
         }
         404 | 422 => Ok(RevAnswer::NotFound),
@@ -197,7 +203,7 @@ fn commit(sha: &str, kind: RevKind) -> RevAnswer {
 }
 
 /// What `GET …/contents/{path}?ref=` says is at `file`.
-async fn blob(client: &Client, repo: &str, rev: &str, file: &str) -> Result<BlobAnswer, String> {
+async fn blob(client: &Client, repo: &str, rev: &str, file: &str) -> Result<BlobAnswer, Error> {
     let reply = client
         .get(&format!(
             "{repo}/contents/{}?ref={}",
@@ -211,14 +217,18 @@ async fn blob(client: &Client, repo: &str, rev: &str, file: &str) -> Result<Blob
         _ => return Err(unexpected(&reply)),
     }
     let body: Value = serde_json::from_str(&reply.body)
-        .map_err(|e| format!("GitHub's contents answer is not JSON: {e}"))?;
+        .map_err(|e| Error::BadAnswer(format!("GitHub's contents answer is not JSON: {e}")))?;
     if body.is_array() {
         return Ok(BlobAnswer::NotAFile);
     }
     match body["type"].as_str() {
         Some("file") => {}
         Some(_) => return Ok(BlobAnswer::NotAFile),
-        None => return Err("GitHub's contents answer has no `type`".into()),
+        None => {
+            return Err(Error::BadAnswer(
+                "GitHub's contents answer has no `type`".into(),
+            ));
+        }
     }
     let size = body["size"].as_u64().unwrap_or(0);
     let content: String = body["content"]
@@ -235,15 +245,13 @@ async fn blob(client: &Client, repo: &str, rev: &str, file: &str) -> Result<Blob
     }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(content)
-        .map_err(|e| format!("GitHub sent undecodable file content: {e}"))?;
+        .map_err(|e| Error::BadAnswer(format!("GitHub sent undecodable file content: {e}")))?;
     Ok(answer_for_blob(size, String::from_utf8(bytes).ok()))
 }
 
 /// The message for a status the resolver did not expect.
-fn unexpected(reply: &Reply) -> String {
-    let body: Value = serde_json::from_str(&reply.body).unwrap_or_default();
-    let message = body["message"].as_str().unwrap_or("no message");
-    format!("GitHub answered {}: {message}", reply.status)
+fn unexpected(reply: &Reply) -> Error {
+    Error::status(reply.status, &reply.body)
 }
 
 /// Percent-encodes one path segment; `.` and `..` too, so no server normalizes them into

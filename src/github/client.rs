@@ -9,7 +9,48 @@ use http::HeaderMap;
 use octocrab::Octocrab;
 use tokio::sync::Semaphore;
 
-use super::Config;
+use super::error::{Error, Transient};
+use super::{MAX_BODY_BYTES, Token};
+
+/// Where GitHub's API is and how hard to try.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// REST base, e.g. `https://api.github.com` or `https://HOST/api/v3`.
+    pub api_url: String,
+    /// GraphQL endpoint, e.g. `https://api.github.com/graphql` or `https://HOST/api/graphql`.
+    pub graphql_url: String,
+    /// The token, if any.
+    pub token: Option<Token>,
+    /// How long one request may take.
+    pub timeout: Duration,
+    /// Retries after a transient failure (timeout, 5xx, secondary rate limit).
+    pub retries: u32,
+    /// The first retry's delay; each further one doubles it, plus jitter.
+    pub backoff: Duration,
+    /// The longest wait for a rate limit to reset; longer, and the rest is left unverified.
+    pub max_wait: Duration,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Fields (aliases) per GraphQL query.
+    pub batch_fields: usize,
+}
+
+impl Config {
+    /// github.com's API with the defaults.
+    pub fn github_com(token: Option<Token>) -> Config {
+        Config {
+            api_url: "https://api.github.com".into(),
+            graphql_url: "https://api.github.com/graphql".into(),
+            token,
+            timeout: Duration::from_secs(30),
+            retries: 3,
+            backoff: Duration::from_millis(500),
+            max_wait: Duration::from_secs(60),
+            concurrency: 8,
+            batch_fields: 150,
+        }
+    }
+}
 
 /// An answer from GitHub that is not a transient failure.
 #[derive(Debug)]
@@ -22,9 +63,6 @@ pub struct Reply {
     pub body: String,
 }
 
-/// Why a request gave no usable answer after its retries: the text of a `link/unverified`.
-pub type Unanswered = String;
-
 /// A GitHub API client for the resolvers.
 pub struct Client {
     rest: Octocrab,
@@ -34,7 +72,7 @@ pub struct Client {
     in_flight: Semaphore,
     requests: AtomicUsize,
     /// Set once the primary rate limit is spent for longer than we wait: nothing more is asked.
-    exhausted: Mutex<Option<String>>,
+    exhausted: Mutex<Option<Error>>,
 }
 
 /// One request, sent as often as its retries allow.
@@ -48,13 +86,19 @@ enum Call<'a> {
 /// What to do about one attempt's result.
 enum Verdict {
     Done(Reply),
-    Retry { wait: Option<Duration>, why: String },
-    Exhausted { reset: Option<u64>, why: String },
+    Retry {
+        wait: Option<Duration>,
+        why: Transient,
+    },
+    Exhausted {
+        reset: Option<u64>,
+        graphql: bool,
+    },
 }
 
 impl Client {
     /// A client for `config`'s API; must be called inside a tokio runtime.
-    pub fn new(config: Config) -> Result<Client, String> {
+    pub fn new(config: Config) -> Result<Client, Error> {
         let (graphql_base, graphql_path) = split_url(&config.graphql_url)?;
         let rest = build(&config, &config.api_url)?;
         let graphql = build(&config, &graphql_base)?;
@@ -80,27 +124,27 @@ impl Client {
     }
 
     /// `GET` a REST path (`/repos/…`), relative to the API URL.
-    pub async fn get(&self, path: &str) -> Result<Reply, Unanswered> {
+    pub async fn get(&self, path: &str) -> Result<Reply, Error> {
         self.send(Call::Get(path)).await
     }
 
     /// `POST` a JSON body to a REST path.
-    pub async fn post(&self, path: &str, body: &serde_json::Value) -> Result<Reply, Unanswered> {
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> Result<Reply, Error> {
         self.send(Call::Post(path, body)).await
     }
 
     /// `PATCH` a JSON body to a REST path.
-    pub async fn patch(&self, path: &str, body: &serde_json::Value) -> Result<Reply, Unanswered> {
+    pub async fn patch(&self, path: &str, body: &serde_json::Value) -> Result<Reply, Error> {
         self.send(Call::Patch(path, body)).await
     }
 
     /// `POST` a GraphQL document.
-    pub async fn graphql(&self, query: &str) -> Result<Reply, Unanswered> {
+    pub async fn graphql(&self, query: &str) -> Result<Reply, Error> {
         let body = serde_json::json!({ "query": query });
         self.send(Call::GraphQl(&body)).await
     }
 
-    async fn send(&self, call: Call<'_>) -> Result<Reply, Unanswered> {
+    async fn send(&self, call: Call<'_>) -> Result<Reply, Error> {
         let graphql = matches!(call, Call::GraphQl(_));
         let mut tries = 0;
         loop {
@@ -108,24 +152,19 @@ impl Client {
                 return Err(why);
             }
             let verdict = {
-                let _permit = self.in_flight.acquire().await.map_err(|e| e.to_string())?;
+                let _permit = self.in_flight.acquire().await.map_err(|_| Error::Stopped)?;
                 self.requests.fetch_add(1, Ordering::Relaxed);
                 match tokio::time::timeout(self.config.timeout, self.attempt(&call)).await {
                     Err(_) => Verdict::Retry {
                         wait: None,
-                        why: format!("GitHub did not answer within {:?}", self.config.timeout),
+                        why: Transient::Timeout(self.config.timeout),
                     },
                     Ok(Err(Failure::Http(error))) => Verdict::Retry {
                         wait: None,
-                        why: format!("cannot reach GitHub: {}", short(&error)),
+                        why: Transient::Unreachable(short(&error)),
                     },
                     // Not a passing failure: the same question gets the same answer.
-                    Ok(Err(Failure::TooLarge)) => {
-                        return Err(format!(
-                            "GitHub's answer is larger than {} MiB: it was not read",
-                            MAX_BODY_BYTES >> 20
-                        ));
-                    }
+                    Ok(Err(Failure::TooLarge)) => return Err(Error::TooLarge),
                     Ok(Ok(reply)) => judge(reply, graphql),
                 }
             };
@@ -133,20 +172,16 @@ impl Client {
                 Verdict::Done(reply) => return Ok(reply),
                 Verdict::Retry { wait, why } => {
                     if tries >= self.config.retries {
-                        let attempts = match tries {
-                            0 => "1 attempt".to_owned(),
-                            n => format!("{} attempts", n + 1),
-                        };
-                        return Err(format!("{why} (after {attempts})"));
+                        return Err(Error::GaveUp { cause: why, tries });
                     }
                     let wait = wait.unwrap_or_else(|| backoff(self.config.backoff, tries));
                     if wait > self.config.max_wait {
-                        return Err(format!("{why}; GitHub asks to wait {}s", wait.as_secs()));
+                        return Err(Error::WaitTooLong { cause: why, wait });
                     }
                     tries += 1;
                     tokio::time::sleep(wait).await;
                 }
-                Verdict::Exhausted { reset, why } => {
+                Verdict::Exhausted { reset, graphql } => {
                     let wait = reset.map(|r| Duration::from_secs(r.saturating_sub(now())));
                     match wait {
                         Some(wait)
@@ -157,16 +192,19 @@ impl Client {
                         }
                         _ => {
                             let why = match wait {
-                                Some(wait) if wait > self.config.max_wait => format!(
-                                    "{why}; it resets in {}s, longer than the {}s this run waits (--max-rate-limit-wait)",
-                                    wait.as_secs(),
-                                    self.config.max_wait.as_secs()
-                                ),
-                                Some(_) => format!(
-                                    "{why}, and still was after {tries} waits for its reset (--retries {})",
-                                    self.config.retries
-                                ),
-                                None => format!("{why}, and GitHub did not say when it resets"),
+                                Some(wait) if wait > self.config.max_wait => {
+                                    Error::RateLimitResetsLate {
+                                        graphql,
+                                        in_secs: wait.as_secs(),
+                                        max_wait: self.config.max_wait.as_secs(),
+                                    }
+                                }
+                                Some(_) => Error::RateLimitStill {
+                                    graphql,
+                                    waits: tries,
+                                    retries: self.config.retries,
+                                },
+                                None => Error::RateLimitNoReset { graphql },
                             };
                             *self.exhausted.lock().unwrap_or_else(|p| p.into_inner()) =
                                 Some(why.clone());
@@ -198,17 +236,13 @@ impl Client {
         })
     }
 
-    fn exhausted_reason(&self) -> Option<String> {
+    fn exhausted_reason(&self) -> Option<Error> {
         self.exhausted
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
     }
 }
-
-/// The largest answer read from GitHub: a batch of link targets is a few hundred KiB; anything
-/// larger leaves its links unverified rather than be read whole.
-pub const MAX_BODY_BYTES: usize = 8 << 20;
 
 /// Why one attempt gave no reply.
 enum Failure {
@@ -255,7 +289,7 @@ fn judge(reply: Reply, graphql: bool) -> Verdict {
     if status >= 500 {
         return Verdict::Retry {
             wait: None,
-            why: format!("GitHub answered {status}"),
+            why: Transient::Server(status),
         };
     }
     let reset = header("x-ratelimit-reset").and_then(|v| v.parse::<u64>().ok());
@@ -263,26 +297,26 @@ fn judge(reply: Reply, graphql: bool) -> Verdict {
         if let Some(after) = header("retry-after").and_then(|v| v.parse::<u64>().ok()) {
             return Verdict::Retry {
                 wait: Some(Duration::from_secs(after)),
-                why: "GitHub's secondary rate limit".into(),
+                why: Transient::SecondaryRateLimit,
             };
         }
         if header("x-ratelimit-remaining") == Some("0") {
             return Verdict::Exhausted {
                 reset,
-                why: "GitHub's API rate limit is used up".into(),
+                graphql: false,
             };
         }
         if reply.body.contains("secondary rate limit") || status == 429 {
             return Verdict::Retry {
                 wait: Some(Duration::from_secs(60)),
-                why: "GitHub's secondary rate limit".into(),
+                why: Transient::SecondaryRateLimit,
             };
         }
     }
     if graphql && status == 200 && rate_limited(&reply.body) {
         return Verdict::Exhausted {
             reset,
-            why: "GitHub's GraphQL rate limit is used up".into(),
+            graphql: true,
         };
     }
     Verdict::Done(reply)
@@ -318,12 +352,12 @@ fn now() -> u64 {
 
 /// An error's message with its causes, on one line.
 fn short(error: &octocrab::Error) -> String {
-    let text = crate::resolve::describe(error);
+    let text = crate::error::describe(error);
     text.lines().next().unwrap_or("error").to_owned()
 }
 
 /// Splits `https://host/api/graphql` into the base octocrab joins onto and the path it posts to.
-fn split_url(url: &str) -> Result<(String, String), String> {
+fn split_url(url: &str) -> Result<(String, String), Error> {
     let trimmed = url.trim_end_matches('/');
     let scheme_end = trimmed.find("://").map_or(0, |i| i + 3);
     match trimmed[scheme_end..].find('/') {
@@ -332,15 +366,17 @@ fn split_url(url: &str) -> Result<(String, String), String> {
             let (base_path, last) = path.rsplit_once('/').unwrap_or(("", path));
             Ok((format!("{base}{base_path}"), format!("/{last}")))
         }
-        None => Err(format!("`{url}` is not a GraphQL endpoint URL")),
+        None => Err(Error::Setup(format!(
+            "`{url}` is not a GraphQL endpoint URL"
+        ))),
     }
 }
 
 /// An octocrab instance whose base is `base`: relative paths get the token, nothing else does.
-fn build(config: &Config, base: &str) -> Result<Octocrab, String> {
+fn build(config: &Config, base: &str) -> Result<Octocrab, Error> {
     let mut builder = Octocrab::builder()
         .base_uri(base)
-        .map_err(|e| format!("`{base}` is not a URL: {e}"))?
+        .map_err(|e| Error::Setup(format!("`{base}` is not a URL: {e}")))?
         .add_header(
             http::header::USER_AGENT,
             concat!("mlem-registry/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -350,9 +386,7 @@ fn build(config: &Config, base: &str) -> Result<Octocrab, String> {
     if let Some(token) = &config.token {
         builder = builder.personal_token(token.expose().to_owned());
     }
-    builder
-        .build()
-        .map_err(|e| format!("cannot set up the GitHub client: {e}"))
+    builder.build().map_err(|e| Error::Setup(e.to_string()))
 }
 
 #[cfg(test)]
