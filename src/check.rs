@@ -49,7 +49,7 @@ pub fn check_snapshot(
     let mut files = snapshot.mlem_files()?;
     files.retain(|file| !options.config.is_ignored(file));
     let mut report = check_files(snapshot, &files, &[], options, &|_| {});
-    options.config.apply(&mut report);
+    policy::grade::apply(&options.config, &mut report);
     if let Some(path) = snapshot.too_deep() {
         report.add(rules::file_too_deep::finding(&path), None);
     }
@@ -228,7 +228,7 @@ pub fn run<E: From<registry::Error>>(
         {
             part.add(change.finding(), change.text.clone());
         }
-        options.config.apply(&mut part);
+        policy::grade::apply(&options.config, &mut part);
         report.merge(part);
     }
     if let Some(path) = snapshot.too_deep() {

@@ -16,7 +16,6 @@ use toml::Spanned;
 
 use crate::finding::{Finding, Severity};
 use crate::github::endpoint::{self, Endpoint};
-use crate::report::Report;
 use crate::resolve::target::{AllowList, OwnerPattern};
 use crate::rules;
 use globs::Globs;
@@ -76,7 +75,8 @@ pub enum Level {
 }
 
 impl Level {
-    fn severity(self) -> Option<Severity> {
+    /// The severity findings get; `None`: they are dropped.
+    pub fn severity(self) -> Option<Severity> {
         match self {
             Level::Error => Some(Severity::Error),
             Level::Warning => Some(Severity::Warning),
@@ -365,42 +365,14 @@ impl Config {
             .is_some_and(|relative| globs.is_match(relative))
     }
 
-    /// Applies the policy to a finished report whose paths are relative to the repository root:
-    /// production files make `link/unpinned-rev` an error, `[severity]` re-grades or drops
-    /// findings; the counts are redone.
-    pub fn apply(&self, report: &mut Report) {
-        if self.severity.is_empty() && self.production.is_none() {
-            return;
-        }
-        let unpinned = rules::link_unpinned_rev::RULE.id;
-        report.findings.retain_mut(|finding| {
-            if finding.rule == unpinned && self.is_production(&finding.file) {
-                finding.severity = Severity::Error;
-                finding.help = Some(production_help(finding));
-                return true;
-            }
-            match self.severity.get(finding.rule) {
-                None => true,
-                Some(level) => match level.severity() {
-                    Some(severity) => {
-                        finding.severity = severity;
-                        true
-                    }
-                    None => false,
-                },
-            }
-        });
-        let files: std::collections::BTreeSet<&str> =
-            report.findings.iter().map(|f| f.file.as_str()).collect();
-        report
-            .sources
-            .retain(|file, _| files.contains(file.as_str()));
-        report.summary.unverified = report
-            .findings
-            .iter()
-            .filter(|f| f.rule == rules::link_unverified::RULE.id)
-            .count();
-        report.finish();
+    /// What `[severity]` makes of rule `id`'s findings, when it names the rule.
+    pub fn level(&self, id: &str) -> Option<Level> {
+        self.severity.get(id).copied()
+    }
+
+    /// Whether the config re-grades anything (`[severity]`, `production`).
+    pub fn grades(&self) -> bool {
+        !self.severity.is_empty() || self.production.is_some()
     }
 }
 
@@ -846,16 +818,6 @@ fn folder_in(dir: &Path, root: &Path) -> Option<String> {
     })
 }
 
-fn production_help(finding: &Finding) -> String {
-    let was = finding.help.as_deref().unwrap_or_default();
-    let production = "this is a production file (`production` in the config): its links must name a full commit sha or a tag";
-    if was.is_empty() {
-        production.to_owned()
-    } else {
-        format!("{production}; {was}")
-    }
-}
-
 /// A glob over repository-relative paths: `*` stays within a folder, `**` crosses folders.
 fn glob(pattern: &str) -> Result<Glob, String> {
     GlobBuilder::new(pattern)
@@ -917,7 +879,6 @@ fn explain_toml_error(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Span;
 
     fn invalid(text: &str) -> (usize, usize, String) {
         match Config::parse(text, "c.toml") {
@@ -1107,44 +1068,6 @@ mod tests {
         };
         assert!(nested.is_production("registry/prod/a.mlem"));
         assert!(!nested.is_production("prod/a.mlem"));
-    }
-
-    fn finding(rule: &'static rules::Rule, file: &str) -> Finding {
-        rule.finding(file, Span::file_start(), "m")
-    }
-
-    #[test]
-    fn severity_and_production_regrade_findings() {
-        let config = Config::parse(
-            "production = [\"prod/**\"]\n[severity]\n\"link/unpinned-rev\" = \"note\"\n\"schema/unknown-field\" = \"off\"\n\"link/unverified\" = \"error\"\n",
-            "c.toml",
-        )
-        .unwrap();
-        let mut report = Report {
-            findings: vec![
-                finding(&rules::link_unpinned_rev::RULE, "prod/a.mlem"),
-                finding(&rules::link_unpinned_rev::RULE, "dev/a.mlem"),
-                finding(&rules::schema_unknown_field::RULE, "dev/a.mlem"),
-                finding(&rules::link_unverified::RULE, "dev/b.mlem"),
-            ],
-            ..Report::default()
-        };
-        config.apply(&mut report);
-        let got: Vec<_> = report
-            .findings
-            .iter()
-            .map(|f| (f.file.as_str(), f.rule, f.severity))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("dev/a.mlem", "link/unpinned-rev", Severity::Note),
-                ("dev/b.mlem", "link/unverified", Severity::Error),
-                ("prod/a.mlem", "link/unpinned-rev", Severity::Error),
-            ]
-        );
-        assert_eq!((report.summary.errors, report.summary.notes), (2, 1));
-        assert_eq!(report.summary.unverified, 1);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Policy: turns what was learned about a file and its links into findings, rule by rule.
 
+pub mod grade;
 pub mod registry;
 pub mod verdict;
 
