@@ -4,9 +4,9 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::finding::Finding;
-use crate::mlem::Link;
 use crate::mlem::file::{ParsedFile, parse_content};
 use crate::mlem::locate::Locator;
+use crate::mlem::{Link, NotObject};
 use crate::policy::{self, Remote};
 use crate::registry::link_index::LinkIndex;
 use crate::registry::{self, Content, Lookup, Snapshot, nested};
@@ -547,12 +547,12 @@ fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Option<FileRe
             findings.push(rules::link_path_escapes_repo::finding(
                 path, span, path, &why,
             ));
-            unreadable(format!("it leaves the repository: {why}"))
+            unreadable(NotObject::Escapes(why))
         }
         Ok(Lookup::Missing | Lookup::NotAFile) => return None,
         Ok(Lookup::Special(kind)) => {
             findings.push(rules::file_special::finding(path, kind));
-            unreadable(format!("it is {kind}"))
+            unreadable(NotObject::Special(kind))
         }
         Err(error) => {
             findings.push(rules::yaml_syntax::RULE.finding(
@@ -560,7 +560,7 @@ fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Option<FileRe
                 crate::finding::Span::file_start(),
                 format!("cannot read the file: {error}"),
             ));
-            unreadable(error.to_string())
+            unreadable(NotObject::Unreadable(error.to_string()))
         }
     };
     let mut parsed = parsed;
@@ -587,7 +587,7 @@ fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Option<FileRe
     })
 }
 
-fn unreadable(reason: String) -> ParsedFile {
+fn unreadable(reason: NotObject) -> ParsedFile {
     ParsedFile {
         text: String::new(),
         problem: None,

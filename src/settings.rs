@@ -242,7 +242,7 @@ fn token_in(env: &dyn Environment, name: &str) -> Result<Option<Token>, Settings
     match env.var_os(name) {
         None => Ok(None),
         Some(value) => match value.into_string() {
-            Ok(value) => Token::new(value).map_err(bad),
+            Ok(value) => Token::new(value).map_err(|why| bad(why.to_string())),
             Err(_) => Err(bad(
                 "the token is not valid UTF-8: a token is visible ASCII".to_owned(),
             )),

@@ -11,7 +11,7 @@ pub mod token;
 
 pub use client::{Client, Config, Reply};
 pub use error::{Error, ErrorKind, Transient};
-pub use token::Token;
+pub use token::{Token, TokenError};
 
 /// The largest answer read from GitHub: a batch of link targets is a few hundred KiB; anything
 /// larger leaves its links unverified rather than be read whole.
@@ -20,7 +20,7 @@ pub const MAX_BODY_BYTES: usize = 8 << 20;
 /// The run's one async runtime, started on first use: GitHub's requests, check runs and git
 /// listings all run on it.
 pub fn runtime() -> Result<&'static tokio::runtime::Runtime, Error> {
-    static RUNTIME: std::sync::OnceLock<Result<tokio::runtime::Runtime, String>> =
+    static RUNTIME: std::sync::OnceLock<std::io::Result<tokio::runtime::Runtime>> =
         std::sync::OnceLock::new();
     RUNTIME
         .get_or_init(|| {
@@ -28,8 +28,7 @@ pub fn runtime() -> Result<&'static tokio::runtime::Runtime, Error> {
                 .worker_threads(2)
                 .enable_all()
                 .build()
-                .map_err(|e| e.to_string())
         })
         .as_ref()
-        .map_err(|why| Error::Runtime(why.clone()))
+        .map_err(|why| Error::Runtime(why.to_string()))
 }

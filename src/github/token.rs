@@ -3,6 +3,13 @@
 
 use std::fmt;
 
+/// A value that cannot be a token; says what is wrong with it, never what it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the token contains {0}: a token is visible ASCII (it goes in an HTTP header); set the variable to the token alone"
+)]
+pub struct TokenError(&'static str);
+
 /// A GitHub token: never printed, never logged (its `Debug` hides it).
 #[derive(Clone)]
 pub struct Token(String);
@@ -11,18 +18,15 @@ impl Token {
     /// Wraps a token; empty strings are no token. A token that cannot go in an HTTP header (a
     /// control character, a space, anything but visible ASCII) is refused: the error says why
     /// without showing it.
-    pub fn new(token: String) -> Result<Option<Token>, String> {
+    pub fn new(token: String) -> Result<Option<Token>, TokenError> {
         let token = token.trim();
         if let Some(bad) = token.chars().find(|c| !c.is_ascii_graphic()) {
-            let what = match bad {
-                '\n' | '\r' => "a line break".to_owned(),
-                c if c.is_control() => "a control character".to_owned(),
-                c if c.is_whitespace() => "a space".to_owned(),
-                _ => "a character that is not ASCII".to_owned(),
-            };
-            return Err(format!(
-                "the token contains {what}: a token is visible ASCII (it goes in an HTTP header); set the variable to the token alone"
-            ));
+            return Err(TokenError(match bad {
+                '\n' | '\r' => "a line break",
+                c if c.is_control() => "a control character",
+                c if c.is_whitespace() => "a space",
+                _ => "a character that is not ASCII",
+            }));
         }
         Ok((!token.is_empty()).then(|| Token(token.to_owned())))
     }
@@ -50,7 +54,7 @@ mod tests {
         assert!(Token::new("  ".into()).unwrap().is_none());
         for bad in ["ghp_a\nb", "ghp_a\rb", "ghp_a b", "ghp_\u{7f}", "ghp_é"] {
             let why = Token::new(bad.into()).unwrap_err();
-            assert!(!why.contains("ghp_"), "{why}");
+            assert!(!why.to_string().contains("ghp_"), "{why}");
         }
     }
 

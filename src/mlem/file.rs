@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::MlemObject;
 use super::parse::{self, Problem};
+use super::{MlemObject, NotObject};
 use crate::registry::Content;
 
 /// One file read and parsed.
@@ -17,12 +17,12 @@ pub struct ParsedFile {
     /// Its value, when it is YAML.
     pub value: Option<Value>,
     /// The MLEM object it holds, or why it holds none.
-    pub object: Result<MlemObject, String>,
+    pub object: Result<MlemObject, NotObject>,
 }
 
 impl ParsedFile {
     /// The object, or why there is none, borrowed.
-    pub fn object(&self) -> Result<&MlemObject, &String> {
+    pub fn object(&self) -> Result<&MlemObject, &NotObject> {
         self.object.as_ref()
     }
 }
@@ -44,7 +44,7 @@ pub fn parse_content(content: Content) -> ParsedFile {
             value: Some(value),
         },
         Err(problem) => ParsedFile {
-            object: Err(problem.reason()),
+            object: Err(NotObject::Unparsable(problem.clone())),
             text: parsed.text,
             problem: Some(problem),
             value: None,

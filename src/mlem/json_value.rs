@@ -124,10 +124,8 @@ fn yaml_float(v: f64) -> &'static str {
 mod tests {
     use super::*;
 
-    fn read(text: &str) -> Result<Value, String> {
-        serde_yaml::from_str::<JsonValue>(text)
-            .map(|v| v.0)
-            .map_err(|e| e.to_string())
+    fn read(text: &str) -> Result<Value, serde_yaml::Error> {
+        serde_yaml::from_str::<JsonValue>(text).map(|v| v.0)
     }
 
     #[test]
@@ -143,7 +141,10 @@ mod tests {
     #[test]
     fn duplicate_keys_anywhere_are_errors() {
         let error = read("list:\n- a: 1\n  a: 2\n").unwrap_err();
-        assert!(error.contains(&format!("{DUPLICATE_KEY}\"a\"")), "{error}");
+        assert!(
+            error.to_string().contains(&format!("{DUPLICATE_KEY}\"a\"")),
+            "{error}"
+        );
         assert!(read("1: x\n\"1\": y\n").is_err());
     }
 }

@@ -137,19 +137,55 @@ pub struct MlemObject {
     pub links: Vec<Link>,
 }
 
+/// Why a file holds no MLEM object.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotObject {
+    /// An empty document.
+    #[error("the file is empty")]
+    Empty,
+    /// A document that is not a mapping (its kind).
+    #[error("it is a {0}, not a mapping")]
+    NotMapping(&'static str),
+    /// A mapping without `object_type`.
+    #[error("it has no `object_type`")]
+    NoObjectType,
+    /// An `object_type` MLEM does not have.
+    #[error("`object_type: {0}` is not a MLEM object type")]
+    UnknownType(String),
+    /// An `object_type` that is not a string (its kind).
+    #[error("its `object_type` is a {0}")]
+    TypeNotString(&'static str),
+    /// Not a YAML document.
+    #[error("{}", .0.reason())]
+    Unparsable(parse::Problem),
+    /// Not read: its path leaves the repository (how).
+    #[error("it leaves the repository: {0}")]
+    Escapes(String),
+    /// Not read: not a regular file (what it is).
+    #[error("it is {0}")]
+    Special(&'static str),
+    /// Not read: too large.
+    #[error("{0} bytes: too large to read")]
+    TooLarge(u64),
+    /// Not read: the read failed (what the registry said).
+    #[error("{0}")]
+    Unreadable(String),
+}
+
 impl MlemObject {
     /// Reads the object from a parsed document; `Err` says why it is not a MLEM object.
-    pub fn from_value(value: &Value) -> Result<MlemObject, String> {
+    pub fn from_value(value: &Value) -> Result<MlemObject, NotObject> {
         let map = match value {
             Value::Object(map) => map,
-            Value::Null => return Err("the file is empty".into()),
-            other => return Err(format!("it is a {}, not a mapping", json_kind(other))),
+            Value::Null => return Err(NotObject::Empty),
+            other => return Err(NotObject::NotMapping(json_kind(other))),
         };
         let object_type = match map.get("object_type") {
-            None => return Err("it has no `object_type`".into()),
-            Some(Value::String(name)) => ObjectType::from_name(name)
-                .ok_or_else(|| format!("`object_type: {name}` is not a MLEM object type"))?,
-            Some(other) => return Err(format!("its `object_type` is a {}", json_kind(other))),
+            None => return Err(NotObject::NoObjectType),
+            Some(Value::String(name)) => {
+                ObjectType::from_name(name).ok_or_else(|| NotObject::UnknownType(name.clone()))?
+            }
+            Some(other) => return Err(NotObject::TypeNotString(json_kind(other))),
         };
         let mut links = Vec::new();
         if object_type == ObjectType::Link {
@@ -214,20 +250,17 @@ mod tests {
 
     #[test]
     fn says_why_a_value_is_not_an_object() {
-        assert!(
-            MlemObject::from_value(&json!([1]))
-                .unwrap_err()
-                .contains("list")
+        let why = |value| MlemObject::from_value(&value).unwrap_err();
+        assert_eq!(why(json!([1])), NotObject::NotMapping("list"));
+        assert_eq!(why(json!(null)), NotObject::Empty);
+        assert_eq!(why(json!({"a": 1})), NotObject::NoObjectType);
+        assert_eq!(
+            why(json!({"object_type": "modle"})).to_string(),
+            "`object_type: modle` is not a MLEM object type"
         );
-        assert!(
-            MlemObject::from_value(&json!({"a": 1}))
-                .unwrap_err()
-                .contains("object_type")
-        );
-        assert!(
-            MlemObject::from_value(&json!({"object_type": "modle"}))
-                .unwrap_err()
-                .contains("modle")
+        assert_eq!(
+            why(json!({"object_type": 1})),
+            NotObject::TypeNotString("number")
         );
     }
 }

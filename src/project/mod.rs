@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::mlem::file::parse_content;
-use crate::mlem::{Link, MlemObject, ObjectType};
+use crate::mlem::{Link, MlemObject, NotObject, ObjectType};
 use crate::registry::{self, Content, Lookup, Reader};
 
 mod write;
@@ -276,8 +276,8 @@ fn entry(reader: &dyn Reader, path: &str) -> Result<Entry, registry::Error> {
     let name = name.strip_suffix(".mlem").unwrap_or(name).to_owned();
     let object = match reader.lookup(path)? {
         Lookup::File(content @ Content::Bytes(_)) => parse_content(content).object,
-        Lookup::File(Content::TooLarge(size)) => Err(format!("{size} bytes: too large to read")),
-        _ => Err("not a readable file".to_owned()),
+        Lookup::File(Content::TooLarge(size)) => Err(NotObject::TooLarge(size)),
+        _ => Err(NotObject::Unreadable("not a readable file".to_owned())),
     };
     Ok(match object {
         Ok(object) => Entry {
@@ -292,7 +292,7 @@ fn entry(reader: &dyn Reader, path: &str) -> Result<Entry, registry::Error> {
             path: path.to_owned(),
             object_type: None,
             target: None,
-            problem: Some(problem),
+            problem: Some(problem.to_string()),
         },
     })
 }
@@ -517,8 +517,8 @@ pub fn probe(
     let mut problem = None;
     if let Some(found) = &found_path {
         match land_on_final_object(&mut written, project_dir, found, &resolved, online)? {
-            Ok(landed) => commit = landed.or(commit),
-            Err(why) => problem = Some(why),
+            ChainEnd::At(landed) => commit = landed.or(commit),
+            ChainEnd::Broken(why) => problem = Some(why),
         }
     }
     let written_path = written.path.clone();
@@ -544,39 +544,47 @@ pub fn probe(
 
 /// Points `link` at the object a chain of links starting at `found` ends on, as MLEM's `link`
 /// does: the same project keeps the rev asked for, another one gets the rev its link names.
-/// Returns the commit landed on (when known), or why the chain does not land.
+/// Says the commit landed on (when known), or why the chain does not land.
 fn land_on_final_object(
     link: &mut NewLink,
     project_dir: &Path,
     found: &str,
     resolved: &crate::resolve::Resolved,
     online: Option<&crate::resolve::online::Online>,
-) -> Result<Result<Option<String>, String>, registry::Error> {
+) -> Result<ChainEnd, registry::Error> {
     match &link.project {
         Some(project) => {
             let Some(landing) = &resolved.landing else {
-                return Ok(Ok(None));
+                return Ok(ChainEnd::At(None));
             };
             if landing.repo != *project {
                 link.project = Some(landing.repo.clone());
                 link.rev = landing.rev.clone();
             }
             link.path = landing.path.clone();
-            Ok(Ok(Some(landing.commit.clone())))
+            Ok(ChainEnd::At(Some(landing.commit.clone())))
         }
         None => {
             let followed = follow(project_dir, found, true, online)?;
             let Some(target) = followed.target else {
-                return Ok(Err(followed.problem.unwrap_or_default()));
+                return Ok(ChainEnd::Broken(followed.problem.unwrap_or_default()));
             };
             link.path = target.path;
             if target.repository.is_some() {
                 link.project = target.repository;
                 link.rev = target.rev;
             }
-            Ok(Ok(target.commit))
+            Ok(ChainEnd::At(target.commit))
         }
     }
+}
+
+/// Where a new link's chain ends.
+enum ChainEnd {
+    /// On an object, at this commit when known.
+    At(Option<String>),
+    /// Nowhere: why.
+    Broken(String),
 }
 
 impl Probe {

@@ -25,7 +25,8 @@ pub struct CommitTree {
     root: ObjectId,
     /// `""` or `dir/`: the MLEM project's folder inside the repository.
     prefix: String,
-    listing: OnceLock<Result<Listing, String>>,
+    /// The listing, made once; a failure is kept to be told to every caller.
+    listing: OnceLock<Result<Listing, std::sync::Arc<Error>>>,
     /// A path past the walks' limits that another walk of this commit (a push's diff) met.
     cut: Option<String>,
     /// The commit the snapshot reads.
@@ -85,11 +86,11 @@ impl CommitTree {
 
     fn listing(&self) -> Result<&Listing, Error> {
         self.listing
-            .get_or_init(|| self.list().map_err(|e| e.to_string()))
+            .get_or_init(|| self.list().map_err(std::sync::Arc::new))
             .as_ref()
-            .map_err(|message| Error::Git {
-                context: format!("cannot walk the tree of commit {}", self.commit),
-                message: message.clone(),
+            .map_err(|error| {
+                let context = format!("cannot walk the tree of commit {}", self.commit);
+                Error::git(context, error)
             })
     }
 

@@ -1,16 +1,27 @@
 //! Repository-relative paths: normalizing link paths and keeping them inside the repository.
 
+/// How a path leaves the repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Escape {
+    /// `/x`, `C:/x`.
+    #[error("it is an absolute path")]
+    Absolute,
+    /// More `..` than folders above it.
+    #[error("`..` climbs above the repository root")]
+    AboveRoot,
+}
+
 /// Normalizes `path` relative to the repository root: `/` separators, no `.` or empty parts,
 /// `..` applied. `Err` says how the path leaves the repository.
-pub fn normalize(path: &str) -> Result<String, String> {
+pub fn normalize(path: &str) -> Result<String, Escape> {
     normalize_from("", path)
 }
 
 /// Normalizes `path` relative to directory `base` (itself normalized, `""` for the root).
-pub fn normalize_from(base: &str, path: &str) -> Result<String, String> {
+pub fn normalize_from(base: &str, path: &str) -> Result<String, Escape> {
     let unified = path.replace('\\', "/");
     if unified.starts_with('/') || has_drive(&unified) {
-        return Err("it is an absolute path".into());
+        return Err(Escape::Absolute);
     }
     let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
     for part in unified.split('/') {
@@ -18,7 +29,7 @@ pub fn normalize_from(base: &str, path: &str) -> Result<String, String> {
             "" | "." => {}
             ".." => {
                 if parts.pop().is_none() {
-                    return Err("`..` climbs above the repository root".into());
+                    return Err(Escape::AboveRoot);
                 }
             }
             name => parts.push(name),
@@ -122,10 +133,10 @@ mod tests {
 
     #[test]
     fn refuses_paths_that_leave() {
-        assert!(normalize("../a").is_err());
-        assert!(normalize("a/../../b").is_err());
-        assert!(normalize("/etc/passwd").is_err());
-        assert!(normalize("C:/x").is_err());
+        assert_eq!(normalize("../a"), Err(Escape::AboveRoot));
+        assert_eq!(normalize("a/../../b"), Err(Escape::AboveRoot));
+        assert_eq!(normalize("/etc/passwd"), Err(Escape::Absolute));
+        assert_eq!(normalize("C:/x"), Err(Escape::Absolute));
         assert!(normalize_from("a", "../../b").is_err());
     }
 

@@ -14,7 +14,8 @@ use super::{Content, Error, Lookup, Reader, Snapshot, is_mlem_file};
 pub struct Worktree {
     root: PathBuf,
     source: Source,
-    listing: OnceLock<Result<Listing, String>>,
+    /// The listing, made once; a failure is kept to be told to every caller.
+    listing: OnceLock<Result<Listing, std::sync::Arc<Error>>>,
     /// A path past the walks' limits that a change named (`--changed-since`).
     cut: Option<String>,
 }
@@ -91,9 +92,9 @@ impl Worktree {
 
     fn listing(&self) -> Result<&Listing, Error> {
         self.listing
-            .get_or_init(|| self.list().map_err(|e| e.to_string()))
+            .get_or_init(|| self.list().map_err(std::sync::Arc::new))
             .as_ref()
-            .map_err(|message| Error::git("cannot list the working tree", message))
+            .map_err(|error| Error::git("cannot list the working tree", error))
     }
 
     /// Records that a change names `path`, past the walks' limits: it is not read, and the run

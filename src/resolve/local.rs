@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use super::{ChainProblem, Outcome};
-use crate::mlem::{Link, MlemObject, ObjectType};
+use crate::mlem::{Link, MlemObject, NotObject, ObjectType};
 use crate::registry::{Lookup, Reader, path};
 use crate::rules::link_chain_too_long::MAX_DEPTH;
 
@@ -31,13 +31,13 @@ pub enum FileTarget {
 
 impl FileTarget {
     /// The target for a parsed file: `Ok` object or `Err` reason.
-    pub fn from_parsed(parsed: Result<&MlemObject, &String>) -> FileTarget {
+    pub fn from_parsed(parsed: Result<&MlemObject, &NotObject>) -> FileTarget {
         match parsed {
             Ok(object) => {
                 let link = object.links.iter().find(|l| l.route.is_empty()).cloned();
                 FileTarget::Object(object.object_type, link)
             }
-            Err(reason) => FileTarget::NotObject(reason.clone()),
+            Err(reason) => FileTarget::NotObject(reason.to_string()),
         }
     }
 }
@@ -114,7 +114,9 @@ impl LocalResolver {
 
     /// The first candidate path of `link` that holds a file, or the outcome saying why none does.
     fn hop(&self, reader: &dyn Reader, link: &Link) -> Result<(String, Arc<FileTarget>), Outcome> {
-        let tried = candidates(link).map_err(|why| Outcome::Escapes { why })?;
+        let tried = candidates(link).map_err(|why| Outcome::Escapes {
+            why: why.to_string(),
+        })?;
         for candidate in &tried {
             match self.target(reader, candidate) {
                 Target::Absent => continue,
@@ -167,7 +169,7 @@ fn read_target(reader: &dyn Reader, path: &str) -> Target {
 
 /// Where MLEM looks for a link's target, in order: the path as written when it names a `.mlem`
 /// file, else with `.mlem` appended; then MLEM 0.2's `.mlem/<link_type>/<path>.mlem`.
-pub fn candidates(link: &Link) -> Result<Vec<String>, String> {
+pub fn candidates(link: &Link) -> Result<Vec<String>, path::Escape> {
     let normalized = path::normalize(&link.path)?;
     let stem = normalized.strip_suffix(".mlem").unwrap_or(&normalized);
     Ok(vec![

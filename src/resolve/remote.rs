@@ -498,7 +498,9 @@ fn is_unpinned(advisory: &Advisory) -> bool {
 
 /// The first hop of `link` into `target`.
 fn hop_for(link: &Link, target: Target, shown: String) -> Result<Hop, Outcome> {
-    let stems = candidates(link).map_err(|why| Outcome::Escapes { why })?;
+    let stems = candidates(link).map_err(|why| Outcome::Escapes {
+        why: why.to_string(),
+    })?;
     let candidates = if target.tree.is_empty() {
         stems
             .into_iter()
