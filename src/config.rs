@@ -818,16 +818,30 @@ fn folder_in(dir: &Path, root: &Path) -> Option<String> {
     })
 }
 
+/// Why a value of the config is refused; the message is prefixed with its key and place.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum Invalid {
+    /// A glob globset refuses.
+    #[error("{0}")]
+    Glob(globset::ErrorKind),
+    /// Not a bare host name.
+    #[error("`{0}` is not a host name (write `github.com`, not a URL)")]
+    Host(String),
+    /// Not `OWNER` or `HOST/OWNER`.
+    #[error("`{0}` is not `OWNER` or `HOST/OWNER`")]
+    Owner(String),
+}
+
 /// A glob over repository-relative paths: `*` stays within a folder, `**` crosses folders.
-fn glob(pattern: &str) -> Result<Glob, String> {
+fn glob(pattern: &str) -> Result<Glob, Invalid> {
     GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()
-        .map_err(|error| error.kind().to_string())
+        .map_err(|error| Invalid::Glob(error.kind().clone()))
 }
 
 /// A host name as allow-lists and `[hosts]` compare it: lower-case, no scheme, path or port.
-fn check_host(value: &str) -> Result<String, String> {
+fn check_host(value: &str) -> Result<String, Invalid> {
     let host = value.trim().to_lowercase();
     let valid = !host.is_empty()
         && host
@@ -836,14 +850,13 @@ fn check_host(value: &str) -> Result<String, String> {
     if valid {
         Ok(host)
     } else {
-        Err(format!(
-            "`{value}` is not a host name (write `github.com`, not a URL)"
-        ))
+        Err(Invalid::Host(value.to_owned()))
     }
 }
 
-fn parse_owner(value: &str) -> Result<OwnerPattern, String> {
-    let bad = || format!("`{value}` is not `OWNER` or `HOST/OWNER`");
+/// One `allowed_owners` entry: `OWNER`, or `HOST/OWNER`.
+fn parse_owner(value: &str) -> Result<OwnerPattern, Invalid> {
+    let bad = || Invalid::Owner(value.to_owned());
     let valid_owner = |owner: &str| {
         !owner.is_empty()
             && owner

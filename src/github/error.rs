@@ -83,6 +83,28 @@ pub enum Error {
     /// An answer that is not what GitHub documents (a field missing, a redirect elsewhere).
     #[error("{0}")]
     BadAnswer(String),
+    /// GitHub's GraphQL answer is not JSON (its status).
+    #[error("GitHub's GraphQL answer ({0}) is not JSON")]
+    GraphqlNotJson(u16),
+    /// GitHub's GraphQL API ran none of the query.
+    #[error("GitHub's GraphQL API refused the query: {0}")]
+    GraphqlRefused(String),
+    /// An error GitHub's GraphQL API reported for a field or for the whole query.
+    #[error("GitHub's GraphQL API: {message}")]
+    Graphql {
+        /// Its `type` (`FORBIDDEN`, `RATE_LIMITED`, …), when given.
+        error_type: Option<String>,
+        /// Its `message`.
+        message: String,
+    },
+    /// An error GitHub's GraphQL API reported for a repository, as GitHub words it.
+    #[error("{message}")]
+    GraphqlRepository {
+        /// Its `type`, when given.
+        error_type: Option<String>,
+        /// Its `message`.
+        message: String,
+    },
     /// An answer other than the ones expected (401, 403, 404 where a resource must exist, 422…).
     #[error("GitHub answered {status}: {message}")]
     Status {
@@ -138,10 +160,20 @@ impl Error {
                 status: 401 | 403, ..
             } => ErrorKind::Auth,
             Error::Status { status: 404, .. } => ErrorKind::NotFound,
+            Error::Graphql { error_type, .. } | Error::GraphqlRepository { error_type, .. } => {
+                match error_type.as_deref() {
+                    Some("FORBIDDEN") => ErrorKind::Auth,
+                    Some("NOT_FOUND") => ErrorKind::NotFound,
+                    Some("RATE_LIMITED") => ErrorKind::RateLimit,
+                    _ => ErrorKind::Other,
+                }
+            }
             Error::Setup(_)
             | Error::Runtime(_)
             | Error::Stopped
             | Error::BadAnswer(_)
+            | Error::GraphqlNotJson(_)
+            | Error::GraphqlRefused(_)
             | Error::Status { .. } => ErrorKind::Other,
         }
     }

@@ -163,7 +163,9 @@ mod tests {
         cache.put(&moving, &commit);
         cache.put(
             &Question::Rev(repo(), Some(sha.clone())),
-            &Answer::Unverified("503".into()),
+            &Answer::Unverified(crate::resolve::unverified::Unverified::Unanswered(
+                "503".into(),
+            )),
         );
         let gone = Question::Blob(repo(), Some(sha.clone()), "gone.mlem".into());
         cache.put(&gone, &Answer::Blob(BlobAnswer::Missing));

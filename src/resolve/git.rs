@@ -4,7 +4,6 @@
 //! protocol, which verifies the repository and the rev but cannot read files without a fetch.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -13,6 +12,8 @@ mod bounded;
 use super::github::answer_for_blob;
 use super::remote::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
 use super::target::RepoId;
+use super::unverified::Unverified;
+use crate::github::ErrorKind;
 
 /// Answers questions about repositories on this machine.
 #[derive(Debug, Default)]
@@ -22,18 +23,19 @@ impl LocalRepos {
     /// Answers `questions`, all about repositories on this machine.
     pub fn answer(&self, questions: Vec<Question>) -> Vec<(Question, Answer)> {
         let mut answers = Vec::with_capacity(questions.len());
-        let mut open: Option<(RepoId, Result<gix::Repository, String>)> = None;
+        let mut open: Option<(RepoId, Option<gix::Repository>)> = None;
         for question in questions {
             let RepoId::Local(path) = question.repo() else {
-                let why = "not a repository on this machine".to_owned();
+                let why = Unverified::Unanswered("not a repository on this machine".into());
                 answers.push((question, Answer::Unverified(why)));
                 continue;
             };
             if open.as_ref().is_none_or(|(id, _)| id != question.repo()) {
-                open = Some((question.repo().clone(), open_repo(path)));
+                // Any failure to open it means there is no repository to read there.
+                open = Some((question.repo().clone(), gix::open(path).ok()));
             }
             let repo = match &open {
-                Some((_, Ok(repo))) => repo,
+                Some((_, Some(repo))) => repo,
                 _ => {
                     let answer = match question {
                         Question::Repo(_) => Answer::Repo(RepoAnswer::NotFound { hint: None }),
@@ -57,10 +59,6 @@ impl LocalRepos {
         }
         answers
     }
-}
-
-fn open_repo(path: &Path) -> Result<gix::Repository, String> {
-    gix::open(path).map_err(|e| e.to_string())
 }
 
 /// The commit `rev` names (`None`: `HEAD`), and whether it is a branch, tag or commit id.
@@ -137,7 +135,7 @@ pub struct RemoteRepos {
     /// Each remote's refs (full name → commit), listed once per run.
     refs: Mutex<HashMap<String, Result<Refs, Listing>>>,
     /// A scratch repository: gix connects to remotes on behalf of one.
-    scratch: Mutex<Option<Result<Scratch, String>>>,
+    scratch: Mutex<Option<Result<Scratch, Unverified>>>,
     in_flight: tokio::sync::Semaphore,
     /// How long one listing may take.
     timeout: Duration,
@@ -166,7 +164,7 @@ enum Listing {
     /// The remote says there is no such repository (or hides it without credentials).
     NotFound(String),
     /// Anything else: network, protocol, timeout, too large.
-    Failed(String),
+    Failed(Unverified),
 }
 
 /// A bare repository in a fresh temporary directory (created by `tempfile`: a new name, never
@@ -214,11 +212,13 @@ impl RemoteRepos {
             .into_iter()
             .map(|question| {
                 let RepoId::Remote(url) = question.repo() else {
-                    let why = "not a git remote".to_owned();
+                    let why = Unverified::Unanswered("not a git remote".into());
                     return (question, Answer::Unverified(why));
                 };
                 let answer = match refs.get(url) {
-                    None => Answer::Unverified(format!("`{url}` was not asked")),
+                    None => {
+                        Answer::Unverified(Unverified::Unanswered(format!("`{url}` was not asked")))
+                    }
                     Some(Err(Listing::Failed(why))) => Answer::Unverified(why.clone()),
                     Some(Err(Listing::NotFound(why))) => match &question {
                         Question::Repo(_) => Answer::Repo(RepoAnswer::NotFound {
@@ -242,7 +242,7 @@ impl RemoteRepos {
     /// stops itself at its own deadline: every read it makes is bounded) and the listing fails.
     async fn list(&self, url: &str, run_deadline: Instant) -> Result<Refs, Listing> {
         let Ok(_permit) = self.in_flight.acquire().await else {
-            return Err(Listing::Failed("the lookup was stopped".into()));
+            return Err(failed("the lookup was stopped".into(), ErrorKind::Other));
         };
         let deadline = run_deadline.min(Instant::now() + self.timeout);
         let repo = self.scratch()?;
@@ -259,20 +259,26 @@ impl RemoteRepos {
                 let _ = send.send(list_refs(&repo, &owned, &limits));
             });
         if let Err(error) = spawned {
-            return Err(Listing::Failed(format!("cannot start a thread: {error}")));
+            let why = format!("cannot start a thread: {error}");
+            return Err(failed(why, ErrorKind::Other));
         }
         match tokio::time::timeout_at(deadline.into(), receive).await {
             Ok(Ok(listed)) => listed,
-            Ok(Err(_)) => Err(Listing::Failed(format!(
-                "listing the refs of `{url}` failed"
-            ))),
-            Err(_) if deadline < run_deadline => Err(Listing::Failed(format!(
-                "`{url}` did not list its refs within {}s (--request-timeout)",
-                self.timeout.as_secs().max(1)
-            ))),
-            Err(_) => Err(Listing::Failed(format!(
-                "the run's time limit (--timeout) was up before `{url}` listed its refs"
-            ))),
+            Ok(Err(_)) => Err(failed(
+                format!("listing the refs of `{url}` failed"),
+                ErrorKind::Other,
+            )),
+            Err(_) if deadline < run_deadline => Err(failed(
+                format!(
+                    "`{url}` did not list its refs within {}s (--request-timeout)",
+                    self.timeout.as_secs().max(1)
+                ),
+                ErrorKind::Timeout,
+            )),
+            Err(_) => Err(failed(
+                format!("the run's time limit (--timeout) was up before `{url}` listed its refs"),
+                ErrorKind::Timeout,
+            )),
         }
     }
 
@@ -286,12 +292,13 @@ impl RemoteRepos {
 }
 
 impl Scratch {
-    fn new() -> Result<Scratch, String> {
+    fn new() -> Result<Scratch, Unverified> {
+        let setup = |e: &dyn std::fmt::Display| failed_why(format!("cannot set up git: {e}"));
         let dir = tempfile::Builder::new()
             .prefix("mlem-registry-")
             .tempdir()
-            .map_err(|e| format!("cannot set up git: {e}"))?;
-        gix::init_bare(dir.path()).map_err(|e| format!("cannot set up git: {e}"))?;
+            .map_err(|e| setup(&e))?;
+        gix::init_bare(dir.path()).map_err(|e| setup(&e))?;
         // Nothing may prompt or hang: ssh in batch mode, time limits on HTTP (the listing's own
         // deadline and byte cap bound every transport besides).
         // No redirects: a link names its host, and the allow-list judged that host only.
@@ -300,7 +307,7 @@ impl Scratch {
         let config = dir.path().join("config");
         let mut text = std::fs::read_to_string(&config).unwrap_or_default();
         text.push_str(settings);
-        std::fs::write(&config, text).map_err(|e| format!("cannot set up git: {e}"))?;
+        std::fs::write(&config, text).map_err(|e| setup(&e))?;
         // Only the scratch repository's own config: never the user's or the system's (an
         // `http.extraHeader` or credential helper there would go to whatever host a link names),
         // nor GIT_CONFIG_* from the environment.
@@ -312,7 +319,7 @@ impl Scratch {
             dir.path(),
             gix::open::Options::default().permissions(permissions),
         )
-        .map_err(|e| format!("cannot set up git: {e}"))?;
+        .map_err(|e| setup(&e))?;
         Ok(Scratch {
             repo: repo.into_sync(),
             _dir: dir,
@@ -332,7 +339,8 @@ fn list_refs(repo: &gix::Repository, url: &str, limits: &bounded::Limits) -> Res
             gix::remote::Direction::Fetch,
         )
         .map_err(|e| failed(&e))?;
-    let transport = bounded::transport(url, limits).map_err(|why| classify(url, &why))?;
+    let transport =
+        bounded::transport(url, limits).map_err(|why| classify(url, &why.to_string()))?;
     let connection = remote
         .to_connection_with_transport(transport)
         .with_credentials(|_| Ok(None));
@@ -387,9 +395,9 @@ fn rev_from_refs(url: &str, refs: &[(String, String)], rev: &str) -> Answer {
         }
     }
     if hex || rev.contains(['~', '^', '@', ':']) {
-        return Answer::Unverified(format!(
+        return Answer::Unverified(Unverified::NeedsFetch(format!(
             "`{url}` is not on GitHub: `{rev}` cannot be checked without fetching (only branches, tags and the commits they point at are listed)"
-        ));
+        )));
     }
     Answer::Rev(RevAnswer::NotFound)
 }
@@ -415,7 +423,27 @@ fn classify(url: &str, text: &str) -> Listing {
             "the remote does not know it, or wants credentials ({text})"
         ))
     } else {
-        Listing::Failed(format!("cannot list the refs of `{url}`: {text}"))
+        let kind = if lower.contains("within") || lower.contains("timed out") {
+            ErrorKind::Timeout
+        } else if lower.contains("larger than") {
+            ErrorKind::TooLarge
+        } else {
+            ErrorKind::Transport
+        };
+        failed(format!("cannot list the refs of `{url}`: {text}"), kind)
+    }
+}
+
+/// A listing that failed for `text`, of `kind`.
+fn failed(text: String, kind: ErrorKind) -> Listing {
+    Listing::Failed(Unverified::Git { text, kind })
+}
+
+/// Why git cannot be used at all (its setup failed).
+fn failed_why(text: String) -> Unverified {
+    Unverified::Git {
+        text,
+        kind: ErrorKind::Other,
     }
 }
 
@@ -440,15 +468,16 @@ fn answer_from_refs(question: &Question, url: &str, refs: &[(String, String)]) -
             None => Answer::Rev(RevAnswer::NotFound),
         },
         Question::Rev(_, Some(rev)) => rev_from_refs(url, refs, rev),
-        Question::Blob(..) => Answer::Unverified(format!(
+        Question::Blob(..) => Answer::Unverified(Unverified::NeedsFetch(format!(
             "`{url}` is not on GitHub: its repository and rev were checked over the git protocol, but files cannot be read without fetching"
-        )),
+        ))),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
     use std::process::Command;
 
     fn git(dir: &Path, args: &[&str]) {

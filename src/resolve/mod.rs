@@ -11,6 +11,7 @@ pub mod local;
 pub mod online;
 pub mod remote;
 pub mod target;
+pub mod unverified;
 
 use crate::mlem::ObjectType;
 

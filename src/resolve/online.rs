@@ -11,6 +11,7 @@ use super::git::{LocalRepos, RemoteRepos};
 use super::github::GitHub;
 use super::remote::{self, Answer, Answerer, Memo, Progress, Question, Walk};
 use super::target::{GitHubHosts, RepoId};
+use super::unverified::Unverified;
 use crate::github;
 use crate::mlem::Link;
 
@@ -146,11 +147,8 @@ impl Hosts {
     }
 
     /// Why questions still open at the deadline are unverified.
-    fn out_of_time(&self) -> String {
-        format!(
-            "the run's time limit (--timeout {}s) was up before an answer came",
-            self.timeout.map_or(0, |t| t.as_secs())
-        )
+    fn out_of_time(&self) -> Unverified {
+        Unverified::OutOfTime(self.timeout.map_or(0, |t| t.as_secs()))
     }
 
     /// `questions`, each unverified for running out of time.
@@ -187,10 +185,11 @@ impl Answerer for Hosts {
             }
         }
         let mut fresh = self.local.answer(local);
-        fresh.extend(unserved.into_iter().map(|question| {
-            let why = "no GitHub API is configured for its host (--github-server-url, or [hosts] in the config)";
-            (question, Answer::Unverified(why.into()))
-        }));
+        fresh.extend(
+            unserved
+                .into_iter()
+                .map(|question| (question, Answer::Unverified(Unverified::NoApi))),
+        );
         if Instant::now() >= self.deadline {
             fresh.extend(self.timed_out(github.into_iter().flatten().chain(remote).collect()));
             answers.extend(fresh);

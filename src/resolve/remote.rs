@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::local::{FileTarget, candidates};
 use super::target::{AllowList, GitHubHosts, RepoId, Target, folder, parse};
+use super::unverified::Unverified;
 use super::{Advisory, ChainProblem, Outcome, Resolved};
 use crate::mlem::{Link, ObjectType};
 use crate::registry::Content;
@@ -43,8 +44,9 @@ pub enum Answer {
     Rev(RevAnswer),
     /// About a path.
     Blob(BlobAnswer),
-    /// The question could not be answered (network, rate limit); says why.
-    Unverified(String),
+    /// The question could not be answered (network, rate limit); says why. Never cached.
+    #[serde(skip)]
+    Unverified(Unverified),
 }
 
 /// What is known of a repository.
@@ -376,7 +378,7 @@ impl Walk {
                 Some(Answer::Unverified(why)) => {
                     return Err(Outcome::Unverified {
                         target: hop.shown.clone(),
-                        why: why.clone(),
+                        why: why.to_string(),
                     });
                 }
                 Some(_) => {}
@@ -437,7 +439,7 @@ impl Walk {
 
     fn unverified(&mut self, answer: &Answer) -> Step {
         let why = match answer {
-            Answer::Unverified(why) => why.clone(),
+            Answer::Unverified(why) => why.to_string(),
             other => format!("the resolver gave an unexpected answer: {other:?}"),
         };
         let target = self.hop.shown.clone();
@@ -572,8 +574,9 @@ pub async fn run(
         let answers = answerer.answer(questions.clone()).await;
         memo.extend(answers);
         for question in questions {
-            memo.entry(question)
-                .or_insert_with(|| Answer::Unverified("the resolver gave no answer".to_owned()));
+            memo.entry(question).or_insert_with(|| {
+                Answer::Unverified(Unverified::Unanswered("the resolver gave no answer".into()))
+            });
         }
     }
     for i in active {
@@ -828,7 +831,10 @@ mod tests {
         struct Down;
         impl Answerer for Down {
             async fn answer(&self, questions: Vec<Question>) -> Vec<(Question, Answer)> {
-                let why = || Answer::Unverified("503".into());
+                let why = || {
+                    let cause = crate::github::Transient::Server(503);
+                    Answer::Unverified(crate::github::Error::GaveUp { cause, tries: 0 }.into())
+                };
                 questions.into_iter().map(|q| (q, why())).collect()
             }
         }

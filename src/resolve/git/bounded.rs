@@ -38,11 +38,74 @@ pub struct Limits {
     pub budget: Budget,
 }
 
+/// Why no transport to a remote could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// Not a URL git understands.
+    #[error("`{url}` is not a git URL: {why}")]
+    NotGitUrl {
+        /// The URL.
+        url: String,
+        /// gix's reason.
+        why: String,
+    },
+    /// A scheme git can list refs over, but not this tool.
+    #[error("`{url}`: the {scheme} scheme is not supported")]
+    Unsupported {
+        /// The URL.
+        url: String,
+        /// Its scheme.
+        scheme: String,
+    },
+    /// No host in a URL that needs one.
+    #[error("the URL has no host")]
+    NoHost,
+    /// The host name does not resolve (DNS).
+    #[error("cannot resolve {host}: {error}")]
+    Resolve {
+        /// The host.
+        host: String,
+        /// What the resolver said.
+        error: std::io::Error,
+    },
+    /// The host name resolves to nothing.
+    #[error("{0} has no address")]
+    NoAddress(String),
+    /// No connection.
+    #[error("cannot connect to {host}:{port}: {error}")]
+    Connect {
+        /// The host.
+        host: String,
+        /// The port.
+        port: u16,
+        /// What the OS said.
+        error: std::io::Error,
+    },
+    /// The socket cannot be set up (timeouts, a second handle).
+    #[error("{0}")]
+    Socket(std::io::Error),
+    /// A host ssh would read as an option.
+    #[error("`{0}` is not a host name ssh can be given")]
+    SshHost(String),
+    /// ssh cannot be started.
+    #[error("cannot run ssh: {0}")]
+    SshSpawn(std::io::Error),
+    /// ssh started without its pipes.
+    #[error("cannot talk to ssh")]
+    SshPipes,
+    /// gix's own transport (a local path, `file://`) failed.
+    #[error("{0}")]
+    Local(String),
+}
+
 /// A transport to `url` (https, http, git, ssh; a local path or `file://` through gix's own)
 /// whose reads fail past the deadline, past [`MAX_LISTING_BYTES`] or past the run's budget.
-pub fn transport(url: &str, limits: &Limits) -> Result<Box<dyn Transport + Send>, String> {
-    let parsed = gix::url::parse(gix::bstr::BStr::new(url))
-        .map_err(|e| format!("`{url}` is not a git URL: {e}"))?;
+pub fn transport(url: &str, limits: &Limits) -> Result<Box<dyn Transport + Send>, ConnectError> {
+    let parsed =
+        gix::url::parse(gix::bstr::BStr::new(url)).map_err(|e| ConnectError::NotGitUrl {
+            url: url.to_owned(),
+            why: e.to_string(),
+        })?;
     match parsed.scheme {
         gix::url::Scheme::Http | gix::url::Scheme::Https => {
             Ok(Box::new(http::Transport::new_http(
@@ -61,8 +124,11 @@ pub fn transport(url: &str, limits: &Limits) -> Result<Box<dyn Transport + Send>
             parsed,
             gix::protocol::transport::client::blocking_io::connect::Options::default(),
         )
-        .map_err(|e| e.to_string()),
-        other => Err(format!("`{url}`: the {other:?} scheme is not supported")),
+        .map_err(|e| ConnectError::Local(e.to_string())),
+        other => Err(ConnectError::Unsupported {
+            url: url.to_owned(),
+            scheme: format!("{other:?}"),
+        }),
     }
 }
 
@@ -74,24 +140,32 @@ fn remaining(deadline: Instant) -> Duration {
 }
 
 /// A `git://` daemon, over a socket whose connect, reads and writes time out at the deadline.
-fn daemon(url: &gix::Url, limits: &Limits) -> Result<Box<dyn Transport + Send>, String> {
+fn daemon(url: &gix::Url, limits: &Limits) -> Result<Box<dyn Transport + Send>, ConnectError> {
     use std::net::{TcpStream, ToSocketAddrs};
     let deadline = limits.deadline;
-    let host = url.host().ok_or("the URL has no host")?;
+    let host = url.host().ok_or(ConnectError::NoHost)?;
     let port = url.port.unwrap_or(9418);
     let address = (host, port)
         .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .map_err(|error| ConnectError::Resolve {
+            host: host.to_owned(),
+            error,
+        })?
         .next()
-        .ok_or_else(|| format!("{host} has no address"))?;
-    let stream = TcpStream::connect_timeout(&address, remaining(deadline))
-        .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
-    let read = stream.try_clone().map_err(|e| e.to_string())?;
+        .ok_or_else(|| ConnectError::NoAddress(host.to_owned()))?;
+    let stream = TcpStream::connect_timeout(&address, remaining(deadline)).map_err(|error| {
+        ConnectError::Connect {
+            host: host.to_owned(),
+            port,
+            error,
+        }
+    })?;
+    let read = stream.try_clone().map_err(ConnectError::Socket)?;
     read.set_read_timeout(Some(remaining(deadline)))
-        .map_err(|e| e.to_string())?;
+        .map_err(ConnectError::Socket)?;
     stream
         .set_write_timeout(Some(remaining(deadline)))
-        .map_err(|e| e.to_string())?;
+        .map_err(ConnectError::Socket)?;
     Ok(Box::new(Connection::new(
         Bounded::new(read, limits),
         stream,
@@ -106,12 +180,12 @@ fn daemon(url: &gix::Url, limits: &Limits) -> Result<Box<dyn Transport + Send>, 
 /// An ssh remote: `ssh` (or `$GIT_SSH`) in batch mode runs `git-upload-pack` there; the process
 /// is killed when the listing ends, whether it finished or failed, and at the deadline by a
 /// watchdog (a read from a silent ssh blocks: nothing else would end it).
-fn ssh(url: &gix::Url, limits: &Limits) -> Result<Box<dyn Transport + Send>, String> {
+fn ssh(url: &gix::Url, limits: &Limits) -> Result<Box<dyn Transport + Send>, ConnectError> {
     use std::process::{Command, Stdio};
     let deadline = limits.deadline;
-    let host = url.host().ok_or("the URL has no host")?;
+    let host = url.host().ok_or(ConnectError::NoHost)?;
     if host.starts_with('-') || url.user().is_some_and(|u| u.starts_with('-')) {
-        return Err(format!("`{host}` is not a host name ssh can be given"));
+        return Err(ConnectError::SshHost(host.to_owned()));
     }
     let destination = match url.user() {
         Some(user) => format!("{user}@{host}"),
@@ -134,13 +208,11 @@ fn ssh(url: &gix::Url, limits: &Limits) -> Result<Box<dyn Transport + Send>, Str
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    let mut child = command
-        .spawn()
-        .map_err(|e| format!("cannot run ssh: {e}"))?;
+    let mut child = command.spawn().map_err(ConnectError::SshSpawn)?;
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         let _ = child.kill();
         let _ = child.wait();
-        return Err("cannot talk to ssh".into());
+        return Err(ConnectError::SshPipes);
     };
     let done = Arc::new(AtomicBool::new(false));
     let (finished, pid) = (done.clone(), child.id());

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{answer_for_blob, not_found_hint};
-use crate::github::Reply;
+use crate::github::{Error, Reply};
 use crate::resolve::remote::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
 use crate::resolve::target::RepoId;
 
@@ -157,21 +157,17 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
     if matches!(reply.status, 401 | 404) {
         return Err(Fallback);
     }
-    let all = |why: String| -> Vec<(Question, Answer)> {
+    let all = |why: Error| -> Vec<(Question, Answer)> {
         batch
             .questions()
-            .map(|q| (q.clone(), Answer::Unverified(why.clone())))
+            .map(|q| (q.clone(), Answer::Unverified(why.clone().into())))
             .collect()
     };
     let Ok(body) = serde_json::from_str::<Value>(&reply.body) else {
-        return Ok(all(format!(
-            "GitHub's GraphQL answer ({}) is not JSON",
-            reply.status
-        )));
+        return Ok(all(Error::GraphqlNotJson(reply.status)));
     };
     if reply.status != 200 {
-        let message = body["message"].as_str().unwrap_or("no message");
-        return Ok(all(format!("GitHub answered {}: {message}", reply.status)));
+        return Ok(all(Error::status(reply.status, &reply.body)));
     }
     let errors = body["errors"].as_array().cloned().unwrap_or_default();
     let data = &body["data"];
@@ -180,9 +176,7 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
             .first()
             .and_then(|e| e["message"].as_str())
             .unwrap_or("no data");
-        return Ok(all(format!(
-            "GitHub's GraphQL API refused the query: {message}"
-        )));
+        return Ok(all(Error::GraphqlRefused(message.to_owned())));
     }
     // A failure GitHub cannot tie to a field (a timeout: "Something went wrong while executing
     // your query") comes without a path, and the fields it cut short are null: in such an
@@ -191,13 +185,10 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
     let untied = errors
         .iter()
         .find(|e| e["path"].as_array().is_none_or(Vec::is_empty))
-        .map(|e| {
-            let message = e["message"].as_str().unwrap_or("an error naming no field");
-            format!("GitHub's GraphQL API: {message}")
-        });
+        .map(|e| graphql_error(e, "an error naming no field"));
     let distrust_nulls = |answer: Answer| match (&untied, answer) {
         (Some(why), Answer::Rev(RevAnswer::NotFound) | Answer::Blob(BlobAnswer::Missing)) => {
-            Answer::Unverified(why.clone())
+            Answer::Unverified(why.clone().into())
         }
         (_, answer) => answer,
     };
@@ -205,11 +196,11 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
     for part in &batch.repos {
         let value = &data[&part.alias];
         if !value.is_null() && !value.is_object() {
-            let why = "GitHub's answer lacks this repository".to_owned();
+            let why = Error::BadAnswer("GitHub's answer lacks this repository".into());
             let unverified = part
                 .questions
                 .iter()
-                .map(|(_, q)| (q.clone(), Answer::Unverified(why.clone())));
+                .map(|(_, q)| (q.clone(), Answer::Unverified(why.clone().into())));
             answers.extend(unverified);
             continue;
         }
@@ -238,11 +229,14 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
                     }));
                 }
                 _ => {
-                    let why = error
-                        .and_then(|e| e["message"].as_str())
-                        .unwrap_or("GitHub returned no data for it")
-                        .to_owned();
-                    answers.extend(answer_all(&|_| Answer::Unverified(why.clone())));
+                    let why = Error::GraphqlRepository {
+                        error_type: error.and_then(|e| e["type"].as_str()).map(str::to_owned),
+                        message: error
+                            .and_then(|e| e["message"].as_str())
+                            .unwrap_or("GitHub returned no data for it")
+                            .to_owned(),
+                    };
+                    answers.extend(answer_all(&|_| Answer::Unverified(why.clone().into())));
                 }
             }
             continue;
@@ -280,9 +274,9 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
                     .find_map(|suffix| field_error(&format!("{field}{suffix}")))
                     .unwrap_or_else(|| Answer::Rev(read_rev(value, field))),
                 Question::Blob(..) => match value.get(field.as_str()) {
-                    None => Answer::Unverified("GitHub's answer lacks this path".into()),
+                    None => bad_answer("GitHub's answer lacks this path"),
                     Some(blob) if blob["isTruncated"] == true => {
-                        Answer::Unverified("GitHub's GraphQL API truncated the file".into())
+                        bad_answer("GitHub's GraphQL API truncated the file")
                     }
                     Some(blob) => {
                         field_error(field).unwrap_or_else(|| Answer::Blob(read_blob(blob)))
@@ -331,11 +325,22 @@ fn read_rev(repo: &Value, field: &str) -> RevAnswer {
 fn field_error(errors: &[Value], alias: &str, field: &str) -> Option<Answer> {
     errors.iter().find_map(|e| {
         let path = e["path"].as_array()?;
-        (path.first()? == alias && path.get(1)? == field).then(|| {
-            let message = e["message"].as_str().unwrap_or("GitHub could not answer");
-            Answer::Unverified(format!("GitHub's GraphQL API: {message}"))
-        })
+        (path.first()? == alias && path.get(1)? == field)
+            .then(|| Answer::Unverified(graphql_error(e, "GitHub could not answer").into()))
     })
+}
+
+/// One of GitHub's GraphQL errors (`otherwise`: its message when it has none).
+fn graphql_error(error: &Value, otherwise: &str) -> Error {
+    Error::Graphql {
+        error_type: error["type"].as_str().map(str::to_owned),
+        message: error["message"].as_str().unwrap_or(otherwise).to_owned(),
+    }
+}
+
+/// An answer GitHub's documentation does not allow, as an unverified answer.
+fn bad_answer(why: &str) -> Answer {
+    Answer::Unverified(Error::BadAnswer(why.to_owned()).into())
 }
 
 fn read_blob(object: &Value) -> BlobAnswer {
@@ -433,7 +438,7 @@ mod tests {
                 .find(|(q, _)| q == question)
                 .map(|(_, a)| a);
             assert!(
-                matches!(answer, Some(Answer::Unverified(why)) if why.contains("Something went wrong")),
+                matches!(answer, Some(Answer::Unverified(why)) if why.to_string().contains("Something went wrong")),
                 "{question:?}: {answer:?}"
             );
         }
@@ -465,7 +470,7 @@ mod tests {
         .unwrap();
         let answer = |q: &Question| answers.iter().find(|(a, _)| a == q).map(|(_, a)| a.clone());
         assert!(
-            matches!(answer(&blob), Some(Answer::Unverified(why)) if why.contains("not accessible"))
+            matches!(answer(&blob), Some(Answer::Unverified(why)) if why.to_string().contains("not accessible"))
         );
         assert!(matches!(
             answer(&rev),

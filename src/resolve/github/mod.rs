@@ -56,7 +56,7 @@ impl GitHub {
                     Err(why) => answers.extend(
                         batch
                             .questions()
-                            .map(|q| (q.clone(), Answer::Unverified(why.to_string()))),
+                            .map(|q| (q.clone(), Answer::Unverified(why.clone().into()))),
                     ),
                     Ok(reply) => match graphql::read(batch, &reply) {
                         Ok(read) => answers.extend(read),

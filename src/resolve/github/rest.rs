@@ -54,7 +54,7 @@ impl Rest {
                     Question::Blob(..) => Answer::Blob(BlobAnswer::Missing),
                 };
             }
-            Meta::Unverified(why) => return Answer::Unverified(why.to_string()),
+            Meta::Unverified(why) => return Answer::Unverified(why.clone().into()),
         };
         let result = match question {
             Question::Repo(_) => Ok(Answer::Repo(RepoAnswer::Found {
@@ -74,7 +74,7 @@ impl Rest {
                 blob(client, path, rev, file).await.map(Answer::Blob)
             }
         };
-        result.unwrap_or_else(|why| Answer::Unverified(why.to_string()))
+        result.unwrap_or_else(|why| Answer::Unverified(why.into()))
     }
 
     async fn meta(&self, client: &Client, api_url: &str, repo: &RepoId) -> Meta {
