@@ -338,10 +338,7 @@ fn rate_limited(body: &str) -> bool {
 fn backoff(base: Duration, tries: u32) -> Duration {
     let exp = base.saturating_mul(1 << tries.min(6));
     let jitter = (exp.as_millis() as u64 / 2).max(1);
-    let noise = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::from(d.subsec_nanos()));
-    exp + Duration::from_millis(noise % jitter)
+    exp + Duration::from_millis(fastrand::u64(..jitter))
 }
 
 fn now() -> u64 {
@@ -358,18 +355,18 @@ fn short(error: &octocrab::Error) -> String {
 
 /// Splits `https://host/api/graphql` into the base octocrab joins onto and the path it posts to.
 fn split_url(url: &str) -> Result<(String, String), Error> {
-    let trimmed = url.trim_end_matches('/');
-    let scheme_end = trimmed.find("://").map_or(0, |i| i + 3);
-    match trimmed[scheme_end..].find('/') {
-        Some(slash) => {
-            let (base, path) = trimmed.split_at(scheme_end + slash);
-            let (base_path, last) = path.rsplit_once('/').unwrap_or(("", path));
-            Ok((format!("{base}{base_path}"), format!("/{last}")))
-        }
-        None => Err(Error::Setup(format!(
-            "`{url}` is not a GraphQL endpoint URL"
-        ))),
-    }
+    let not_graphql = || Error::Setup(format!("`{url}` is not a GraphQL endpoint URL"));
+    let mut base = url::Url::parse(url.trim_end_matches('/')).map_err(|_| not_graphql())?;
+    let last = base
+        .path_segments()
+        .and_then(|mut segments| segments.next_back().map(str::to_owned))
+        .filter(|last| !last.is_empty())
+        .ok_or_else(not_graphql)?;
+    base.path_segments_mut().map_err(|()| not_graphql())?.pop();
+    Ok((
+        base.as_str().trim_end_matches('/').to_owned(),
+        format!("/{last}"),
+    ))
 }
 
 /// An octocrab instance whose base is `base`: relative paths get the token, nothing else does.

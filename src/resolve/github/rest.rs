@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
@@ -134,12 +135,19 @@ async fn fetch_meta(client: &Client, api_url: &str, repo: &RepoId) -> Meta {
 }
 
 /// The path of a redirect's `Location` if it stays on the configured API (the token goes nowhere
-/// else).
+/// else): the same origin, below the API's base path.
 fn same_api(api_url: &str, reply: &Reply) -> Option<String> {
     let location = reply.headers.get("location")?.to_str().ok()?;
-    let base = api_url.trim_end_matches('/');
-    let rest = location.strip_prefix(base)?;
-    rest.starts_with('/').then(|| rest.to_owned())
+    let api = url::Url::parse(api_url).ok()?;
+    let target = api.join(location).ok()?;
+    if target.origin() != api.origin() {
+        return None;
+    }
+    let rest = target
+        .path()
+        .strip_prefix(api.path().trim_end_matches('/'))?;
+    let query = target.query().map(|q| format!("?{q}")).unwrap_or_default();
+    rest.starts_with('/').then(|| format!("{rest}{query}"))
 }
 
 /// What commit `name` is: a tag, else a branch, else a commit id (git's order).
@@ -254,21 +262,21 @@ fn unexpected(reply: &Reply) -> Error {
     Error::status(reply.status, &reply.body)
 }
 
+/// What a path segment keeps as it is: RFC 3986's unreserved characters; everything else,
+/// `/` included, is percent-encoded.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// Percent-encodes one path segment; `.` and `..` too, so no server normalizes them into
 /// another endpoint.
 fn encode(segment: &str) -> String {
     if segment.bytes().all(|b| b == b'.') {
         return segment.replace('.', "%2E");
     }
-    let mut out = String::with_capacity(segment.len());
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(segment, SEGMENT).to_string()
 }
 
 /// Percent-encodes a path, keeping its slashes.
@@ -312,5 +320,17 @@ mod tests {
             same_api(api, &reply("https://api.github.com.evil.example/x")),
             None
         );
+        assert_eq!(same_api(api, &reply("http://api.github.com/x")), None);
+        assert_eq!(
+            same_api(api, &reply("https://user@api.github.com:444/x")),
+            None
+        );
+        let ghes = "https://ghe.example.com/api/v3";
+        assert_eq!(
+            same_api(ghes, &reply("/api/v3/repositories/42")).as_deref(),
+            Some("/repositories/42")
+        );
+        assert_eq!(same_api(ghes, &reply("/api/v3/../x")), None);
+        assert_eq!(same_api(ghes, &reply("/api/v3x/y")), None);
     }
 }
