@@ -15,7 +15,13 @@ pub fn run(args: &cli::ResolveArgs, out: &mut dyn Write) -> anyhow::Result<Verdi
     let online = (!args.offline)
         .then(|| online(&args.github, &config))
         .transpose()?;
-    let found = project::follow(&args.project, &args.name, !args.no_follow, online.as_ref())?;
+    let found = project::follow(
+        &args.project,
+        &args.name,
+        !args.no_follow,
+        &config.allow,
+        online.as_ref(),
+    )?;
     match args.format {
         cli::ListFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &found)?;

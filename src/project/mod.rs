@@ -9,6 +9,9 @@ use serde::Serialize;
 use crate::mlem::file::parse_content;
 use crate::mlem::{Link, MlemObject, NotObject, ObjectType};
 use crate::registry::{self, Content, Lookup, Reader};
+use crate::resolve::ChainProblem;
+use crate::resolve::chain::{Chain, MAX_LINKS};
+use crate::resolve::target::AllowList;
 
 mod write;
 
@@ -565,7 +568,8 @@ fn land_on_final_object(
             Ok(ChainEnd::At(Some(landing.commit.clone())))
         }
         None => {
-            let followed = follow(project_dir, found, true, online)?;
+            let allow = online.map(|online| &online.allow);
+            let followed = follow(project_dir, found, true, allow.unwrap_or(&NO_LIST), online)?;
             let Some(target) = followed.target else {
                 return Ok(ChainEnd::Broken(followed.problem.unwrap_or_default()));
             };
@@ -578,6 +582,14 @@ fn land_on_final_object(
         }
     }
 }
+
+/// No allow-list beyond the GitHub hosts' default (a probe with no network has no config).
+static NO_LIST: AllowList = AllowList {
+    hosts: None,
+    owners: None,
+    source: String::new(),
+    github: Vec::new(),
+};
 
 /// Where a new link's chain ends.
 enum ChainEnd {
@@ -666,12 +678,14 @@ pub struct Landed {
 }
 
 /// Follows `name` (a file of the project at `project_dir`, `.mlem` optional) through links in
-/// the project and, through `online`, in other repositories, to the object it lands on.
+/// the project and, through `online`, in other repositories, to the object it lands on, as
+/// `check` follows a chain ([`Chain`]: its length limit, cycles, and `allow` at every hop).
 /// `follow: false` stops at the file itself (MLEM's `follow_links=False`).
 pub fn follow(
     project_dir: &Path,
     name: &str,
     follow: bool,
+    allow: &AllowList,
     online: Option<&crate::resolve::online::Online>,
 ) -> Result<Resolution, registry::Error> {
     let opened = registry::open(project_dir, &registry::Selection::Worktree)?;
@@ -684,6 +698,7 @@ pub fn follow(
         problem: None,
         link: None,
     };
+    let mut chain = Chain::new();
     let mut current = file;
     loop {
         resolution.chain.push(current.clone());
@@ -732,17 +747,22 @@ pub fn follow(
                 return Ok(resolution);
             }
         };
-        if resolution.chain.len() > crate::rules::link_chain_too_long::MAX_DEPTH {
-            resolution.problem = Some(format!(
-                "the chain of links is longer than {}",
-                crate::rules::link_chain_too_long::MAX_DEPTH
-            ));
-            return Ok(resolution);
-        }
-        if let (Some((_, project)), Some(online)) = (&link.project, online)
-            && let Some(why) = online.allow.refuses(project)
-        {
-            resolution.problem = Some(format!("{current}: `{project}` is not allowed: {why}"));
+        let entered = chain
+            .arrive(current.clone(), true)
+            .and_then(|()| match &link.project {
+                Some((_, project)) => chain.may_enter(allow, project),
+                None => Ok(()),
+            });
+        if let Err(problem) = entered {
+            resolution.problem = Some(match problem {
+                ChainProblem::Cycle(files) => {
+                    format!("the links form a cycle: {}", files.join(" -> "))
+                }
+                ChainProblem::TooLong(_) => {
+                    format!("the chain of links is longer than {MAX_LINKS}")
+                }
+                ChainProblem::Broken { why, .. } => format!("{current}: {why}"),
+            });
             return Ok(resolution);
         }
         if link.project.is_some() {
@@ -790,13 +810,6 @@ pub fn follow(
             .iter()
             .find(|c| matches!(reader.lookup(c), Ok(Lookup::File(_))));
         match next {
-            Some(next) if resolution.chain.contains(next) => {
-                resolution.problem = Some(format!(
-                    "the links form a cycle: {} -> {next}",
-                    resolution.chain.join(" -> ")
-                ));
-                return Ok(resolution);
-            }
             Some(next) => current = next.clone(),
             None => {
                 resolution.problem = Some(format!(

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use super::chain::Chain;
 use super::{ChainProblem, Outcome};
 use crate::mlem::{Link, MlemObject, NotObject, ObjectType};
 use crate::registry::{Lookup, Reader, path};
-use crate::rules::link_chain_too_long::MAX_DEPTH;
 
 /// What a repository path holds, as far as links care.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,25 +90,21 @@ impl LocalResolver {
         origin: &str,
         link: &Link,
     ) -> Option<ChainProblem> {
-        let mut visited = vec![origin.to_owned()];
+        let mut chain = Chain::from_link_file(origin.to_owned());
         let mut current = link.clone();
         loop {
             if current.project.is_some() {
                 return None;
             }
             let (path, target) = self.hop(reader, &current).ok()?;
-            if visited.contains(&path) {
-                visited.push(path);
-                return Some(ChainProblem::Cycle(visited));
+            let next = match &*target {
+                FileTarget::Object(_, Some(next)) => Some(next.clone()),
+                _ => None,
+            };
+            if let Err(problem) = chain.arrive(path, next.is_some()) {
+                return Some(problem);
             }
-            visited.push(path);
-            if visited.len() > MAX_DEPTH + 1 {
-                return Some(ChainProblem::TooLong(visited));
-            }
-            match &*target {
-                FileTarget::Object(_, Some(next)) => current = next.clone(),
-                _ => return None,
-            }
+            current = next?;
         }
     }
 

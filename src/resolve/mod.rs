@@ -5,6 +5,7 @@
 //! [`cache`]; [`online`] sets all of that up for one run.
 
 pub mod cache;
+pub mod chain;
 pub mod git;
 pub mod github;
 pub mod local;

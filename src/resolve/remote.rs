@@ -7,13 +7,13 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::chain::{Chain, MAX_LINKS};
 use super::local::{FileTarget, candidates};
 use super::target::{AllowList, GitHubHosts, RepoId, Target, folder, parse};
 use super::unverified::Unverified;
 use super::{Advisory, ChainProblem, Outcome, Resolved};
 use crate::mlem::{Link, ObjectType};
 use crate::registry::Content;
-use crate::rules::link_chain_too_long::MAX_DEPTH;
 
 /// One fact a walk needs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -147,7 +147,8 @@ pub struct Walk {
     first_commit: Option<String>,
     /// The last object reached, so far.
     landing: Option<Box<super::Landing>>,
-    visited: Vec<String>,
+    /// The files passed (`REPO@COMMIT:PATH`); the registry's link counts as the first.
+    chain: Chain,
     advisories: Vec<Advisory>,
     hosts: GitHubHosts,
     /// Where the chain may lead: a hop elsewhere ends the walk without a question.
@@ -170,7 +171,7 @@ impl Walk {
             first_type: None,
             first_commit: None,
             landing: None,
-            visited: Vec::new(),
+            chain: Chain::from_link(),
             advisories: Vec::new(),
             hosts: hosts.clone(),
             allow: allow.clone(),
@@ -185,7 +186,7 @@ impl Walk {
             match memo.get(&repo_q) {
                 None => return Step::Ask(self.wanted(memo)),
                 Some(Answer::Repo(RepoAnswer::Found { name, archived })) => {
-                    if self.visited.is_empty()
+                    if self.chain.files().is_empty()
                         && *archived
                         && !self
                             .advisories
@@ -196,7 +197,7 @@ impl Walk {
                             repo: hop.repo.to_string(),
                         });
                     }
-                    if self.visited.is_empty()
+                    if self.chain.files().is_empty()
                         && let RepoId::GitHub {
                             owner, name: old, ..
                         } = &hop.repo
@@ -231,10 +232,10 @@ impl Walk {
             let sha = match memo.get(&Question::Rev(hop.repo.clone(), hop.rev.clone())) {
                 None => return Step::Ask(self.wanted(memo)),
                 Some(Answer::Rev(RevAnswer::Commit { sha, kind })) => {
-                    if self.visited.is_empty() {
+                    if self.chain.files().is_empty() {
                         self.first_commit = Some(sha.clone());
                     }
-                    if self.visited.is_empty() && !self.advisories.iter().any(is_unpinned) {
+                    if self.chain.files().is_empty() && !self.advisories.iter().any(is_unpinned) {
                         let branch = match kind {
                             RevKind::Branch => hop.rev.clone(),
                             RevKind::DefaultBranch(name) => Some(name.clone()),
@@ -304,11 +305,8 @@ impl Walk {
                 object_type,
             }));
             let key = format!("{}@{sha}:{path}", self.hop.repo);
-            if self.visited.contains(&key) {
-                self.visited.push(key);
-                return self.found(object_type, Some(ChainProblem::Cycle(self.visited.clone())));
-            }
-            self.visited.push(key);
+            let follows = next.is_some() && self.hop.link_type != ObjectType::Link;
+            let arrived = self.chain.arrive(key, follows);
             self.first_path.get_or_insert(location);
             if self.first_type.is_none() {
                 self.first_type = Some(match &next {
@@ -316,15 +314,14 @@ impl Walk {
                     _ => object_type,
                 });
             }
-            let Some(next) = next.filter(|_| self.hop.link_type != ObjectType::Link) else {
+            if let Err(problem) = arrived {
+                // A cut chain lands nowhere: the link keeps the type it claims.
+                let claimed = self.first_type.unwrap_or(object_type);
+                return self.found(claimed, Some(problem));
+            }
+            let Some(next) = next.filter(|_| follows) else {
                 return self.found(object_type, None);
             };
-            if self.visited.len() > MAX_DEPTH {
-                return self.found(
-                    object_type,
-                    Some(ChainProblem::TooLong(self.visited.clone())),
-                );
-            }
             let target = match &next.project {
                 None => Target {
                     repo: self.hop.repo.clone(),
@@ -333,11 +330,9 @@ impl Walk {
                     tree: Vec::new(),
                 },
                 Some((_, value)) => match parse(value, &self.hosts) {
-                    Ok(_) if let Some(why) = self.allow.refuses(value) => {
-                        let chain = self.visited.clone();
-                        let why = format!("it leads to `{value}`, which is not allowed: {why}");
+                    Ok(_) if let Err(broken) = self.chain.may_enter(&self.allow, value) => {
                         let claimed = self.first_type.unwrap_or(next.link_type);
-                        return self.found(claimed, Some(ChainProblem::Broken { chain, why }));
+                        return self.found(claimed, Some(broken));
                     }
                     Ok(target) => target,
                     Err(error) => {
@@ -420,7 +415,7 @@ impl Walk {
     }
 
     fn shown(&self, path: &str) -> String {
-        if self.visited.is_empty() {
+        if self.chain.files().is_empty() {
             path.to_owned()
         } else {
             let rev = self.hop.rev.as_deref().unwrap_or("HEAD");
@@ -450,11 +445,11 @@ impl Walk {
         // Past the first hop, a failure is the chain's, not the registry link's own target's.
         let outcome = match outcome {
             Outcome::Found { .. } | Outcome::Unverified { .. } => outcome,
-            broken if !self.visited.is_empty() => Outcome::Found {
+            broken if !self.chain.files().is_empty() => Outcome::Found {
                 path: self.first_path.clone().unwrap_or_default(),
                 object_type: self.first_type.unwrap_or(self.hop.link_type),
                 chain: Some(ChainProblem::Broken {
-                    chain: self.visited.clone(),
+                    chain: self.chain.files().to_vec(),
                     why: what_broke(&broken),
                 }),
             },
@@ -538,8 +533,8 @@ pub struct Progress {
     pub total: usize,
 }
 
-/// The most rounds a run takes: a chain of `MAX_DEPTH` hops, each up to three rounds.
-const MAX_ROUNDS: usize = 3 * (MAX_DEPTH + 2);
+/// The most rounds a run takes: a chain of `MAX_LINKS` hops, each up to three rounds.
+const MAX_ROUNDS: usize = 3 * (MAX_LINKS + 2);
 
 /// Runs `walks` to completion over `answerer`, starting from what `memo` already knows.
 pub async fn run(
@@ -817,11 +812,69 @@ mod tests {
         match &got[0].outcome {
             Outcome::Found {
                 chain: Some(ChainProblem::Cycle(visited)),
+                object_type,
                 ..
             } => {
                 assert_eq!(visited.len(), 3, "{visited:?}");
                 assert_eq!(visited[0], visited[2]);
+                // A cut chain keeps the type its link claims: no `link/type-mismatch` besides.
+                assert_eq!(*object_type, ObjectType::Model);
             }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Facts for a chain of `links` link files across repositories `org/r1`, `org/r2`, …: the
+    /// registry's link to `org/r1` is the first, each repository's `x.mlem` links to the next,
+    /// and the last repository holds the model.
+    fn chain_facts(links: usize) -> Memo {
+        let sha = "c".repeat(40);
+        let mut facts = Memo::new();
+        for i in 1..=links {
+            let repo = gh(&format!("org/r{i}"));
+            let found = RepoAnswer::Found {
+                name: format!("org/r{i}"),
+                archived: false,
+            };
+            facts.insert(Question::Repo(repo.clone()), Answer::Repo(found));
+            let commit = RevAnswer::Commit {
+                sha: sha.clone(),
+                kind: RevKind::Tag,
+            };
+            facts.insert(
+                Question::Rev(repo.clone(), Some("v1".into())),
+                Answer::Rev(commit),
+            );
+            let text = if i == links {
+                "object_type: model\n".to_owned()
+            } else {
+                format!(
+                    "object_type: link\nlink_type: model\npath: x\nproject: https://github.com/org/r{}\nrev: v1\n",
+                    i + 1
+                )
+            };
+            let blob = Question::Blob(repo, Some("v1".into()), "x.mlem".into());
+            facts.insert(blob, Answer::Blob(BlobAnswer::Text(text)));
+        }
+        facts
+    }
+
+    #[test]
+    fn chains_across_repositories_are_cut_past_sixteen_links_like_relative_ones() {
+        let first = link("https://github.com/org/r1", Some("v1"), "x");
+        // The registry's link and 15 in other repositories: 16 links, then the model.
+        let got = resolve(&Table(chain_facts(MAX_LINKS)), std::slice::from_ref(&first));
+        assert!(
+            matches!(&got[0].outcome, Outcome::Found { chain: None, .. }),
+            "{:?}",
+            got[0].outcome
+        );
+        let got = resolve(&Table(chain_facts(MAX_LINKS + 1)), &[first]);
+        match &got[0].outcome {
+            Outcome::Found {
+                chain: Some(ChainProblem::TooLong(files)),
+                ..
+            } => assert_eq!(files.len(), MAX_LINKS, "{files:?}"),
             other => panic!("{other:?}"),
         }
     }

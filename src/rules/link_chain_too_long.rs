@@ -54,4 +54,31 @@ mod tests {
         assert!(found.iter().any(|f| f.file == "l0.mlem"), "{found:?}");
         assert!(!found.iter().any(|f| f.file == "l10.mlem"), "{found:?}");
     }
+
+    /// `links` link files `l0` … in a row, then the model.
+    fn chain(links: usize) -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = (0..links)
+            .map(|i| {
+                let text = format!("object_type: link\nlink_type: model\npath: l{}\n", i + 1);
+                (format!("l{i}.mlem"), text)
+            })
+            .collect();
+        files.push((format!("l{links}.mlem"), "object_type: model\n".into()));
+        files
+    }
+
+    #[test]
+    fn sixteen_links_pass_and_seventeen_do_not() {
+        let head = |files: &[(String, String)]| {
+            let borrowed: Vec<_> = files
+                .iter()
+                .map(|(p, c)| (p.as_str(), c.as_str()))
+                .collect();
+            findings_of("link/chain-too-long", &borrowed)
+                .iter()
+                .any(|f| f.file == "l0.mlem")
+        };
+        assert!(!head(&chain(super::MAX_DEPTH)));
+        assert!(head(&chain(super::MAX_DEPTH + 1)));
+    }
 }
