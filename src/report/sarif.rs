@@ -1,6 +1,10 @@
 //! `--format sarif`: one SARIF 2.1.0 log for GitHub code scanning and other SARIF viewers; what
 //! it holds is described in `docs/sarif-output.md`.
 //!
+//! The log is built from the serde types in [`log`], one per SARIF object, and written as it is
+//! built: the results are made one at a time while they are written ([`Results`]), so a report
+//! with 100,000 findings never holds 100,000 of them.
+//!
 //! Columns are UTF-16 code units, SARIF's default (`run.columnKind` says so explicitly): findings
 //! count characters, so each column is converted using the file's text in [`Report::sources`].
 //! Every result carries a `partialFingerprints` entry under [`FINGERPRINT_KEY`] that does not
@@ -9,13 +13,22 @@
 //! Each rule's `helpUri` is its section of `docs/rules.md` at this version's tag ([`help_uri`]);
 //! the run's `automationDetails.id` names the code scanning category ([`automation_id`]).
 
+mod log;
+
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 
-use super::{Report, Reporter};
+use self::log::{
+    ArtifactChange, ArtifactContent, ArtifactLocation, AutomationDetails, Counts, Driver, Fix,
+    Invocation, Location, Message, Notification, OneEntry, PhysicalLocation, Region, Replacement,
+    ReportingConfiguration, ReportingDescriptor, RuleProperties, Run, RunProperties, SarifResult,
+    Tool,
+};
+use super::{Report, Reporter, Summary};
 use crate::finding::{Finding, Lines, Position, Severity};
 use crate::rules::{self, Rule};
 
@@ -63,73 +76,15 @@ impl Reporter for Sarif {
 
 /// Writes the log of `report` in the code scanning `category`, pretty-printed, with a newline.
 fn write_log(report: &Report, category: Option<&str>, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &Log { report, category })?;
+    serde_json::to_writer_pretty(&mut *out, &sarif_log(report, category))?;
     writeln!(out)
 }
 
-/// The log as it is written: every part but the results is a [`Value`]; the results are built
-/// and written one at a time, so a report with 100,000 findings never holds 100,000 of them.
-struct Log<'a> {
-    report: &'a Report,
-    category: Option<&'a str>,
-}
-
-impl serde::Serialize for Log<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let Value::Object(mut log) = log(self.report, self.category) else {
-            unreachable!("the log is an object");
-        };
-        let Some(Value::Object(run)) = log["runs"].as_array_mut().and_then(|runs| runs.pop())
-        else {
-            unreachable!("the log has one run");
-        };
-        let run = Run {
-            fields: run,
-            results: Results(self.report),
-        };
-        // The keys in the order a `Value` would write them (sorted), the run in its place.
-        let mut map = serializer.serialize_map(Some(log.len()))?;
-        for (key, value) in &log {
-            if key == "runs" {
-                map.serialize_entry(key, &[&run])?;
-            } else {
-                map.serialize_entry(key, value)?;
-            }
-        }
-        map.end()
-    }
-}
-
-/// The run: its fields, with `results` written in key order from the findings.
-struct Run<'a> {
-    fields: Map<String, Value>,
-    results: Results<'a>,
-}
-
-impl serde::Serialize for Run<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.fields.len() + 1))?;
-        let mut pending = true;
-        for (key, value) in &self.fields {
-            if pending && key.as_str() > "results" {
-                map.serialize_entry("results", &self.results)?;
-                pending = false;
-            }
-            map.serialize_entry(key, value)?;
-        }
-        if pending {
-            map.serialize_entry("results", &self.results)?;
-        }
-        map.end()
-    }
-}
-
-/// The run's results, one `result` per finding in the report's order, each built as it is written.
+/// The run's results, one `result` per finding in the report's order, each built as it is
+/// written.
 struct Results<'a>(&'a Report);
 
-impl serde::Serialize for Results<'_> {
+impl Serialize for Results<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         let report = self.0;
@@ -164,44 +119,80 @@ pub fn help_uri(rule: &Rule) -> String {
     )
 }
 
-/// The SARIF log for `report` without its results, its run in the code scanning `category`.
-fn log(report: &Report, category: Option<&str>) -> Value {
-    let notifications: Vec<Value> = report
+/// The SARIF log for `report`, its run in the code scanning `category`; its results are written
+/// from the findings as the log is serialized.
+fn sarif_log<'a>(report: &'a Report, category: Option<&str>) -> log::Log<'a, Results<'a>> {
+    let notifications = report
         .notices
         .iter()
-        .map(|notice| json!({ "level": "note", "message": { "text": notice } }))
+        .map(|notice| Notification {
+            level: "note",
+            message: Message::text(notice.as_str()),
+        })
         .collect();
-    json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "mlem-registry",
-                    "informationUri": REPOSITORY,
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "rules": rules::ALL.iter().map(|rule| descriptor(rule)).collect::<Vec<_>>(),
-                }
-            },
-            "automationDetails": { "id": automation_id(category) },
-            "invocations": [{
-                "executionSuccessful": true,
-                "toolExecutionNotifications": notifications,
-            }],
-            "originalUriBaseIds": {
-                SRCROOT: {
-                    "description": { "text": SRCROOT_DESCRIPTION }
-                }
-            },
-            "columnKind": "utf16CodeUnits",
-            "properties": { "summary": report.summary },
+    let run = Run {
+        automation_details: AutomationDetails {
+            id: automation_id(category),
+        },
+        column_kind: "utf16CodeUnits",
+        invocations: [Invocation {
+            execution_successful: true,
+            tool_execution_notifications: notifications,
         }],
-    })
+        original_uri_base_ids: OneEntry {
+            key: SRCROOT,
+            value: ArtifactLocation {
+                description: Some(Message::text(SRCROOT_DESCRIPTION)),
+                uri: None,
+                uri_base_id: None,
+            },
+        },
+        properties: RunProperties {
+            summary: counts(&report.summary),
+        },
+        results: Results(report),
+        tool: Tool {
+            driver: Driver {
+                information_uri: REPOSITORY,
+                name: "mlem-registry",
+                rules: rules::ALL.iter().map(|rule| descriptor(rule)).collect(),
+                semantic_version: env!("CARGO_PKG_VERSION"),
+                version: env!("CARGO_PKG_VERSION"),
+            },
+        },
+    };
+    log::Log {
+        schema: SCHEMA,
+        runs: [run],
+        version: "2.1.0",
+    }
+}
+
+/// The run's counts as the log writes them. Every field is named, so a new count in
+/// [`Summary`] does not compile until it has its place here too.
+fn counts(summary: &Summary) -> Counts {
+    let Summary {
+        files,
+        links,
+        unverified,
+        errors,
+        warnings,
+        notes,
+        requests,
+    } = *summary;
+    Counts {
+        errors,
+        files,
+        links,
+        notes,
+        requests,
+        unverified,
+        warnings,
+    }
 }
 
 /// The `reportingDescriptor` of one rule.
-fn descriptor(rule: &Rule) -> Value {
+fn descriptor(rule: &Rule) -> ReportingDescriptor {
     let area = rule.id.split('/').next().unwrap_or(rule.id);
     let paragraphs: Vec<String> = rule
         .explain
@@ -216,25 +207,30 @@ fn descriptor(rule: &Rule) -> Value {
         paragraphs.join("\n\n"),
         rule.id
     );
-    json!({
-        "id": rule.id,
-        "name": camel_case(rule.id),
-        "shortDescription": { "text": rule.summary },
-        "fullDescription": { "text": paragraphs[0] },
-        "help": { "text": rule.explain, "markdown": markdown },
-        "helpUri": help_uri,
-        "defaultConfiguration": { "level": level(rule.severity) },
-        "properties": {
-            "tags": ["mlem", area],
-            "problem.severity": problem_severity(rule.severity),
+    ReportingDescriptor {
+        default_configuration: ReportingConfiguration {
+            level: level(rule.severity),
         },
-    })
+        full_description: Message::text(paragraphs.first().cloned().unwrap_or_default()),
+        help: Message {
+            markdown: Some(markdown),
+            text: Cow::Borrowed(rule.explain),
+        },
+        help_uri,
+        id: rule.id,
+        name: camel_case(rule.id),
+        properties: RuleProperties {
+            problem_severity: problem_severity(rule.severity),
+            tags: ["mlem", area],
+        },
+        short_description: Message::text(rule.summary),
+    }
 }
 
 /// Calls `each` with the `result` of every finding, in the report's order.
 fn for_each_result<E>(
     report: &Report,
-    mut each: impl FnMut(Value) -> Result<(), E>,
+    mut each: impl FnMut(SarifResult<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut occurrences: HashMap<(&str, &str, &str), usize> = HashMap::new();
     // Each file's lines are indexed once: a file may have 100,000 findings.
@@ -261,7 +257,7 @@ fn for_each_result<E>(
             .or_default();
         let hash = fingerprint(finding.rule, &finding.file, line, *seen);
         *seen += 1;
-        each(result(finding, text, &hash))
+        each(result(finding, text, hash))
     })
 }
 
@@ -269,65 +265,62 @@ fn for_each_result<E>(
 type Text<'a> = Option<(&'a str, &'a Lines)>;
 
 /// The `result` for `finding` in a file whose text is `text` (when known).
-fn result(finding: &Finding, text: Text<'_>, fingerprint: &str) -> Value {
+fn result<'a>(finding: &'a Finding, text: Text<'_>, fingerprint: String) -> SarifResult<'a> {
     let message = match &finding.help {
-        Some(help) => format!("{}\n\nhelp: {help}", finding.message),
-        None => finding.message.clone(),
+        Some(help) => Cow::Owned(format!("{}\n\nhelp: {help}", finding.message)),
+        None => Cow::Borrowed(finding.message.as_str()),
     };
-    let span = finding.span;
-    let mut result = Map::new();
-    result.insert("ruleId".into(), finding.rule.into());
-    if let Some(index) = rules::ALL.iter().position(|rule| rule.id == finding.rule) {
-        result.insert("ruleIndex".into(), index.into());
-    }
-    result.insert("level".into(), level(finding.severity).into());
-    result.insert("message".into(), json!({ "text": message }));
-    result.insert(
-        "locations".into(),
-        json!([{
-            "physicalLocation": {
-                "artifactLocation": { "uri": uri_reference(&finding.file), "uriBaseId": SRCROOT },
-                "region": region(text, span),
+    let file = ArtifactLocation {
+        description: None,
+        uri: Some(uri_reference(&finding.file)),
+        uri_base_id: Some(SRCROOT),
+    };
+    let fixes = finding.fix.as_ref().map(|fix| {
+        [Fix {
+            artifact_changes: [ArtifactChange {
+                artifact_location: file.clone(),
+                replacements: fix
+                    .edits
+                    .iter()
+                    .map(|edit| Replacement {
+                        deleted_region: region(text, edit.span),
+                        inserted_content: ArtifactContent { text: &edit.text },
+                    })
+                    .collect(),
+            }],
+            description: Message::text(fix.description.as_str()),
+        }]
+    });
+    SarifResult {
+        fixes,
+        level: level(finding.severity),
+        locations: [Location {
+            physical_location: PhysicalLocation {
+                artifact_location: file,
+                region: region(text, finding.span),
             },
-        }]),
-    );
-    if let Some(fix) = &finding.fix {
-        let replacements: Vec<Value> = fix
-            .edits
-            .iter()
-            .map(|edit| {
-                json!({
-                    "deletedRegion": region(text, edit.span),
-                    "insertedContent": { "text": edit.text },
-                })
-            })
-            .collect();
-        result.insert(
-            "fixes".into(),
-            json!([{
-                "description": { "text": fix.description },
-                "artifactChanges": [{
-                    "artifactLocation": { "uri": uri_reference(&finding.file), "uriBaseId": SRCROOT },
-                    "replacements": replacements,
-                }],
-            }]),
-        );
+        }],
+        message: Message {
+            markdown: None,
+            text: message,
+        },
+        partial_fingerprints: OneEntry {
+            key: FINGERPRINT_KEY,
+            value: fingerprint,
+        },
+        rule_id: finding.rule,
+        rule_index: rules::ALL.iter().position(|rule| rule.id == finding.rule),
     }
-    result.insert(
-        "partialFingerprints".into(),
-        json!({ FINGERPRINT_KEY: fingerprint }),
-    );
-    Value::Object(result)
 }
 
 /// A region in SARIF's terms: 1-based lines, UTF-16 columns, end exclusive.
-fn region(text: Text<'_>, span: crate::finding::Span) -> Value {
-    json!({
-        "startLine": span.start.line,
-        "startColumn": utf16_column(text, span.start),
-        "endLine": span.end.line,
-        "endColumn": utf16_column(text, span.end),
-    })
+fn region(text: Text<'_>, span: crate::finding::Span) -> Region {
+    Region {
+        end_column: utf16_column(text, span.end),
+        end_line: span.end.line,
+        start_column: utf16_column(text, span.start),
+        start_line: span.start.line,
+    }
 }
 
 /// SARIF's `level` for a severity: the names are the same.
@@ -413,6 +406,7 @@ mod tests {
     use super::*;
     use crate::finding::Span;
     use crate::registry::memory::MemoryTree;
+    use serde_json::{Value, json};
 
     /// A registry with a syntax error, a link to nothing, a file with a space in its name and
     /// findings after an astral character (two UTF-16 units) on their line.
