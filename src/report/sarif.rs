@@ -17,9 +17,9 @@ mod log;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::io::Write;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 
 use self::log::{
@@ -368,19 +368,30 @@ fn utf16_column(text: Text<'_>, position: Position) -> usize {
         .sum::<usize>()
 }
 
-/// `path` as an RFC 3986 relative reference: every byte outside the unreserved characters,
-/// `/` and the sub-delimiters (and `@`) is percent-encoded, `:` too so that no first segment
-/// can read as a scheme.
+/// What a relative reference keeps as it is: the unreserved characters, `/` and the
+/// sub-delimiters (and `@`); `:` is not kept, so that no first segment can read as a scheme.
+const URI_KEPT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b'@');
+
+/// `path` as an RFC 3986 relative reference: every byte outside [`URI_KEPT`] percent-encoded.
 fn uri_reference(path: &str) -> String {
-    let mut uri = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&byte) {
-            uri.push(char::from(byte));
-        } else {
-            write!(uri, "%{byte:02X}").expect("writing to a String cannot fail");
-        }
-    }
-    uri
+    utf8_percent_encode(path, URI_KEPT).to_string()
 }
 
 /// The fingerprint of a finding: FNV-1a 64 over its rule, file, the trimmed text of its first
