@@ -4,6 +4,7 @@
 //! asked once and a whole round fits in a few batched requests.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
@@ -178,64 +179,96 @@ impl Walk {
         })
     }
 
-    /// Advances as far as `memo` allows.
+    /// Advances as far as `memo` allows: each hop asks about its repository, its rev, then its
+    /// file, and arrives (or moves on to the next candidate path, or the next hop).
     pub fn step(&mut self, memo: &Memo) -> Step {
         loop {
-            let hop = &self.hop;
-            let repo_q = Question::Repo(hop.repo.clone());
-            match memo.get(&repo_q) {
-                None => return Step::Ask(self.wanted(memo)),
-                Some(Answer::Repo(RepoAnswer::Found { name, archived })) => {
-                    if self.chain.files().is_empty()
-                        && *archived
-                        && !self
-                            .advisories
-                            .iter()
-                            .any(|a| matches!(a, Advisory::Archived { .. }))
-                    {
-                        self.advisories.push(Advisory::Archived {
-                            repo: hop.repo.to_string(),
-                        });
-                    }
-                    if self.chain.files().is_empty()
-                        && let RepoId::GitHub {
-                            owner, name: old, ..
-                        } = &hop.repo
-                        && !name.eq_ignore_ascii_case(&format!("{owner}/{old}"))
-                        && !self
-                            .advisories
-                            .iter()
-                            .any(|a| matches!(a, Advisory::Renamed { .. }))
-                    {
-                        self.advisories.push(Advisory::Renamed {
-                            from: format!("{owner}/{old}"),
-                            to: name.clone(),
-                        });
-                    }
-                }
-                Some(Answer::Repo(RepoAnswer::NotFound { hint })) => {
-                    return self.done(Outcome::RepoNotFound {
-                        repo: hop.shown.clone(),
-                        hint: hint.clone(),
-                    });
-                }
-                Some(other) => return self.unverified(other),
+            if let ControlFlow::Break(stop) = self.repository(memo) {
+                return stop;
             }
-            if !hop.tree.is_empty() {
+            if !self.hop.tree.is_empty() {
                 match self.split_tree(memo) {
                     Ok(true) => continue,
                     Ok(false) => return Step::Ask(self.wanted(memo)),
                     Err(outcome) => return self.done(outcome),
                 }
             }
-            let hop = &self.hop;
-            let sha = match memo.get(&Question::Rev(hop.repo.clone(), hop.rev.clone())) {
-                None => return Step::Ask(self.wanted(memo)),
-                Some(Answer::Rev(RevAnswer::Commit { sha, kind })) => {
-                    if self.chain.files().is_empty() {
-                        self.first_commit = Some(sha.clone());
-                    }
-                    if self.chain.files().is_empty() && !self.advisories.iter().any(is_unpinned) {
+            let sha = match self.revision(memo) {
+                ControlFlow::Continue(sha) => sha,
+                ControlFlow::Break(stop) => return stop,
+            };
+            let (path, text) = match self.file(memo) {
+                ControlFlow::Continue(Some(found)) => found,
+                ControlFlow::Continue(None) => continue,
+                ControlFlow::Break(stop) => return stop,
+            };
+            if let ControlFlow::Break(stop) = self.arrive(sha, path, text) {
+                return stop;
+            }
+        }
+    }
+
+    /// The hop's repository: there (with the first hop's advisories: archived, renamed), or
+    /// the step that ends the walk.
+    fn repository(&mut self, memo: &Memo) -> ControlFlow<Step> {
+        let hop = &self.hop;
+        match memo.get(&Question::Repo(hop.repo.clone())) {
+            None => ControlFlow::Break(Step::Ask(self.wanted(memo))),
+            Some(Answer::Repo(RepoAnswer::Found { name, archived })) => {
+                if self.chain.files().is_empty() {
+                    let repo = hop.repo.clone();
+                    self.first_repository_advisories(&repo, name, *archived);
+                }
+                ControlFlow::Continue(())
+            }
+            Some(Answer::Repo(RepoAnswer::NotFound { hint })) => {
+                let outcome = Outcome::RepoNotFound {
+                    repo: hop.shown.clone(),
+                    hint: hint.clone(),
+                };
+                ControlFlow::Break(self.done(outcome))
+            }
+            Some(other) => ControlFlow::Break(self.unverified(other)),
+        }
+    }
+
+    /// `link/repo-archived` and `link/repo-renamed` for the link's own repository, once each.
+    fn first_repository_advisories(&mut self, repo: &RepoId, name: &str, archived: bool) {
+        let has = |advisories: &[Advisory], renamed: bool| {
+            advisories.iter().any(|a| match a {
+                Advisory::Renamed { .. } => renamed,
+                Advisory::Archived { .. } => !renamed,
+                _ => false,
+            })
+        };
+        if archived && !has(&self.advisories, false) {
+            self.advisories.push(Advisory::Archived {
+                repo: repo.to_string(),
+            });
+        }
+        if let RepoId::GitHub {
+            owner, name: old, ..
+        } = repo
+            && !name.eq_ignore_ascii_case(&format!("{owner}/{old}"))
+            && !has(&self.advisories, true)
+        {
+            self.advisories.push(Advisory::Renamed {
+                from: format!("{owner}/{old}"),
+                to: name.to_owned(),
+            });
+        }
+    }
+
+    /// The commit the hop's rev names (with the first hop's commit and `link/unpinned-rev`
+    /// advisory), or the step that ends the walk.
+    fn revision(&mut self, memo: &Memo) -> ControlFlow<Step, String> {
+        let hop = &self.hop;
+        match memo.get(&Question::Rev(hop.repo.clone(), hop.rev.clone())) {
+            None => ControlFlow::Break(Step::Ask(self.wanted(memo))),
+            Some(Answer::Rev(RevAnswer::Commit { sha, kind })) => {
+                if self.chain.files().is_empty() {
+                    self.first_commit = Some(sha.clone());
+                    if !self.advisories.iter().any(is_unpinned) {
                         let branch = match kind {
                             RevKind::Branch => hop.rev.clone(),
                             RevKind::DefaultBranch(name) => Some(name.clone()),
@@ -249,110 +282,125 @@ impl Walk {
                             });
                         }
                     }
-                    sha.clone()
                 }
-                Some(Answer::Rev(RevAnswer::NotFound)) => {
-                    return self.done(Outcome::RevNotFound {
-                        repo: hop.shown.clone(),
-                        rev: hop
-                            .rev
-                            .clone()
-                            .unwrap_or_else(|| "the default branch".into()),
-                    });
-                }
-                Some(other) => return self.unverified(other),
-            };
-            let path = hop.candidates[hop.next_candidate].clone();
-            let blob = Question::Blob(hop.repo.clone(), hop.rev.clone(), path.clone());
-            let text = match memo.get(&blob) {
-                None => return Step::Ask(self.wanted(memo)),
-                Some(Answer::Blob(BlobAnswer::Missing | BlobAnswer::NotAFile)) => {
-                    self.hop.next_candidate += 1;
-                    if self.hop.next_candidate == self.hop.candidates.len() {
-                        let tried = self.hop.candidates.iter().map(|c| self.shown(c)).collect();
-                        let rev = self.hop.rev.as_deref().unwrap_or("its default branch");
-                        let within = Some(format!("`{}` at `{rev}`", self.hop.shown));
-                        return self.done(Outcome::NotFound { tried, within });
-                    }
-                    continue;
-                }
-                Some(Answer::Blob(BlobAnswer::Unreadable(reason))) => {
-                    let reason = reason.clone();
-                    return self.done(Outcome::NotMlemObject {
-                        path: self.shown(&path),
-                        reason,
-                    });
-                }
-                Some(Answer::Blob(BlobAnswer::Text(text))) => text.clone(),
-                Some(other) => return self.unverified(other),
-            };
-            let location = self.shown(&path);
-            let parsed = crate::mlem::file::parse_content(Content::Bytes(text.into_bytes()));
-            let (object_type, next) = match FileTarget::from_parsed(parsed.object()) {
-                FileTarget::NotObject(reason) => {
-                    return self.done(Outcome::NotMlemObject {
-                        path: location,
-                        reason,
-                    });
-                }
-                FileTarget::Object(object_type, next) => (object_type, next),
-            };
-            self.landing = Some(Box::new(super::Landing {
-                repo: self.hop.shown.clone(),
-                rev: self.hop.rev.clone(),
-                commit: sha.clone(),
-                path: path.clone(),
-                object_type,
-            }));
-            let key = format!("{}@{sha}:{path}", self.hop.repo);
-            let follows = next.is_some() && self.hop.link_type != ObjectType::Link;
-            let arrived = self.chain.arrive(key, follows);
-            self.first_path.get_or_insert(location);
-            if self.first_type.is_none() {
-                self.first_type = Some(match &next {
-                    Some(next) if self.hop.link_type != ObjectType::Link => next.link_type,
-                    _ => object_type,
-                });
+                ControlFlow::Continue(sha.clone())
             }
-            if let Err(problem) = arrived {
-                // A cut chain lands nowhere: the link keeps the type it claims.
-                let claimed = self.first_type.unwrap_or(object_type);
-                return self.found(claimed, Some(problem));
+            Some(Answer::Rev(RevAnswer::NotFound)) => {
+                let outcome = Outcome::RevNotFound {
+                    repo: hop.shown.clone(),
+                    rev: hop
+                        .rev
+                        .clone()
+                        .unwrap_or_else(|| "the default branch".into()),
+                };
+                ControlFlow::Break(self.done(outcome))
             }
-            let Some(next) = next.filter(|_| follows) else {
-                return self.found(object_type, None);
-            };
-            let target = match &next.project {
-                None => Target {
-                    repo: self.hop.repo.clone(),
-                    rev: Some(sha),
-                    root: self.hop.root.clone(),
-                    tree: Vec::new(),
-                },
-                Some((_, value)) => match parse(value, &self.hosts) {
-                    Ok(_) if let Err(broken) = self.chain.may_enter(&self.allow, value) => {
-                        let claimed = self.first_type.unwrap_or(next.link_type);
-                        return self.found(claimed, Some(broken));
-                    }
-                    Ok(target) => target,
-                    Err(error) => {
-                        return self.done(Outcome::NotMlemObject {
-                            path: self.first_path.clone().unwrap_or_default(),
-                            reason: format!("the link there is broken: {error}"),
-                        });
-                    }
-                },
-            };
-            let shown = next
-                .project
-                .as_ref()
-                .map_or(self.hop.shown.clone(), |(_, v)| v.clone());
-            self.rev_override = next.rev.clone();
-            match hop_for(&next, target, shown) {
-                Ok(hop) => self.hop = hop,
-                Err(outcome) => return self.done(outcome),
-            }
+            Some(other) => ControlFlow::Break(self.unverified(other)),
         }
+    }
+
+    /// The hop's file at its current candidate path: its path and text; `None` when that
+    /// candidate is missing and the next one is to be tried; or the step that ends the walk.
+    fn file(&mut self, memo: &Memo) -> ControlFlow<Step, Option<(String, String)>> {
+        let hop = &self.hop;
+        let path = hop.candidates[hop.next_candidate].clone();
+        let blob = Question::Blob(hop.repo.clone(), hop.rev.clone(), path.clone());
+        match memo.get(&blob) {
+            None => ControlFlow::Break(Step::Ask(self.wanted(memo))),
+            Some(Answer::Blob(BlobAnswer::Missing | BlobAnswer::NotAFile)) => {
+                self.hop.next_candidate += 1;
+                if self.hop.next_candidate < self.hop.candidates.len() {
+                    return ControlFlow::Continue(None);
+                }
+                let tried = self.hop.candidates.iter().map(|c| self.shown(c)).collect();
+                let rev = self.hop.rev.as_deref().unwrap_or("its default branch");
+                let within = Some(format!("`{}` at `{rev}`", self.hop.shown));
+                ControlFlow::Break(self.done(Outcome::NotFound { tried, within }))
+            }
+            Some(Answer::Blob(BlobAnswer::Unreadable(reason))) => {
+                let outcome = Outcome::NotMlemObject {
+                    path: self.shown(&path),
+                    reason: reason.clone(),
+                };
+                ControlFlow::Break(self.done(outcome))
+            }
+            Some(Answer::Blob(BlobAnswer::Text(text))) => {
+                ControlFlow::Continue(Some((path, text.clone())))
+            }
+            Some(other) => ControlFlow::Break(self.unverified(other)),
+        }
+    }
+
+    /// Arrives at the file `path` (with `text`) at commit `sha`: lands there, or sets up the
+    /// hop its link names (`Ok`), or the step that ends the walk.
+    fn arrive(&mut self, sha: String, path: String, text: String) -> ControlFlow<Step> {
+        let location = self.shown(&path);
+        let parsed = crate::mlem::file::parse_content(Content::Bytes(text.into_bytes()));
+        let (object_type, next) = match FileTarget::from_parsed(parsed.object()) {
+            FileTarget::NotObject(reason) => {
+                return ControlFlow::Break(self.done(Outcome::NotMlemObject {
+                    path: location,
+                    reason,
+                }));
+            }
+            FileTarget::Object(object_type, next) => (object_type, next),
+        };
+        self.landing = Some(Box::new(super::Landing {
+            repo: self.hop.shown.clone(),
+            rev: self.hop.rev.clone(),
+            commit: sha.clone(),
+            path: path.clone(),
+            object_type,
+        }));
+        let key = format!("{}@{sha}:{path}", self.hop.repo);
+        let follows = next.is_some() && self.hop.link_type != ObjectType::Link;
+        let arrived = self.chain.arrive(key, follows);
+        self.first_path.get_or_insert(location);
+        if self.first_type.is_none() {
+            self.first_type = Some(match &next {
+                Some(next) if self.hop.link_type != ObjectType::Link => next.link_type,
+                _ => object_type,
+            });
+        }
+        if let Err(problem) = arrived {
+            // A cut chain lands nowhere: the link keeps the type it claims.
+            let claimed = self.first_type.unwrap_or(object_type);
+            return ControlFlow::Break(self.found(claimed, Some(problem)));
+        }
+        let Some(next) = next.filter(|_| follows) else {
+            return ControlFlow::Break(self.found(object_type, None));
+        };
+        let target = match &next.project {
+            None => Target {
+                repo: self.hop.repo.clone(),
+                rev: Some(sha),
+                root: self.hop.root.clone(),
+                tree: Vec::new(),
+            },
+            Some((_, value)) => match parse(value, &self.hosts) {
+                Ok(_) if let Err(broken) = self.chain.may_enter(&self.allow, value) => {
+                    let claimed = self.first_type.unwrap_or(next.link_type);
+                    return ControlFlow::Break(self.found(claimed, Some(broken)));
+                }
+                Ok(target) => target,
+                Err(error) => {
+                    return ControlFlow::Break(self.done(Outcome::NotMlemObject {
+                        path: self.first_path.clone().unwrap_or_default(),
+                        reason: format!("the link there is broken: {error}"),
+                    }));
+                }
+            },
+        };
+        let shown = next
+            .project
+            .as_ref()
+            .map_or(self.hop.shown.clone(), |(_, v)| v.clone());
+        self.rev_override = next.rev.clone();
+        match hop_for(&next, target, shown) {
+            Ok(hop) => self.hop = hop,
+            Err(outcome) => return ControlFlow::Break(self.done(outcome)),
+        }
+        ControlFlow::Continue(())
     }
 
     /// Decides where the revision ends in a `tree/REV/SUBDIR` URL: the longest prefix that is a
