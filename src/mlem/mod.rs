@@ -103,6 +103,21 @@ pub struct Link {
 }
 
 impl Link {
+    /// `PATH [in PROJECT[@REV]]`: where the link points, on one line (`quoted`: the path in
+    /// backticks, for a sentence).
+    pub fn points_to(&self, quoted: bool) -> String {
+        let path = if quoted {
+            format!("`{}`", self.path)
+        } else {
+            self.path.clone()
+        };
+        let rev = self.rev.as_ref().map_or(String::new(), |r| format!("@{r}"));
+        match &self.project {
+            Some((_, project)) => format!("{path} in {project}{rev}"),
+            None => path,
+        }
+    }
+
     /// Route to one of this link's fields, for locating it in the file.
     pub fn field_route(&self, field: &str) -> Vec<Segment> {
         let mut route = self.route.clone();

@@ -71,23 +71,12 @@ pub fn duplicate_targets(files: &[LinkFile<'_>], hosts: &GitHubHosts) -> Vec<Fin
                     file.path,
                     span,
                     earlier,
-                    &describe(file.link),
+                    &file.link.points_to(true),
                 ));
             }
         }
     }
     found
-}
-
-fn describe(link: &Link) -> String {
-    let at = link
-        .rev
-        .as_deref()
-        .map_or(String::new(), |r| format!("@{r}"));
-    match &link.project {
-        Some((_, repo)) => format!("`{}` in {repo}{at}", link.path),
-        None => format!("`{}`", link.path),
-    }
 }
 
 /// A `link/name-collision` warning on every link file that answers to the same name as another

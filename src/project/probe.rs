@@ -1,0 +1,199 @@
+//! What `link` would write, resolved before it is written: where the new link lands, through
+//! the same resolvers and chain rule `check` uses, and why it must not be written if it must not.
+
+use std::path::Path;
+
+use super::follow::follow;
+use super::{Error, NewLink, file_of, is_blocking, project_url};
+use crate::mlem::ObjectType;
+use crate::registry;
+use crate::resolve::target::AllowList;
+
+/// Where a link to `path` would land, found before the link is written: in the project at
+/// `project_dir` (a relative link), or in `source` at `rev` through the online resolvers.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// The link that would be written (its `link_type` the target's type), `rev` as asked.
+    pub link: NewLink,
+    /// How it resolved.
+    pub resolved: crate::resolve::Resolved,
+    /// Where MLEM would load the target from, for the user.
+    pub shown: String,
+    /// The commit of the object the link lands on, for `--pin`.
+    pub commit: Option<String>,
+    /// Why the link must not be written although its first target resolved: the chain behind
+    /// it is broken, or leads where the config does not allow.
+    pub problem: Option<String>,
+}
+
+/// Resolves a new link to `path` (in `source` at `rev`, or in the project at `project_dir`).
+pub fn probe(
+    project_dir: &Path,
+    path: &str,
+    source: Option<&str>,
+    rev: Option<&str>,
+    legacy_repo_key: bool,
+    online: Option<&crate::resolve::online::Online>,
+) -> Result<Probe, registry::Error> {
+    // Any type but `link`: a link target is followed to the type it finally has.
+    let asked = NewLink {
+        link_type: ObjectType::Model,
+        path: path.to_owned(),
+        project: source.map(project_url),
+        legacy_repo_key,
+        rev: rev.map(str::to_owned),
+    };
+    let link = asked.link();
+    if let (Some(project), Some(online)) = (&asked.project, online)
+        && let Some(why) = online.allow.refuses(project)
+    {
+        let resolved = crate::resolve::Resolved::unverified(&link, &why);
+        let problem = Some(format!("`{project}` is not allowed: {why}"));
+        return Ok(Probe {
+            shown: project.clone(),
+            link: asked.clone(),
+            resolved,
+            commit: None,
+            problem,
+        });
+    }
+    let resolved = match (&asked.project, online) {
+        (None, _) => {
+            let opened = registry::open(project_dir, &registry::Selection::Worktree)?;
+            let reader = opened.snapshot.reader();
+            crate::resolve::local::LocalResolver::default()
+                .resolve(&*reader, "", &link)
+                .into()
+        }
+        (Some(_), Some(online)) => crate::resolve::online::resolve(&[&link], online, &|_| {})
+            .0
+            .pop()
+            .unwrap_or_default(),
+        (Some(_), None) => crate::resolve::Resolved::unverified(&link, "--offline"),
+    };
+    let (found_path, link_type) = match &resolved.outcome {
+        crate::resolve::Outcome::Found {
+            path, object_type, ..
+        } => {
+            let landed = resolved.landing.as_ref().map(|l| l.object_type);
+            (Some(path.clone()), landed.unwrap_or(*object_type))
+        }
+        _ => (None, ObjectType::Model),
+    };
+    let mut written = NewLink {
+        link_type,
+        path: found_path.clone().unwrap_or_else(|| file_of(path)),
+        ..asked.clone()
+    };
+    // A target that is itself a link: MLEM (following links) links the object it lands on.
+    let mut commit = resolved.commit.clone();
+    let mut problem = None;
+    if let Some(found) = &found_path {
+        match land_on_final_object(&mut written, project_dir, found, &resolved, online)? {
+            ChainEnd::At(landed) => commit = landed.or(commit),
+            ChainEnd::Broken(why) => problem = Some(why),
+        }
+    }
+    let written_path = written.path.clone();
+    let shown = match &asked.project {
+        Some(project) => {
+            format!(
+                "{}{}{}",
+                project,
+                if project.ends_with('/') { "" } else { "/" },
+                written_path
+            ) + &rev.map_or(String::new(), |r| format!("@{r}"))
+        }
+        None => written_path.clone(),
+    };
+    Ok(Probe {
+        link: written,
+        resolved,
+        shown,
+        commit,
+        problem,
+    })
+}
+
+/// Points `link` at the object a chain of links starting at `found` ends on, as MLEM's `link`
+/// does: the same project keeps the rev asked for, another one gets the rev its link names.
+/// Says the commit landed on (when known), or why the chain does not land.
+fn land_on_final_object(
+    link: &mut NewLink,
+    project_dir: &Path,
+    found: &str,
+    resolved: &crate::resolve::Resolved,
+    online: Option<&crate::resolve::online::Online>,
+) -> Result<ChainEnd, registry::Error> {
+    match &link.project {
+        Some(project) => {
+            let Some(landing) = &resolved.landing else {
+                return Ok(ChainEnd::At(None));
+            };
+            if landing.repo != *project {
+                link.project = Some(landing.repo.clone());
+                link.rev = landing.rev.clone();
+            }
+            link.path = landing.path.clone();
+            Ok(ChainEnd::At(Some(landing.commit.clone())))
+        }
+        None => {
+            let allow = online.map(|online| &online.allow);
+            let followed = follow(project_dir, found, true, allow.unwrap_or(&NO_LIST), online)?;
+            let Some(target) = followed.target else {
+                return Ok(ChainEnd::Broken(followed.problem.unwrap_or_default()));
+            };
+            link.path = target.path;
+            if target.repository.is_some() {
+                link.project = target.repository;
+                link.rev = target.rev;
+            }
+            Ok(ChainEnd::At(target.commit))
+        }
+    }
+}
+
+/// No allow-list beyond the GitHub hosts' default (a probe with no network has no config).
+static NO_LIST: AllowList = AllowList {
+    hosts: None,
+    owners: None,
+    source: String::new(),
+    github: Vec::new(),
+};
+
+/// Where a new link's chain ends.
+enum ChainEnd {
+    /// On an object, at this commit when known.
+    At(Option<String>),
+    /// Nowhere: why.
+    Broken(String),
+}
+
+impl Probe {
+    /// Why the link must not be written, with help and whether it is only unverified: an error
+    /// finding, an unverified target, or a broken chain behind it (`None`: write it).
+    pub fn refusal(&self, file: &str) -> Result<Option<(String, Option<String>, bool)>, Error> {
+        if let Some(problem) = &self.problem {
+            return Ok(Some((problem.clone(), None, false)));
+        }
+        Ok(self.findings(file)?.into_iter().find(is_blocking).map(|f| {
+            let unverified = f.rule == crate::rules::link_unverified::RULE.id;
+            (f.message, f.help, unverified)
+        }))
+    }
+
+    /// What `check` would say about the link once written: its findings, errors first.
+    pub fn findings(&self, file: &str) -> Result<Vec<crate::finding::Finding>, Error> {
+        let text = self.link.text()?;
+        let locator = crate::mlem::locate::Locator::new(&text);
+        let mut found = crate::policy::link_findings(
+            file,
+            &locator,
+            &self.link.link(),
+            &self.resolved,
+            crate::policy::Remote::Online,
+        );
+        found.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        Ok(found)
+    }
+}
