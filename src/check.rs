@@ -14,8 +14,8 @@ use crate::report::{LinkRecord, LinkStatus, Report};
 use crate::resolve::Resolved;
 use crate::resolve::local::{FileTarget, LocalResolver};
 use crate::resolve::online::{self, Online};
-use crate::resolve::remote::Progress;
 use crate::resolve::target::GitHubHosts;
+use crate::resolve::walk::Progress;
 use crate::rules;
 
 /// How to check.

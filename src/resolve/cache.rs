@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::github::graphql::is_full_sha;
-use super::remote::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer};
+use super::question::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer};
 use super::target::RepoId;
 
 /// The cache file's name inside the cache directory; the version changes with its format.
@@ -137,7 +137,7 @@ fn key(question: &Question) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolve::remote::RevKind;
+    use crate::resolve::question::RevKind;
 
     fn repo() -> RepoId {
         RepoId::GitHub {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 mod bounded;
 
 use super::github::answer_for_blob;
-use super::remote::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
+use super::question::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
 use super::target::RepoId;
 use super::unverified::Unverified;
 use crate::github::ErrorKind;

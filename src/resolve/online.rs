@@ -9,9 +9,10 @@ use super::Resolved;
 use super::cache::Cache;
 use super::git::{LocalRepos, RemoteRepos};
 use super::github::GitHub;
-use super::remote::{self, Answer, Answerer, Memo, Progress, Question, Walk};
+use super::question::{Answer, Answerer, Memo, Question};
 use super::target::{GitHubHosts, RepoId};
 use super::unverified::Unverified;
+use super::walk::{self, Progress, Walk};
 use crate::github;
 use crate::mlem::Link;
 
@@ -96,7 +97,7 @@ pub fn resolve(
                 Err(outcome) => results[index] = Some(outcome.into()),
             }
         }
-        let resolved = remote::run(walks, &mut Memo::new(), &hosts, progress).await;
+        let resolved = walk::run(walks, &mut Memo::new(), &hosts, progress).await;
         for (index, resolved) in walked.into_iter().zip(resolved) {
             results[index] = Some(resolved);
         }

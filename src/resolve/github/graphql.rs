@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{answer_for_blob, not_found_hint};
 use crate::github::{Error, Reply};
-use crate::resolve::remote::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
+use crate::resolve::question::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
 use crate::resolve::target::RepoId;
 
 /// One query and the questions its aliases answer.

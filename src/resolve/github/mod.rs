@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::future::join_all;
 
-use super::remote::{Answer, BlobAnswer, Question};
+use super::question::{Answer, BlobAnswer, Question};
 use crate::github::{Client, Config, Error};
 use crate::registry::MAX_FILE_BYTES;
 

@@ -12,7 +12,7 @@ use tokio::sync::OnceCell;
 use super::graphql::is_full_sha;
 use super::{answer_for_blob, not_found_hint};
 use crate::github::{Client, Error, Reply};
-use crate::resolve::remote::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
+use crate::resolve::question::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
 use crate::resolve::target::RepoId;
 
 /// What GitHub said about a repository: its API path (after any rename), default branch and
