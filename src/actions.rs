@@ -54,7 +54,7 @@ impl Actions {
     pub fn write_summary(&self, report: &Report) -> anyhow::Result<()> {
         if let Some(path) = &self.step_summary {
             let mut file = append("GITHUB_STEP_SUMMARY", path)?;
-            summary::Summary.write(report, &mut file)?;
+            summary::Markdown.write(report, &mut file)?;
         }
         Ok(())
     }
@@ -132,14 +132,14 @@ pub fn check_run(name: &str, report: &Report, online: Option<&Online>, verdict: 
 /// Where the check run goes: the repository from `GITHUB_REPOSITORY`, the commit from the
 /// event's pull request head (the merge commit in `GITHUB_SHA` is not what reviewers see), else
 /// `GITHUB_SHA`.
-fn check_run_target(name: &str) -> Result<check_run::Target, &'static str> {
+fn check_run_target(name: &str) -> Result<check_run::Destination, &'static str> {
     let repo = var("GITHUB_REPOSITORY").ok_or("GITHUB_REPOSITORY is not set")?;
     let head_sha = event()
         .pull_request_head
         .clone()
         .or_else(|| var("GITHUB_SHA"))
         .ok_or("neither the event's pull_request.head.sha nor GITHUB_SHA is set")?;
-    Ok(check_run::Target {
+    Ok(check_run::Destination {
         repo,
         head_sha,
         name: name.to_owned(),

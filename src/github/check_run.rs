@@ -10,7 +10,7 @@ pub const ANNOTATIONS_PER_REQUEST: usize = 50;
 
 /// Where the check run goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
+pub struct Destination {
     /// `owner/name` of the registry repository.
     pub repo: String,
     /// The commit the run is about: a pull request's head, else the pushed commit.
@@ -88,7 +88,7 @@ pub enum CheckRunError {
 /// completes it with `conclusion`.
 pub fn publish(
     config: &Config,
-    target: &Target,
+    target: &Destination,
     output: &Output,
     conclusion: Conclusion,
 ) -> Result<Published, CheckRunError> {

@@ -22,7 +22,7 @@ pub struct Resolution {
     /// The files passed on the way, the asked file first.
     pub chain: Vec<String>,
     /// Where it landed, if it did.
-    pub target: Option<Landed>,
+    pub target: Option<ReachedObject>,
     /// Why it did not land, if it did not.
     pub problem: Option<String>,
     /// The asked file's own link, when it is one.
@@ -44,7 +44,7 @@ pub struct LinkFields {
 
 /// The object a link lands on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Landed {
+pub struct ReachedObject {
     /// The repository; `None`: this project, as its working tree holds it.
     pub repository: Option<String>,
     /// The rev asked for, if any.
@@ -105,7 +105,7 @@ pub fn follow(
                 return Ok(resolution);
             }
         };
-        let landed_here = |object_type: ObjectType| Landed {
+        let landed_here = |object_type: ObjectType| ReachedObject {
             repository: None,
             rev: None,
             commit: None,
@@ -167,7 +167,7 @@ pub fn follow(
             .collect();
             match (&resolved.landing, problems.is_empty()) {
                 (Some(landing), true) => {
-                    resolution.target = Some(Landed {
+                    resolution.target = Some(ReachedObject {
                         repository: Some(landing.repo.clone()),
                         rev: landing.rev.clone(),
                         commit: Some(landing.commit.clone()),

@@ -15,7 +15,7 @@ mod new_link;
 mod probe;
 mod write;
 
-pub use follow::{Landed, LinkFields, Resolution, follow};
+pub use follow::{LinkFields, ReachedObject, Resolution, follow};
 pub use init::{ACTION_PLACEHOLDER, CI_CONFIG, Initialized, WORKFLOW_FILE, ci_workflow, init};
 pub use list::{Entry, list, own_link};
 pub use new_link::NewLink;

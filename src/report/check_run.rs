@@ -22,7 +22,7 @@ pub fn annotations(report: &Report) -> Vec<Value> {
 /// The summary, cut to what the Checks API takes.
 pub fn markdown(report: &Report) -> String {
     let mut out = Vec::new();
-    let _ = super::summary::Summary.write(report, &mut out);
+    let _ = super::summary::Markdown.write(report, &mut out);
     let mut text = String::from_utf8_lossy(&out).into_owned();
     if text.len() > MAX_SUMMARY_BYTES {
         let mut cut = MAX_SUMMARY_BYTES - 64;

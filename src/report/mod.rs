@@ -197,7 +197,7 @@ impl Format {
             Format::Json => Box::new(json::Json),
             Format::Sarif => Box::new(sarif::Sarif),
             Format::Github => Box::new(github::Github),
-            Format::Summary => Box::new(summary::Summary),
+            Format::Summary => Box::new(summary::Markdown),
         }
     }
 }

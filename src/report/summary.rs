@@ -6,15 +6,15 @@ use std::io::Write;
 use super::{LinkStatus, Report, Reporter};
 use crate::finding::Severity;
 
-/// Writes the Markdown summary.
-pub struct Summary;
+/// Writes the Markdown summary (the job summary, the check run's summary).
+pub struct Markdown;
 
 /// Rows of the link table at most: GitHub cuts a job summary at 1 MiB.
 const MAX_LINK_ROWS: usize = 1000;
 /// Rows of the findings table at most, for the same reason.
 const MAX_FINDING_ROWS: usize = 1000;
 
-impl Reporter for Summary {
+impl Reporter for Markdown {
     fn write(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         let s = &report.summary;
         let verdict = match (s.errors, s.warnings, s.unverified) {
@@ -181,7 +181,7 @@ mod tests {
         };
         let report = crate::check::check_snapshot(&tree, &options).unwrap();
         let mut out = Vec::new();
-        Summary.write(&report, &mut out).unwrap();
+        Markdown.write(&report, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         insta::assert_snapshot!(text);
     }

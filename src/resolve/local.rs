@@ -11,7 +11,7 @@ use crate::registry::{Lookup, Reader, path};
 
 /// What a repository path holds, as far as links care.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Target {
+enum Cached {
     /// Nothing (or a directory): try the next candidate.
     Absent,
     /// The path leaves the repository.
@@ -45,13 +45,13 @@ impl FileTarget {
 /// Resolves relative links against one snapshot, remembering every target it has read.
 #[derive(Default)]
 pub struct LocalResolver {
-    targets: RwLock<HashMap<String, Target>>,
+    targets: RwLock<HashMap<String, Cached>>,
 }
 
 impl LocalResolver {
     /// Records what a file already parsed by the walk holds, so it is not read again.
     pub fn seed(&self, path: String, target: FileTarget) {
-        self.write().insert(path, Target::File(Arc::new(target)));
+        self.write().insert(path, Cached::File(Arc::new(target)));
     }
 
     /// Where `link`, found in file `origin`, lands: its first hop, then the rest of its chain.
@@ -115,9 +115,9 @@ impl LocalResolver {
         })?;
         for candidate in &tried {
             match self.target(reader, candidate) {
-                Target::Absent => continue,
-                Target::Escapes(why) => return Err(Outcome::Escapes { why }),
-                Target::File(file) => return Ok((candidate.clone(), file)),
+                Cached::Absent => continue,
+                Cached::Escapes(why) => return Err(Outcome::Escapes { why }),
+                Cached::File(file) => return Ok((candidate.clone(), file)),
             }
         }
         Err(Outcome::NotFound {
@@ -126,7 +126,7 @@ impl LocalResolver {
         })
     }
 
-    fn target(&self, reader: &dyn Reader, path: &str) -> Target {
+    fn target(&self, reader: &dyn Reader, path: &str) -> Cached {
         if let Some(known) = self.read().get(path) {
             return known.clone();
         }
@@ -135,13 +135,13 @@ impl LocalResolver {
         target
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Target>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Cached>> {
         self.targets
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Target>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Cached>> {
         self.targets
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -149,15 +149,15 @@ impl LocalResolver {
 }
 
 /// Reads and parses the file at `path`, if any.
-fn read_target(reader: &dyn Reader, path: &str) -> Target {
+fn read_target(reader: &dyn Reader, path: &str) -> Cached {
     match reader.lookup(path) {
         Ok(Lookup::File(content)) => {
             let parsed = crate::mlem::file::parse_content(content);
-            Target::File(Arc::new(FileTarget::from_parsed(parsed.object())))
+            Cached::File(Arc::new(FileTarget::from_parsed(parsed.object())))
         }
-        Ok(Lookup::Missing | Lookup::NotAFile | Lookup::Special(_)) => Target::Absent,
-        Ok(Lookup::Escapes(why)) => Target::Escapes(why),
-        Err(error) => Target::File(Arc::new(FileTarget::NotObject(format!(
+        Ok(Lookup::Missing | Lookup::NotAFile | Lookup::Special(_)) => Cached::Absent,
+        Ok(Lookup::Escapes(why)) => Cached::Escapes(why),
+        Err(error) => Cached::File(Arc::new(FileTarget::NotObject(format!(
             "it cannot be read: {error}"
         )))),
     }
