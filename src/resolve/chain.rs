@@ -10,7 +10,8 @@
 use super::ChainProblem;
 use super::target::AllowList;
 
-pub use crate::rules::link_chain_too_long::MAX_DEPTH as MAX_LINKS;
+/// The most link files a chain passes, the starting one included (`link/chain-too-long`).
+pub const MAX_LINKS: usize = 16;
 
 /// The files a chain has passed, and how many of them are links.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

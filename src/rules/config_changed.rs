@@ -1,6 +1,6 @@
 //! `config/changed`: the change edits the registry's policy, which it cannot apply to itself.
 
-use super::Rule;
+use super::{Rule, Trigger};
 use crate::finding::{Finding, Span};
 
 /// The rule.
@@ -21,6 +21,7 @@ reviewers see that the pull request also changes the policy.
 
 Fix: nothing, if the policy change is intended: it takes effect once merged. To check links that
 need the new policy, merge the policy change first, on its own.",
+    trigger: Trigger::Elsewhere("crate::config::PolicyChange::finding"),
 };
 
 /// The finding for the config file `file` that the change adds, edits or deletes; `what` says

@@ -1,7 +1,8 @@
 //! `file/empty`: a `.mlem` file with no content, which MLEM cannot load as an object.
 
-use super::Rule;
+use super::{Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::mlem::parse::Problem;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -15,6 +16,7 @@ is broken too.
 
 Fix: write the object (for a link: `object_type: link`, `link_type`, `path`, and `project` and
 `rev` for another repository), or delete the file.",
+    trigger: Trigger::Problem(judge),
 };
 
 /// The finding for the empty file `file` with contents `text`.
@@ -24,6 +26,14 @@ pub fn finding(file: &str, text: &str) -> Finding {
         Span::first_line(text),
         "empty file: a MLEM file must be a mapping with an `object_type`",
     )
+}
+
+/// Fires for a file that is not a YAML document for this rule's reason.
+fn judge(file: &str, text: &str, problem: &Problem) -> Option<Finding> {
+    match problem {
+        Problem::Empty => Some(finding(file, text)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! `file/special`: a `*.mlem` name (or a link's target) is a FIFO, a socket or a device.
 
-use super::Rule;
+use super::{Rule, Trigger};
 use crate::finding::{Finding, Span};
 
 /// The rule.
@@ -14,6 +14,7 @@ device. Git cannot store these, so it exists only on this machine, and it is nev
 reading a FIFO waits for a writer that may never come, and opening a device can act on it.
 
 Fix: replace it with a regular file, or remove it.",
+    trigger: Trigger::Elsewhere("crate::check::read_and_validate"),
 };
 
 /// The finding for `file`, a special file of `kind` ("a FIFO").

@@ -1,6 +1,6 @@
 //! `file/too-deep`: part of the registry is nested past the walk's limits and was not checked.
 
-use super::Rule;
+use super::{Rule, Trigger};
 use crate::finding::{Finding, Span};
 use crate::registry::{MAX_DEPTH, MAX_PATH_BYTES};
 
@@ -19,6 +19,7 @@ No real registry nests this deep; such a tree is a mistake (a folder copied into
 attempt to slip files past the check.
 
 Fix: flatten the folders, or remove them.",
+    trigger: Trigger::Elsewhere("crate::check::check_snapshot"),
 };
 
 /// The finding for `path`, the first path past the limits; it is named by its top folder and

@@ -1,7 +1,8 @@
 //! `file/too-large`: a `.mlem` file too big to be metadata; it is not read whole.
 
-use super::Rule;
+use super::{Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::mlem::parse::Problem;
 
 pub use crate::registry::MAX_FILE_BYTES;
 
@@ -16,6 +17,7 @@ large is usually a model or a data set saved under a `.mlem` name, or generated 
 reviewer can read. It is not read whole and not checked.
 
 Fix: keep artifacts next to their metadata (`models/rf` beside `models/rf.mlem`), not inside it.",
+    trigger: Trigger::Problem(judge),
 };
 
 /// The finding for `file`, which has `size` bytes.
@@ -25,6 +27,14 @@ pub fn finding(file: &str, size: u64) -> Finding {
         Span::file_start(),
         format!("file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit for MLEM metadata; not checked"),
     )
+}
+
+/// Fires for a file that is not a YAML document for this rule's reason.
+fn judge(file: &str, _text: &str, problem: &Problem) -> Option<Finding> {
+    match problem {
+        Problem::TooLarge { size } => Some(finding(file, *size)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! `link/chain-broken`: the link's target is itself a link, in another repository, and a link
 //! further down that chain is broken.
 
-use super::Rule;
+use super::{LinkFacts, Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::resolve::{ChainProblem, Outcome};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -18,6 +19,7 @@ follows the same chain and fails there.
 The message shows the chain, ending at the broken link, and what is wrong with it.
 
 Fix: point the registry's link past the chain at the object itself, or have the chain fixed.",
+    trigger: Trigger::Link(judge),
 };
 
 /// The finding for a link (its `path` value at `span`) whose chain breaks at its last element.
@@ -27,6 +29,18 @@ pub fn finding(file: &str, span: Span, chain: &[String], why: &str) -> Finding {
         span,
         format!("the chain of links breaks: {}: {why}", chain.join(" -> ")),
     )
+}
+
+/// Fires when a hop past the first breaks (missing, unreadable, or not allowed).
+fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
+    let Outcome::Found {
+        chain: Some(ChainProblem::Broken { chain, why }),
+        ..
+    } = &facts.resolved.outcome
+    else {
+        return None;
+    };
+    Some(finding(facts.file, facts.path_span(), chain, why))
 }
 
 #[cfg(test)]

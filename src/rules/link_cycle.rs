@@ -1,7 +1,8 @@
 //! `link/cycle`: following links comes back to a link already visited.
 
-use super::Rule;
+use super::{LinkFacts, Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::resolve::{ChainProblem, Outcome};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -16,11 +17,24 @@ recursion limit and fail.
 The message shows the whole cycle.
 
 Fix: point one of the links in the cycle at the object itself.",
+    trigger: Trigger::Link(judge),
 };
 
 /// The finding for a link (its `path` value at `span`) that starts the cycle `chain`.
 pub fn finding(file: &str, span: Span, chain: &[String]) -> Finding {
     RULE.finding(file, span, format!("link cycle: {}", chain.join(" -> ")))
+}
+
+/// Fires when the chain behind the link comes back to a file it passed.
+fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
+    let Outcome::Found {
+        chain: Some(ChainProblem::Cycle(chain)),
+        ..
+    } = &facts.resolved.outcome
+    else {
+        return None;
+    };
+    Some(finding(facts.file, facts.path_span(), chain))
 }
 
 #[cfg(test)]

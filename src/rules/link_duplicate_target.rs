@@ -1,6 +1,6 @@
 //! `link/duplicate-target`: two link files point at the same target.
 
-use super::Rule;
+use super::{Rule, Trigger};
 use crate::finding::{Finding, Span};
 
 /// The rule.
@@ -19,6 +19,7 @@ compares every link file; a check of changed files compares them with each other
 
 Fix: delete one of the links, or point the alias at the other link (a link to a link) so
 there is one place to update.",
+    trigger: Trigger::Elsewhere("crate::policy::registry::duplicate_targets"),
 };
 
 /// The finding for the link at `span` in `file`, whose target `target` `first` names too.

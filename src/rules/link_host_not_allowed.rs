@@ -1,6 +1,6 @@
 //! `link/host-not-allowed`: the link names a host or owner the registry's config does not allow.
 
-use super::Rule;
+use super::{Rule, Trigger};
 use crate::finding::{Finding, Span};
 
 /// The rule.
@@ -20,6 +20,7 @@ Fix: link to a copy of the model in an allowed repository, or, if the registry's
 add the host to `allowed_hosts` (`\"file\"` for local repositories) or the owner to
 `allowed_owners`. When a change is checked, its base's policy decides: a change to the lists
 applies once it has landed.",
+    trigger: Trigger::Elsewhere("crate::policy::refused_finding"),
 };
 
 /// The finding for a link naming `repo` (at `span`), refused because of `why`.

@@ -1,6 +1,6 @@
 //! `link/name-collision`: a link file and another object answer to the same name.
 
-use super::Rule;
+use super::{Rule, Trigger};
 use crate::finding::{Finding, Span};
 
 /// The rule.
@@ -15,6 +15,7 @@ the other can no longer be reached by its name: `mlem apply rf` may not run the 
 registry's reviewers think it runs.
 
 Fix: rename one of them, or delete the one that is left over from the old layout.",
+    trigger: Trigger::Elsewhere("crate::policy::registry::name_collisions"),
 };
 
 /// The finding for the link `file` (at `span`) whose name `name` `other` has too; `shadows` says

@@ -1,7 +1,8 @@
 //! `link/not-mlem-object`: the link's target exists but is not a loadable MLEM object.
 
-use super::Rule;
+use super::{LinkFacts, Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::resolve::Outcome;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -15,6 +16,7 @@ sits there). MLEM fails to load it.
 
 Fix: point `path` at the object's metadata file (the `.mlem` file beside the artifact), or fix
 the target file (its own findings say what is wrong with it).",
+    trigger: Trigger::Link(judge),
 };
 
 /// The finding for a link (its `path` value at `span`) whose target `target` is not an object.
@@ -24,6 +26,14 @@ pub fn finding(file: &str, span: Span, target: &str, reason: &str) -> Finding {
         span,
         format!("link target `{target}` is not a MLEM object: {reason}"),
     )
+}
+
+/// Fires when the target is a file but not a MLEM object.
+fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
+    let Outcome::NotMlemObject { path, reason } = &facts.resolved.outcome else {
+        return None;
+    };
+    Some(finding(facts.file, facts.path_span(), path, reason))
 }
 
 #[cfg(test)]

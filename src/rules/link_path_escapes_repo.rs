@@ -1,7 +1,8 @@
 //! `link/path-escapes-repo`: a relative link points outside the registry repository.
 
-use super::Rule;
+use super::{LinkFacts, Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::resolve::Outcome;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -16,6 +17,7 @@ outside the repository is read to check it.
 
 Fix: use a path relative to the repository root, or point at another repository with `project`
 and `rev`.",
+    trigger: Trigger::Link(judge),
 };
 
 /// The finding for a link whose `path` value (at `span`) leaves the repository, and why.
@@ -25,6 +27,19 @@ pub fn finding(file: &str, span: Span, path: &str, why: &str) -> Finding {
         span,
         format!("link path `{path}` leaves the repository: {why}"),
     )
+}
+
+/// Fires when the target's path leaves its repository.
+fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
+    let Outcome::Escapes { why } = &facts.resolved.outcome else {
+        return None;
+    };
+    Some(finding(
+        facts.file,
+        facts.path_span(),
+        &facts.link.path,
+        why,
+    ))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! `link/path-not-found`: a link points at a path where no MLEM file exists.
 
-use super::Rule;
+use super::{LinkFacts, Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::resolve::Outcome;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -20,6 +21,7 @@ names both. Loading the link in production fails.
 
 Fix: correct `path`, restore the target, or, if the target moved to another repository, add
 `project` and `rev` so the link points there.",
+    trigger: Trigger::Link(judge),
 };
 
 /// The finding for a link whose `path` (at `span`) was looked for at each of `tried`, `within`
@@ -40,6 +42,21 @@ pub fn finding(
             tried.join(", ")
         ),
     )
+}
+
+/// Fires when no file is at any place the target may be.
+fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
+    let Outcome::NotFound { tried, within } = &facts.resolved.outcome else {
+        return None;
+    };
+    let path = &facts.link.path;
+    Some(finding(
+        facts.file,
+        facts.path_span(),
+        path,
+        tried,
+        within.as_deref(),
+    ))
 }
 
 #[cfg(test)]

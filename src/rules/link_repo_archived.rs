@@ -1,7 +1,8 @@
 //! `link/repo-archived`: the link's repository is archived on GitHub.
 
-use super::Rule;
+use super::{LinkFacts, Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::resolve::Advisory;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -15,12 +16,25 @@ have said they no longer maintain it.
 
 Fix: point the link at a maintained repository (a fork or the project's successor), or, if the
 archived model is wanted as it is, pin `rev` to a tag or commit and accept the warning.",
+    trigger: Trigger::Link(judge),
 };
 
 /// The finding for a link (its repository at `span`) into `repo`, which is archived.
 pub fn finding(file: &str, span: Span, repo: &str) -> Finding {
     RULE.finding(file, span, format!("repository `{repo}` is archived"))
         .with_help("it is read-only and its models get no fixes: link to a maintained repository")
+}
+
+/// Fires when the link's repository is archived.
+fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
+    facts
+        .resolved
+        .advisories
+        .iter()
+        .find_map(|advisory| match advisory {
+            Advisory::Archived { repo } => Some(finding(facts.file, facts.repo_span(), repo)),
+            _ => None,
+        })
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! `link/repo-not-found`: the repository a link names does not exist, or cannot be read.
 
-use super::Rule;
+use super::{LinkFacts, Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::resolve::Outcome;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -18,6 +19,7 @@ Loading the link in production fails the same way.
 
 Fix: correct the URL; for a private repository, run with GITHUB_TOKEN (or GH_TOKEN, or
 --token-env NAME) set to a token that can read it.",
+    trigger: Trigger::Link(judge),
 };
 
 /// The finding for a link whose repository `repo` (at `span`) was not found.
@@ -27,6 +29,19 @@ pub fn finding(file: &str, span: Span, repo: &str, hint: Option<&str>) -> Findin
         Some(hint) => finding.with_help(hint),
         None => finding,
     }
+}
+
+/// Fires when the link's repository does not exist, or the token cannot read it.
+fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
+    let Outcome::RepoNotFound { repo, hint } = &facts.resolved.outcome else {
+        return None;
+    };
+    Some(finding(
+        facts.file,
+        facts.repo_span(),
+        repo,
+        hint.as_deref(),
+    ))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! `link/repo-renamed`: the link names a repository by an old name that GitHub redirects.
 
-use super::Rule;
+use super::{LinkFacts, Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::resolve::Advisory;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -14,6 +15,7 @@ still resolves today. The redirect lasts only until someone creates a repository
 name, and then the link silently points somewhere else.
 
 Fix: write the repository's current name, which the message gives.",
+    trigger: Trigger::Link(judge),
 };
 
 /// The finding for a link naming `from` (at `span`), which GitHub now calls `to`.
@@ -26,6 +28,20 @@ pub fn finding(file: &str, span: Span, from: &str, to: &str) -> Finding {
     .with_help(format!(
         "write `{to}`: GitHub's redirect from the old name can be taken over"
     ))
+}
+
+/// Fires when the link's repository answers under another name.
+fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
+    facts
+        .resolved
+        .advisories
+        .iter()
+        .find_map(|advisory| match advisory {
+            Advisory::Renamed { from, to } => {
+                Some(finding(facts.file, facts.repo_span(), from, to))
+            }
+            _ => None,
+        })
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! `link/rev-not-found`: the link's `rev` is no branch, tag or commit of its repository.
 
-use super::Rule;
+use super::{LinkFacts, Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::resolve::Outcome;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -16,6 +17,7 @@ follows the default branch; an empty repository has none, which is reported here
 Loading the link in production fails.
 
 Fix: correct `rev`, or push the branch or tag it names.",
+    trigger: Trigger::Link(judge),
 };
 
 /// The finding for a link whose `rev` (at `span`) is not in `repo`.
@@ -25,6 +27,14 @@ pub fn finding(file: &str, span: Span, repo: &str, rev: &str) -> Finding {
         span,
         format!("revision `{rev}` not found in `{repo}`"),
     )
+}
+
+/// Fires when the repository has no such rev.
+fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
+    let Outcome::RevNotFound { repo, rev } = &facts.resolved.outcome else {
+        return None;
+    };
+    Some(finding(facts.file, facts.rev_span(), repo, rev))
 }
 
 #[cfg(test)]

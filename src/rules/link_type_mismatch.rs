@@ -1,7 +1,8 @@
 //! `link/type-mismatch`: the link's `link_type` differs from the target's `object_type`.
 
-use super::Rule;
+use super::{LinkFacts, Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::resolve::Outcome;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -17,6 +18,7 @@ When the target is itself a link, its `link_type` is compared: a chain of links 
 the type all the way to the object at its end.
 
 Fix: point `path` at the object you meant, or correct `link_type`.",
+    trigger: Trigger::Link(judge),
 };
 
 /// The finding for a link (its `link_type` value at `span`) whose target `target` is a `found`.
@@ -29,6 +31,27 @@ pub fn finding(file: &str, span: Span, link_type: &str, target: &str, found: &st
     .with_help(format!(
         "set `link_type: {found}` or point `path` at a {link_type}"
     ))
+}
+
+/// Fires when the link lands on an object of another type than its `link_type`.
+fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
+    let Outcome::Found {
+        path, object_type, ..
+    } = &facts.resolved.outcome
+    else {
+        return None;
+    };
+    let claimed = facts.link.link_type;
+    (*object_type != claimed).then(|| {
+        let span = facts.field_span("link_type");
+        finding(
+            facts.file,
+            span,
+            claimed.as_str(),
+            path,
+            object_type.as_str(),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! `link/unpinned-rev`: the link follows a branch, so what production loads can change under it.
 
-use super::Rule;
+use super::{LinkFacts, Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::resolve::Advisory;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -16,6 +17,7 @@ change what production loads, with no change to the registry and no review.
 The message names the commit the branch points at now.
 
 Fix: pin `rev` to that commit id, or to a tag.",
+    trigger: Trigger::Link(judge),
 };
 
 /// The finding for a link whose rev (`None`: absent; at `span`) follows `branch`, now at `commit`.
@@ -26,6 +28,29 @@ pub fn finding(file: &str, span: Span, rev: Option<&str>, branch: &str, commit: 
     };
     RULE.finding(file, span, message)
         .with_help(format!("pin it: `rev: {commit}`"))
+}
+
+/// Fires when the link's rev is a branch (or absent): what it loads moves. Its fix pins the
+/// commit the branch points at now.
+fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
+    let (rev, branch, commit) =
+        facts
+            .resolved
+            .advisories
+            .iter()
+            .find_map(|advisory| match advisory {
+                Advisory::Unpinned {
+                    rev,
+                    branch,
+                    commit,
+                } => Some((rev, branch, commit)),
+                _ => None,
+            })?;
+    let fix = crate::fix::pin(facts.locator, facts.link, commit).map(|edit| crate::finding::Fix {
+        description: format!("pin `rev` to {commit}, the commit branch `{branch}` points at now"),
+        edits: vec![edit],
+    });
+    Some(finding(facts.file, facts.rev_span(), rev.as_deref(), branch, commit).with_fix(fix))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! `link/unverified`: a link whose target could not be checked, so nothing is claimed about it.
 
-use super::Rule;
+use super::{LinkFacts, Remote, Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::resolve::Outcome;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -20,6 +21,7 @@ An unverified link is never reported as broken.
 
 Fix: run again without `--offline`, or later when the network or the rate limit allows, or with
 a longer `--timeout` / `--request-timeout` when a slow host is expected.",
+    trigger: Trigger::Link(judge),
 };
 
 /// The finding for a link to `target` (its `project`/`repo` value at `span`) left unchecked.
@@ -29,6 +31,19 @@ pub fn finding(file: &str, span: Span, target: &str, why: &str) -> Finding {
         span,
         format!("link to `{target}` not verified: {why}"),
     )
+}
+
+/// Fires when the target could not be looked up: a note when the run was `--offline` by choice,
+/// a warning when the network failed it.
+fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
+    let Outcome::Unverified { target, why } = &facts.resolved.outcome else {
+        return None;
+    };
+    let finding = finding(facts.file, facts.repo_span(), target, why);
+    Some(match facts.remote {
+        Remote::Offline => finding.with_severity(crate::finding::Severity::Note),
+        Remote::Online => finding,
+    })
 }
 
 #[cfg(test)]

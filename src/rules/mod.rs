@@ -1,7 +1,13 @@
-//! Every rule the checker knows: one file per rule with its stable id, default severity and the
-//! text `check --explain RULE` prints.
+//! Every rule the checker knows: one file per rule with its stable id, default severity, the
+//! text `check --explain RULE` prints, and when it fires (its [`Trigger`]). Adding a rule is one
+//! new file and one line in [`ALL`].
 
 use crate::finding::{Finding, Severity, Span};
+use crate::mlem::Link;
+use crate::mlem::locate::{Locator, Part};
+use crate::mlem::parse::Problem;
+use crate::resolve::Resolved;
+use crate::schema::Issue;
 
 pub mod config_changed;
 pub mod file_empty;
@@ -42,6 +48,77 @@ pub struct Rule {
     pub summary: &'static str,
     /// What it means, why it matters and how to fix it: printed by `--explain`.
     pub explain: &'static str,
+    /// When it fires.
+    pub trigger: Trigger,
+}
+
+/// When a rule fires: the facts it judges, and its judgement.
+#[derive(Debug, Clone, Copy)]
+pub enum Trigger {
+    /// Judges each link once it resolved.
+    Link(fn(&LinkFacts<'_, '_>) -> Option<Finding>),
+    /// Judges a file that is not a YAML document, by why it is not (file, text, problem).
+    Problem(fn(&str, &str, &Problem) -> Option<Finding>),
+    /// Judges each way a file breaks the schema (file, its locator, the issue).
+    Schema(fn(&str, &Locator<'_>, &Issue) -> Option<Finding>),
+    /// Fired by the function named (its path in the crate), where the facts it needs are: the
+    /// whole registry, the walk, the policy change.
+    Elsewhere(&'static str),
+}
+
+/// Whether links to other repositories were looked up: decides what "unverified" weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Remote {
+    /// `--offline`: listed as unverified notes, by the user's choice.
+    #[default]
+    Offline,
+    /// Looked up on the network: what could not be verified is a warning.
+    Online,
+}
+
+/// What a link rule judges: one link of a file, and where it resolved.
+pub struct LinkFacts<'a, 't> {
+    /// The file holding the link.
+    pub file: &'a str,
+    /// The file's text, for spans.
+    pub locator: &'a Locator<'t>,
+    /// The link.
+    pub link: &'a Link,
+    /// Where it resolved, and what was learned on the way.
+    pub resolved: &'a Resolved,
+    /// Whether other repositories were asked.
+    pub remote: Remote,
+}
+
+impl LinkFacts<'_, '_> {
+    /// The span of the link's `field` value.
+    pub fn field_span(&self, field: &str) -> Span {
+        self.locator
+            .span(&self.link.field_route(field), Part::Value)
+    }
+
+    /// Where the link names its target's path.
+    pub fn path_span(&self) -> Span {
+        self.field_span("path")
+    }
+
+    /// Where the link names its repository (its `path` for a relative link).
+    pub fn repo_span(&self) -> Span {
+        let key = self
+            .link
+            .project
+            .as_ref()
+            .map_or("path", |(key, _)| key.as_str());
+        self.field_span(key)
+    }
+
+    /// Where the link names its rev, or its repository when it names none.
+    pub fn rev_span(&self) -> Span {
+        match &self.link.rev {
+            Some(_) => self.field_span("rev"),
+            None => self.repo_span(),
+        }
+    }
 }
 
 impl Rule {
@@ -96,6 +173,32 @@ pub static ALL: &[&Rule] = &[
     &file_too_deep::RULE,
     &file_special::RULE,
 ];
+
+/// Every link rule's findings for one link, in the order of [`ALL`].
+pub fn judge_link(facts: &LinkFacts<'_, '_>) -> Vec<Finding> {
+    ALL.iter()
+        .filter_map(|rule| match rule.trigger {
+            Trigger::Link(judge) => judge(facts),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The finding for a file that is not a YAML document.
+pub fn judge_problem(file: &str, text: &str, problem: &Problem) -> Option<Finding> {
+    ALL.iter().find_map(|rule| match rule.trigger {
+        Trigger::Problem(judge) => judge(file, text, problem),
+        _ => None,
+    })
+}
+
+/// The finding for one way a file breaks the schema.
+pub fn judge_schema(file: &str, locator: &Locator<'_>, issue: &Issue) -> Option<Finding> {
+    ALL.iter().find_map(|rule| match rule.trigger {
+        Trigger::Schema(judge) => judge(file, locator, issue),
+        _ => None,
+    })
+}
 
 /// The rule with this id, if there is one.
 pub fn find(id: &str) -> Option<&'static Rule> {
@@ -155,6 +258,85 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_parse_problem_and_schema_issue_has_exactly_one_rule() {
+        let problems = [
+            Problem::TooLarge { size: 1 },
+            Problem::Encoding {
+                valid_up_to: 0,
+                byte: 0xff,
+            },
+            Problem::Empty,
+            Problem::Syntax {
+                message: "m".into(),
+                offset: None,
+            },
+            Problem::DuplicateKey {
+                key: "k".into(),
+                offset: None,
+            },
+        ];
+        for problem in &problems {
+            let judged: Vec<_> = ALL
+                .iter()
+                .filter_map(|rule| match rule.trigger {
+                    Trigger::Problem(judge) => judge("a.mlem", "x", problem).map(|_| rule.id),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(judged.len(), 1, "{problem:?}: {judged:?}");
+        }
+        let locator = Locator::new("a: 1\n");
+        for kind in [
+            crate::schema::IssueKind::Invalid("m".into()),
+            crate::schema::IssueKind::UnknownField("f".into()),
+        ] {
+            let issue = Issue {
+                route: Vec::new(),
+                part: Part::Value,
+                kind,
+            };
+            let judged: Vec<_> = ALL
+                .iter()
+                .filter_map(|rule| match rule.trigger {
+                    Trigger::Schema(judge) => judge("a.mlem", &locator, &issue).map(|_| rule.id),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(judged.len(), 1, "{issue:?}: {judged:?}");
+        }
+    }
+
+    #[test]
+    fn a_rule_fired_elsewhere_names_a_function_that_exists() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut sources = String::new();
+        let mut folders = vec![src];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    sources.push_str(&std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        for rule in ALL {
+            if let Trigger::Elsewhere(path) = rule.trigger {
+                assert!(path.starts_with("crate::"), "{}: {path}", rule.id);
+                let name = path.rsplit("::").next().unwrap();
+                assert!(
+                    sources.contains(&format!("fn {name}(")),
+                    "{}: no function {path}",
+                    rule.id
+                );
+                let call = format!("{}::", rule.id.replace(['/', '-'], "_"));
+                assert!(sources.contains(&call), "{}: never used", rule.id);
+            }
+        }
+    }
 
     #[test]
     fn ids_are_unique_and_explained() {

@@ -1,7 +1,9 @@
 //! `schema/invalid`: the file breaks the JSON Schema of MLEM objects or links in `schemas/`.
 
-use super::Rule;
+use super::{Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::mlem::locate::Locator;
+use crate::schema::{Issue, IssueKind};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -22,11 +24,24 @@ schema; point yaml-language-server at it to see these errors in your editor.
 
 A file with more than 100 of these has the first 100 listed, in the file's order, and one more
 finding that counts the rest.",
+    trigger: Trigger::Schema(judge),
 };
 
 /// The finding for a schema violation at `span`.
 pub fn finding(file: &str, span: Span, message: String) -> Finding {
     RULE.finding(file, span, message)
+}
+
+/// Fires for each schema issue of this rule's kind.
+fn judge(file: &str, locator: &Locator<'_>, issue: &Issue) -> Option<Finding> {
+    match &issue.kind {
+        IssueKind::Invalid(message) => Some(finding(
+            file,
+            locator.span(&issue.route, issue.part),
+            message.clone(),
+        )),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! `schema/unknown-field`: a link has a top-level key MLEM does not know; likely a typo.
 
-use super::Rule;
+use super::{Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::mlem::locate::Locator;
+use crate::schema::{Issue, IssueKind};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -19,6 +21,7 @@ Fix: rename the key to the field you meant, or remove it.
 
 A file with more than 100 unknown fields has the first 100 listed, in the file's order, and one
 more finding that counts the rest.",
+    trigger: Trigger::Schema(judge),
 };
 
 /// The finding for the unknown `field`, whose key is at `span`.
@@ -27,6 +30,16 @@ pub fn finding(file: &str, span: Span, field: &str) -> Finding {
         .with_help(
             "link fields are object_type, link_type, path, project (or repo), rev and params",
         )
+}
+
+/// Fires for each schema issue of this rule's kind.
+fn judge(file: &str, locator: &Locator<'_>, issue: &Issue) -> Option<Finding> {
+    match &issue.kind {
+        IssueKind::UnknownField(name) => {
+            Some(finding(file, locator.span(&issue.route, issue.part), name))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

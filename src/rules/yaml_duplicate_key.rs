@@ -1,8 +1,9 @@
 //! `yaml/duplicate-key`: a mapping names the same key twice, and readers disagree on which wins.
 
-use super::Rule;
+use super::{Rule, Trigger};
 use crate::finding::{Finding, Span};
 use crate::mlem::locate::block_key_lines;
+use crate::mlem::parse::Problem;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -17,6 +18,7 @@ value, MLEM's loader keeps the last. A reviewer reading the first `rev:` may app
 deploys the second.
 
 Fix: keep exactly one of the keys, with the value you mean.",
+    trigger: Trigger::Problem(judge),
 };
 
 /// The finding for a duplicate `key`, which the parser noticed near byte `offset` of `text`.
@@ -43,6 +45,14 @@ fn second_occurrence(text: &str, key: &str) -> Option<(usize, usize)> {
             repeated
         })
         .map(|line| line.key)
+}
+
+/// Fires for a file that is not a YAML document for this rule's reason.
+fn judge(file: &str, text: &str, problem: &Problem) -> Option<Finding> {
+    match problem {
+        Problem::DuplicateKey { key, offset } => Some(finding(file, text, key, *offset)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

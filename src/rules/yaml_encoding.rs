@@ -1,7 +1,8 @@
 //! `yaml/encoding`: the file is not UTF-8, which YAML (and MLEM) require.
 
-use super::Rule;
+use super::{Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::mlem::parse::Problem;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -16,6 +17,7 @@ or a file written in a legacy encoding such as Latin-1.
 The position reported is the first invalid byte.
 
 Fix: re-save the file as UTF-8, or rename it if it is not MLEM metadata at all.",
+    trigger: Trigger::Problem(judge),
 };
 
 /// The finding for a file whose first `valid_up_to` bytes are UTF-8 and whose next `byte` is not;
@@ -31,6 +33,14 @@ pub fn finding(file: &str, text: &str, valid_up_to: usize, byte: u8) -> Finding 
         span,
         format!("not valid UTF-8: invalid byte 0x{byte:02x}"),
     )
+}
+
+/// Fires for a file that is not a YAML document for this rule's reason.
+fn judge(file: &str, text: &str, problem: &Problem) -> Option<Finding> {
+    match problem {
+        Problem::Encoding { valid_up_to, byte } => Some(finding(file, text, *valid_up_to, *byte)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! `yaml/syntax`: the file is not valid YAML, so MLEM cannot load it.
 
-use super::Rule;
+use super::{Rule, Trigger};
 use crate::finding::{Finding, Span};
+use crate::mlem::parse::Problem;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -17,6 +18,7 @@ and nesting deeper than the parser's recursion limit.
 
 Fix: correct the YAML at the reported position. MLEM writes plain block mappings; when in
 doubt, compare with a file written by `mlem-registry link` or by MLEM itself.",
+    trigger: Trigger::Problem(judge),
 };
 
 /// The finding for a YAML error at byte `offset` of `text` (`None`: position unknown).
@@ -32,6 +34,14 @@ fn next_char_end(text: &str, at: usize) -> usize {
     text.get(at..)
         .and_then(|rest| rest.chars().next())
         .map_or(at, |c| at + c.len_utf8())
+}
+
+/// Fires for a file that is not a YAML document for this rule's reason.
+fn judge(file: &str, text: &str, problem: &Problem) -> Option<Finding> {
+    match problem {
+        Problem::Syntax { message, offset } => Some(finding(file, text, message, *offset)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ fn edges(depth: usize) -> BTreeMap<(Module, Module), Vec<String>> {
         }
         let text = std::fs::read_to_string(&file).unwrap();
         for (number, line) in code_lines(&text) {
-            for path in paths_in(line) {
+            for path in paths_in(&line) {
                 let target = match path.first().map(String::as_str) {
                     Some("crate") => path[1..].to_vec(),
                     Some("super") => {
@@ -70,12 +70,36 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-/// The lines before the file's test module, without comments, numbered from 1.
-fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+/// The lines before the file's test module, without comments or string literals (a path in a
+/// string is a name, not an import), numbered from 1.
+fn code_lines(text: &str) -> impl Iterator<Item = (usize, String)> {
     text.lines()
         .enumerate()
         .take_while(|(_, line)| !line.trim_start().starts_with("#[cfg(test)]"))
-        .map(|(i, line)| (i + 1, line.split("//").next().unwrap_or_default()))
+        .map(|(i, line)| {
+            (
+                i + 1,
+                without_strings(line.split("//").next().unwrap_or_default()),
+            )
+        })
+}
+
+/// `line` with the text of its string literals left out.
+fn without_strings(line: &str) -> String {
+    let mut kept = String::with_capacity(line.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in line.chars() {
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_string = false,
+            (true, false, _) => {}
+            (false, _, '"') => in_string = true,
+            (false, _, c) => kept.push(c),
+        }
+    }
+    kept
 }
 
 /// Every `crate::…` / `super::…` path of a line, segment by segment (`crate::{a, b}` gives
@@ -185,6 +209,8 @@ fn the_reader_sees_the_imports_it_must() {
         ]
     );
     assert!(paths_in("use mycrate::x;").is_empty());
+    let named = without_strings(r#"Trigger::Elsewhere("crate::check::x"), crate::y"#);
+    assert_eq!(paths_in(&named).len(), 1, "{named}");
     let a = vec!["a".to_owned()];
     let b = vec!["b".to_owned()];
     let mut looped = BTreeMap::new();
