@@ -723,36 +723,14 @@ mod tests {
 
     #[test]
     fn chains_are_followed_across_repositories_until_they_cycle() {
-        let sha = "b".repeat(40);
         let mut facts = Memo::new();
-        for (name, text) in [
-            (
-                "org/a",
-                "object_type: link\nlink_type: model\npath: b\nproject: https://github.com/org/b\nrev: v1\n",
-            ),
-            (
-                "org/b",
-                "object_type: link\nlink_type: model\npath: a\nproject: https://github.com/org/a\nrev: v1\n",
-            ),
-        ] {
-            let repo = gh(name);
-            let found = RepoAnswer::Found {
-                name: name.into(),
-                archived: false,
-            };
-            facts.insert(Question::Repo(repo.clone()), Answer::Repo(found));
-            let commit = RevAnswer::Commit {
-                sha: sha.clone(),
-                kind: RevKind::Tag,
-            };
-            facts.insert(
-                Question::Rev(repo.clone(), Some("v1".into())),
-                Answer::Rev(commit),
-            );
-            let file = if name == "org/a" { "a.mlem" } else { "b.mlem" };
-            let blob = Question::Blob(repo, Some("v1".into()), file.into());
-            facts.insert(blob, Answer::Blob(BlobAnswer::Text(text.into())));
-        }
+        let link_to = |repo: &str, path: &str| {
+            format!(
+                "object_type: link\nlink_type: model\npath: {path}\nproject: https://github.com/{repo}\nrev: v1\n"
+            )
+        };
+        tagged_file(&mut facts, "org/a", "a.mlem", link_to("org/b", "b"));
+        tagged_file(&mut facts, "org/b", "b.mlem", link_to("org/a", "a"));
         let got = resolve(
             &Table(facts),
             &[link("https://github.com/org/a", Some("v1"), "a")],
@@ -776,23 +754,8 @@ mod tests {
     /// registry's link to `org/r1` is the first, each repository's `x.mlem` links to the next,
     /// and the last repository holds the model.
     fn chain_facts(links: usize) -> Memo {
-        let sha = "c".repeat(40);
         let mut facts = Memo::new();
         for i in 1..=links {
-            let repo = gh(&format!("org/r{i}"));
-            let found = RepoAnswer::Found {
-                name: format!("org/r{i}"),
-                archived: false,
-            };
-            facts.insert(Question::Repo(repo.clone()), Answer::Repo(found));
-            let commit = RevAnswer::Commit {
-                sha: sha.clone(),
-                kind: RevKind::Tag,
-            };
-            facts.insert(
-                Question::Rev(repo.clone(), Some("v1".into())),
-                Answer::Rev(commit),
-            );
             let text = if i == links {
                 "object_type: model\n".to_owned()
             } else {
@@ -801,10 +764,30 @@ mod tests {
                     i + 1
                 )
             };
-            let blob = Question::Blob(repo, Some("v1".into()), "x.mlem".into());
-            facts.insert(blob, Answer::Blob(BlobAnswer::Text(text)));
+            tagged_file(&mut facts, &format!("org/r{i}"), "x.mlem", text);
         }
         facts
+    }
+
+    /// Records that GitHub repository `name` exists, has tag `v1`, and holds `file` with `text`
+    /// there.
+    fn tagged_file(facts: &mut Memo, name: &str, file: &str, text: String) {
+        let repo = gh(name);
+        let found = RepoAnswer::Found {
+            name: name.into(),
+            archived: false,
+        };
+        facts.insert(Question::Repo(repo.clone()), Answer::Repo(found));
+        let commit = RevAnswer::Commit {
+            sha: "c".repeat(40),
+            kind: RevKind::Tag,
+        };
+        facts.insert(
+            Question::Rev(repo.clone(), Some("v1".into())),
+            Answer::Rev(commit),
+        );
+        let blob = Question::Blob(repo, Some("v1".into()), file.into());
+        facts.insert(blob, Answer::Blob(BlobAnswer::Text(text)));
     }
 
     #[test]
