@@ -14,7 +14,7 @@ device. Git cannot store these, so it exists only on this machine, and it is nev
 reading a FIFO waits for a writer that may never come, and opening a device can act on it.
 
 Fix: replace it with a regular file, or remove it.",
-    trigger: Trigger::Elsewhere("crate::check::read_and_validate"),
+    trigger: Trigger::Elsewhere("crate::check::read::read_and_validate"),
 };
 
 /// The finding for `file`, a special file of `kind` ("a FIFO").

@@ -19,7 +19,7 @@ No real registry nests this deep; such a tree is a mistake (a folder copied into
 attempt to slip files past the check.
 
 Fix: flatten the folders, or remove them.",
-    trigger: Trigger::Elsewhere("crate::check::check_snapshot"),
+    trigger: Trigger::Elsewhere("crate::check::report_too_deep"),
 };
 
 /// The finding for `path`, the first path past the limits; it is named by its top folder and

@@ -16,7 +16,7 @@ chain that leads to it. When the change deletes (or moves) the file a link point
 is broken once the change lands; this finding says so on the link, naming the deleted file.
 
 Fix: update or remove the links that point at the deleted file, or keep the file.",
-    trigger: Trigger::Elsewhere("crate::check::name_deleted_targets"),
+    trigger: Trigger::Elsewhere("crate::check::reaching::name_deleted_targets"),
 };
 
 /// The finding for a link (its `path` value at `span`) whose target `target` the change deletes.
