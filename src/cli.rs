@@ -317,23 +317,42 @@ impl HookRunArgs {
     }
 }
 
+/// Why an `--output` value is refused (clap prints it after the flag).
+#[derive(Debug, thiserror::Error)]
+enum OutputArgError {
+    /// No `=`.
+    #[error("expected FORMAT=PATH, got `{0}`")]
+    NoFormat(String),
+    /// A format this tool does not write.
+    #[error("unknown format `{format}`; formats are: {known}")]
+    UnknownFormat {
+        /// The format as given.
+        format: String,
+        /// The formats there are, comma-separated.
+        known: String,
+    },
+    /// `FORMAT=` with nothing after it.
+    #[error("`{0}` names no path")]
+    NoPath(String),
+}
+
 /// `FORMAT=PATH` for `--output`.
-fn parse_output(value: &str) -> Result<(Format, PathBuf), String> {
+fn parse_output(value: &str) -> Result<(Format, PathBuf), OutputArgError> {
     let (format, path) = value
         .split_once('=')
-        .ok_or_else(|| format!("expected FORMAT=PATH, got `{value}`"))?;
+        .ok_or_else(|| OutputArgError::NoFormat(value.to_owned()))?;
     let format = Format::from_str(format, true).map_err(|_| {
         let names: Vec<String> = Format::value_variants()
             .iter()
             .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_owned()))
             .collect();
-        format!(
-            "unknown format `{format}`; formats are: {}",
-            names.join(", ")
-        )
+        OutputArgError::UnknownFormat {
+            format: format.to_owned(),
+            known: names.join(", "),
+        }
     })?;
     if path.is_empty() {
-        return Err(format!("`{value}` names no path"));
+        return Err(OutputArgError::NoPath(value.to_owned()));
     }
     Ok((format, PathBuf::from(path)))
 }

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::error::PathError;
 use crate::report::Report;
 use crate::rules;
 
@@ -10,13 +11,8 @@ use crate::rules;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A path given to `pin` cannot be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The path.
-        path: String,
-        /// What the OS said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] PathError),
     /// A path given to `pin` is outside the registry it checks.
     #[error("{path} is not inside the registry at {root}")]
     Outside {
@@ -33,11 +29,10 @@ pub enum Error {
     },
 }
 
+/// The I/O error at `path`, for `map_err`.
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    }
+    let at = PathError::at(path);
+    move |error| Error::Io(at(error))
 }
 
 /// The folder whose registry `pin PATHS` checks: the first path's, its folder for a file, `.`

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::error::PathError;
+
 mod given;
 mod install;
 mod push;
@@ -56,13 +58,8 @@ pub enum Error {
         backup: String,
     },
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// What the OS said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] PathError),
     /// A line on a pre-push hook's standard input is not what git writes.
     #[error(
         "pre-push input line {line}: expected `<local ref> <local sha> <remote ref> <remote sha>`, got `{text}`"
@@ -75,11 +72,10 @@ pub enum Error {
     },
 }
 
+/// The I/O error at `path`, for `map_err`.
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    }
+    let at = PathError::at(path);
+    move |error| Error::Io(at(error))
 }
 
 /// The folder git runs hooks from for the repository around `path`: `core.hooksPath` when set

@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::error::PathError;
+
 mod follow;
 mod init;
 mod list;
@@ -29,13 +31,8 @@ pub const MARKER: &str = ".mlem.yaml";
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Reading or writing failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file or folder.
-        path: String,
-        /// What the OS said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] PathError),
     /// The file is there already.
     #[error("{path} exists already; --force replaces it")]
     Exists {
@@ -53,11 +50,10 @@ pub enum Error {
     Yaml(#[from] serde_yaml::Error),
 }
 
+/// The I/O error at `path`, for `map_err`.
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    }
+    let at = PathError::at(path);
+    move |error| Error::Io(at(error))
 }
 
 /// The file a link or object named `name` lives in: `name` with `.mlem` added when missing.

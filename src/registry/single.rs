@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{Selection, is_mlem_file};
+use crate::error::PathError;
 
 /// Why a path cannot be checked as one file.
 #[derive(Debug, thiserror::Error)]
@@ -25,13 +26,8 @@ pub enum SingleFileError {
     #[error("{0} is in a bare repository")]
     Bare(String),
     /// Its folder cannot be resolved.
-    #[error("{path}: {source}")]
-    Io {
-        /// The path.
-        path: String,
-        /// What the OS said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] PathError),
     /// Not below the repository's working tree (a symbolic link folder out of it).
     #[error("{0} is not inside its repository's working tree")]
     Outside(String),
@@ -63,10 +59,7 @@ pub fn single_file(path: &Path) -> Result<Option<(PathBuf, Selection)>, SingleFi
         .workdir()
         .ok_or_else(|| SingleFileError::Bare(shown()))?;
     let real = |path: &Path| {
-        std::fs::canonicalize(path).map_err(|source| SingleFileError::Io {
-            path: path.display().to_string(),
-            source,
-        })
+        std::fs::canonicalize(path).map_err(|error| SingleFileError::Io(PathError::at(path)(error)))
     };
     // The folder resolved, the file's own name kept: a symbolic link is checked as one.
     let name = path

@@ -3,7 +3,7 @@
 
 use super::{LinkFacts, Rule, Trigger};
 use crate::finding::{Finding, Span};
-use crate::resolve::{ChainProblem, Outcome};
+use crate::resolve::ChainProblem;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -33,11 +33,7 @@ pub fn finding(file: &str, span: Span, chain: &[String], why: &str) -> Finding {
 
 /// Fires when a hop past the first breaks (missing, unreadable, or not allowed).
 fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
-    let Outcome::Found {
-        chain: Some(ChainProblem::Broken { chain, why }),
-        ..
-    } = &facts.resolved.outcome
-    else {
+    let Some(ChainProblem::Broken { chain, why }) = facts.chain_problem() else {
         return None;
     };
     Some(finding(facts.file, facts.path_span(), chain, why))

@@ -2,7 +2,7 @@
 
 use super::{LinkFacts, Rule, Trigger};
 use crate::finding::{Finding, Span};
-use crate::resolve::{ChainProblem, Outcome};
+use crate::resolve::ChainProblem;
 
 pub use crate::resolve::chain::MAX_LINKS;
 
@@ -34,11 +34,7 @@ pub fn finding(file: &str, span: Span, chain: &[String]) -> Finding {
 
 /// Fires when the chain behind the link passes more than [`MAX_LINKS`] link files.
 fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
-    let Outcome::Found {
-        chain: Some(ChainProblem::TooLong(chain)),
-        ..
-    } = &facts.resolved.outcome
-    else {
+    let Some(ChainProblem::TooLong(chain)) = facts.chain_problem() else {
         return None;
     };
     Some(finding(facts.file, facts.path_span(), chain))

@@ -2,7 +2,7 @@
 
 use super::{LinkFacts, Rule, Trigger};
 use crate::finding::{Finding, Span};
-use crate::resolve::{ChainProblem, Outcome};
+use crate::resolve::ChainProblem;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -27,11 +27,7 @@ pub fn finding(file: &str, span: Span, chain: &[String]) -> Finding {
 
 /// Fires when the chain behind the link comes back to a file it passed.
 fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
-    let Outcome::Found {
-        chain: Some(ChainProblem::Cycle(chain)),
-        ..
-    } = &facts.resolved.outcome
-    else {
+    let Some(ChainProblem::Cycle(chain)) = facts.chain_problem() else {
         return None;
     };
     Some(finding(facts.file, facts.path_span(), chain))

@@ -6,7 +6,7 @@ use crate::finding::{Finding, Severity, Span};
 use crate::mlem::Link;
 use crate::mlem::locate::{Locator, Part};
 use crate::mlem::parse::Problem;
-use crate::resolve::Resolved;
+use crate::resolve::{ChainProblem, Outcome, Resolved};
 use crate::schema::Issue;
 
 pub mod config_changed;
@@ -110,6 +110,14 @@ impl LinkFacts<'_, '_> {
             .as_ref()
             .map_or("path", |(key, _)| key.as_str());
         self.field_span(key)
+    }
+
+    /// What cut the chain behind a link that landed, if anything did.
+    pub fn chain_problem(&self) -> Option<&ChainProblem> {
+        match &self.resolved.outcome {
+            Outcome::Found { chain, .. } => chain.as_ref(),
+            _ => None,
+        }
     }
 
     /// Where the link names its rev, or its repository when it names none.
