@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 
 use mlem_registry::report::guard::{self, Guard};
-use mlem_registry::resolve::walk::Progress;
+use mlem_registry::resolve::rounds::Progress;
 
 use crate::cli;
 

@@ -10,7 +10,7 @@ use crate::policy;
 use crate::report::{LinkRecord, LinkStatus};
 use crate::resolve::Resolved;
 use crate::resolve::online;
-use crate::resolve::walk::Progress;
+use crate::resolve::rounds::Progress;
 use crate::rules;
 
 /// Resolves every link to another repository in `results` at once (so lookups are shared and

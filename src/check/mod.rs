@@ -20,7 +20,7 @@ use crate::registry::{self, Snapshot, nested};
 use crate::report::{LinkRecord, Report};
 use crate::resolve::local::{FileTarget, LocalResolver};
 use crate::resolve::online::Online;
-use crate::resolve::walk::Progress;
+use crate::resolve::rounds::Progress;
 use crate::rules;
 use links::{record, resolve_remote};
 pub use reaching::links_reaching;

@@ -1,6 +1,6 @@
 //! Resolve: where each link lands. Relative links are looked up inside the registry itself
 //! ([`local`]). A link to another repository names a [`target`]; it is walked hop by hop
-//! ([`walk`]) in rounds of deduplicated [`question`]s answered by [`github`] (GraphQL batches,
+//! ([`walk`]) in [`rounds`] of deduplicated [`question`]s answered by [`github`] (GraphQL batches,
 //! REST fallback) and [`git`] (local repositories in full, other remotes by their refs), through
 //! the [`cache`]; an answer that could not be had is [`unverified`]; [`online`] sets all of that
 //! up for one run. Every walker keeps its [`chain`] the same way.
@@ -12,6 +12,7 @@ pub mod github;
 pub mod local;
 pub mod online;
 pub mod question;
+pub mod rounds;
 pub mod target;
 pub mod unverified;
 pub mod walk;

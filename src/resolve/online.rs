@@ -10,9 +10,10 @@ use super::cache::Cache;
 use super::git::{LocalRepos, RemoteRepos};
 use super::github::GitHub;
 use super::question::{Answer, Answerer, Memo, Question};
+use super::rounds::{self, Progress};
 use super::target::{GitHubHosts, RepoId};
 use super::unverified::Unverified;
-use super::walk::{self, Progress, Walk};
+use super::walk::Walk;
 use crate::github;
 use crate::mlem::Link;
 
@@ -97,7 +98,7 @@ pub fn resolve(
                 Err(outcome) => results[index] = Some(outcome.into()),
             }
         }
-        let resolved = walk::run(walks, &mut Memo::new(), &hosts, progress).await;
+        let resolved = rounds::run(walks, &mut Memo::new(), &hosts, progress).await;
         for (index, resolved) in walked.into_iter().zip(resolved) {
             results[index] = Some(resolved);
         }

@@ -3,16 +3,12 @@
 //! round's questions are deduplicated and handed to the resolvers together, so every fact is
 //! asked once and a whole round fits in a few batched requests.
 
-use std::collections::HashSet;
 use std::ops::ControlFlow;
 
-use super::chain::{Chain, MAX_LINKS};
+use super::chain::Chain;
 use super::local::{FileTarget, candidates};
-use super::question::{
-    Answer, Answerer, BlobAnswer, Memo, Question, RepoAnswer, RevAnswer, RevKind,
-};
+use super::question::{Answer, BlobAnswer, Memo, Question, RepoAnswer, RevAnswer, RevKind};
 use super::target::{AllowList, GitHubHosts, RepoId, Target, folder, parse};
-use super::unverified::Unverified;
 use super::{Advisory, ChainProblem, Outcome, Resolved};
 use crate::mlem::{Link, ObjectType};
 use crate::registry::Content;
@@ -63,6 +59,11 @@ pub struct Walk {
 }
 
 impl Walk {
+    /// The repository of the hop the walk is at, as its link wrote it.
+    pub fn shown_repository(&self) -> &str {
+        &self.hop.shown
+    }
+
     /// Starts a walk for `link`, a link to another repository; `hosts` are the GitHub hosts,
     /// `allow` where further hops of a chain may lead.
     pub fn new(link: &Link, hosts: &GitHubHosts, allow: &AllowList) -> Result<Walk, Outcome> {
@@ -472,68 +473,12 @@ fn hop_for(link: &Link, target: Target, shown: String) -> Result<Hop, Outcome> {
     })
 }
 
-/// How far the walks are, for a progress bar.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Progress {
-    /// Links resolved so far.
-    pub done: usize,
-    /// Links to resolve in all.
-    pub total: usize,
-}
-
-/// The most rounds a run takes: a chain of `MAX_LINKS` hops, each up to three rounds.
-const MAX_ROUNDS: usize = 3 * (MAX_LINKS + 2);
-
-/// Runs `walks` to completion over `answerer`, starting from what `memo` already knows.
-pub async fn run(
-    mut walks: Vec<Walk>,
-    memo: &mut Memo,
-    answerer: &impl Answerer,
-    progress: &(dyn Fn(Progress) + Sync),
-) -> Vec<Resolved> {
-    let total = walks.len();
-    let mut results: Vec<Option<Resolved>> = vec![None; total];
-    let mut active: Vec<usize> = (0..total).collect();
-    let mut done = 0;
-    for _ in 0..MAX_ROUNDS {
-        let mut asked = HashSet::new();
-        active.retain(|&i| match walks[i].step(memo) {
-            Step::Ask(questions) => {
-                asked.extend(questions);
-                true
-            }
-            Step::Done(resolved) => {
-                results[i] = Some(resolved);
-                done += 1;
-                false
-            }
-        });
-        progress(Progress { done, total });
-        if asked.is_empty() {
-            break;
-        }
-        let mut questions: Vec<Question> = asked.into_iter().collect();
-        questions.sort();
-        let answers = answerer.answer(questions.clone()).await;
-        memo.extend(answers);
-        for question in questions {
-            memo.entry(question).or_insert_with(|| {
-                Answer::Unverified(Unverified::Unanswered("the resolver gave no answer".into()))
-            });
-        }
-    }
-    for i in active {
-        results[i] = Some(Resolved::from(Outcome::Unverified {
-            target: walks[i].hop.shown.clone(),
-            why: "the chain of links needs too many lookups".into(),
-        }));
-    }
-    results.into_iter().map(Option::unwrap_or_default).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resolve::chain::MAX_LINKS;
+    use crate::resolve::question::Answerer;
+    use crate::resolve::rounds::run;
 
     fn gh(name: &str) -> RepoId {
         let (owner, name) = name.split_once('/').unwrap();
