@@ -113,7 +113,7 @@ pub fn check_run(name: &str, report: &Report, online: Option<&Online>, verdict: 
         summary: report::check_run::markdown(report),
         annotations: report::check_run::annotations(report),
     };
-    match check_run::publish(&online.github, &target, &output, verdict.into()) {
+    match check_run::publish(&online.github, &target, &output, conclusion(verdict)) {
         Ok(Published::Done { url }) => {
             say!("check run `{name}` published: {url}");
             true
@@ -126,6 +126,15 @@ pub fn check_run(name: &str, report: &Report, online: Option<&Online>, verdict: 
             say!("warning: the check run was not published: {why}; annotations go to the log");
             false
         }
+    }
+}
+
+/// The check run's conclusion for a run's verdict.
+fn conclusion(verdict: Verdict) -> check_run::Conclusion {
+    match verdict {
+        Verdict::Clean => check_run::Conclusion::Success,
+        Verdict::Findings => check_run::Conclusion::Failure,
+        Verdict::Unverified => check_run::Conclusion::Unverified,
     }
 }
 
@@ -195,12 +204,13 @@ pub fn action_args() -> anyhow::Result<(cli::CheckArgs, Option<PathBuf>)> {
     if input("token").is_some() {
         argv.extend(["--token-env".into(), "INPUT_TOKEN".into()]);
     }
-    // A pull request is judged by its base's policy (as GitHub reads CODEOWNERS): without the
-    // base commit there is no policy the pull request did not write, so there is no verdict.
-    if let Some(base) = event().pull_request_base.clone() {
+    // A change (a pull request, a merge queue group) is judged by its base's policy (as GitHub
+    // reads CODEOWNERS): without the base commit there is no policy the change did not write, so
+    // there is no verdict.
+    if let Some(base) = event().change_base().map(str::to_owned) {
         if !mlem_registry::registry::has_revision(Path::new(&path), &base) {
             anyhow::bail!(
-                "the pull request's base commit {base} is not in the checkout, so the policy that judges the pull request (the base's .mlem-registry.toml) cannot be read: check out with `fetch-depth: 0`"
+                "the base commit {base} of the change is not in the checkout, so the policy that judges the change (the base's .mlem-registry.toml) cannot be read: check out with `fetch-depth: 0`"
             );
         }
         argv.extend(["--policy-from".into(), base.clone()]);

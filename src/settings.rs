@@ -1,6 +1,7 @@
 //! The run's settings made ready for the library, as ripgrep's `HiArgs` are: the network flags,
-//! the environment's tokens and the registry's config become one [`Online`], with every rule
-//! that decides which token goes to which host in one place.
+//! the environment's tokens and the registry's config become one [`Online`]. Which token goes
+//! to which API is decided here (the main token to the main API only; a `[hosts]` table's API
+//! only its own `token_env`'s); where an API may be is [`endpoint`]'s.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -73,9 +74,12 @@ pub enum SettingsError {
         /// The URL as given.
         url: String,
     },
-    /// `--github-api-url` / `--github-graphql-url` would send the token somewhere unsafe.
+    /// `--github-api-url` would send the token somewhere unsafe.
     #[error("--github-api-url")]
     Api(#[source] EndpointError),
+    /// `--github-graphql-url` would send the token somewhere unsafe.
+    #[error("--github-graphql-url")]
+    Graphql(#[source] EndpointError),
     /// A variable named for a token is not set.
     #[error("{flag} {variable}: the environment variable {variable} is not set")]
     TokenNotSet {
@@ -159,8 +163,10 @@ impl Network {
             }
         };
         let host = self.github_host()?;
+        // The REST URL judged alone first, so an error names the flag that holds the fault.
+        Endpoint::new(&self.api_url, None).map_err(SettingsError::Api)?;
         let main = Endpoint::new(&self.api_url, self.graphql_url.as_deref())
-            .map_err(SettingsError::Api)?;
+            .map_err(SettingsError::Graphql)?;
         let mut warnings = Vec::new();
         let mut enterprise = Vec::new();
         for api in &config.hosts {
@@ -369,10 +375,15 @@ mod tests {
             graphql_url: Some("https://evil.example/graphql".into()),
             ..network()
         };
-        assert!(matches!(
-            split.online(&Config::default(), &env(&[])),
-            Err(SettingsError::Api(EndpointError::GraphqlElsewhere { .. }))
-        ));
+        let error = split.online(&Config::default(), &env(&[])).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                SettingsError::Graphql(EndpointError::GraphqlElsewhere { .. })
+            ),
+            "{error:?}"
+        );
+        assert_eq!(error.to_string(), "--github-graphql-url");
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Where a GitHub API is, checked so that its token goes to that API's host and nowhere else:
-//! every rule that routes a token is here, on parsed URLs, with a test each.
+//! Where a GitHub API may be, so that its token goes to that API's host and nowhere else: https
+//! (or a loopback address), a plain host, one origin for REST and GraphQL, a `[hosts]` API on
+//! its own host. The rules are on parsed URLs, with a test each. Which token goes to which API
+//! is `settings`'; a redirect is followed only on the API's origin (`resolve::github::rest`).
 
 use url::{Host, Url};
 
@@ -12,6 +14,9 @@ pub enum EndpointError {
     /// No host, or a user name or password before it (`https://github.com@evil.example`).
     #[error("`{0}` has no plain host")]
     NoPlainHost(String),
+    /// A query or a fragment: part of no API's base, and a way to hide a host in plain sight.
+    #[error("`{0}` has a query or fragment: an API URL is a scheme, a host and a path")]
+    QueryOrFragment(String),
     /// Neither https nor a loopback address.
     #[error("`{0}`: the token is sent only over https (or to a loopback address)")]
     NotHttps(String),
@@ -139,6 +144,9 @@ fn token_url(value: &str) -> Result<Url, EndpointError> {
     if ambiguous || url.host().is_none() || !url.username().is_empty() || url.password().is_some() {
         return Err(EndpointError::NoPlainHost(value.into()));
     }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(EndpointError::QueryOrFragment(value.into()));
+    }
     let secure = url.scheme() == "https" || url.scheme() == "http" && is_loopback(&url);
     if !secure {
         return Err(EndpointError::NotHttps(value.into()));
@@ -198,6 +206,28 @@ mod tests {
         assert_eq!(
             Endpoint::new(tricky, None).unwrap_err(),
             EndpointError::NoPlainHost(tricky.into()),
+        );
+    }
+
+    #[test]
+    fn a_query_or_fragment_is_refused() {
+        for tricky in [
+            "http://127.0.0.1:1/x?@127.0.0.2:2/",
+            "https://api.github.com/#@evil.example/",
+            "https://api.github.com?",
+        ] {
+            assert_eq!(
+                Endpoint::new(tricky, None).unwrap_err(),
+                EndpointError::QueryOrFragment(tricky.into()),
+            );
+        }
+        assert!(on_host("ghe.example.com", "https://ghe.example.com?@evil.example/").is_err());
+        assert!(
+            Endpoint::new(
+                "https://api.github.com",
+                Some("https://api.github.com/x#@y/graphql")
+            )
+            .is_err()
         );
     }
 

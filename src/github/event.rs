@@ -1,5 +1,6 @@
-//! The GitHub Actions event that started a job (`GITHUB_EVENT_PATH`): the pull request's base
-//! (whose policy judges it) and head (the commit reviewers see).
+//! The GitHub Actions event that started a job (`GITHUB_EVENT_PATH`): the base of the change it
+//! judges (a pull request's, or a merge queue group's), whose policy judges it, and the pull
+//! request's head (the commit reviewers see).
 
 use std::io::Read;
 
@@ -13,6 +14,8 @@ pub struct Event {
     pub pull_request_base: Option<String>,
     /// `pull_request.head.sha`: the pull request's last commit (not the merge commit).
     pub pull_request_head: Option<String>,
+    /// `merge_group.base_sha`: what a merge queue group goes into.
+    pub merge_group_base: Option<String>,
 }
 
 impl Event {
@@ -42,7 +45,17 @@ impl Event {
         Event {
             pull_request_base: sha("base"),
             pull_request_head: sha("head"),
+            merge_group_base: value["merge_group"]["base_sha"].as_str().map(str::to_owned),
         }
+    }
+
+    /// The trusted base of the change this event brings, when it brings one: a pull request's
+    /// base, or the commit a merge queue group goes into. Its policy judges the change; the
+    /// change's own config is only reported.
+    pub fn change_base(&self) -> Option<&str> {
+        self.pull_request_base
+            .as_deref()
+            .or(self.merge_group_base.as_deref())
     }
 }
 

@@ -1,5 +1,7 @@
 //! Git hooks: installing the pre-push and pre-commit hooks that run the check before changes
-//! leave the machine, and reading what git tells a pre-push hook about the push.
+//! leave the machine ([`install`]), sorting the files a pre-commit run is given by project
+//! ([`given`]), and reading what git tells a pre-push hook about the push ([`push`]; the
+//! pre-commit framework's own `PRE_COMMIT_*` variables are read by the binary).
 
 use std::path::{Path, PathBuf};
 

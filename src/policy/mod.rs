@@ -11,8 +11,7 @@ use crate::mlem::Link;
 use crate::mlem::locate::{Locator, Part};
 use crate::mlem::parse::Problem;
 use crate::resolve::Resolved;
-pub use crate::rules::Remote;
-use crate::rules::{self, LinkFacts};
+use crate::rules::{self, LinkFacts, Remote};
 use crate::schema::Issue;
 
 /// The finding for a file that is not a YAML document (each problem has its rule).

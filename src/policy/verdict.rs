@@ -1,8 +1,8 @@
-//! What a run concludes, and the exit code a required status check gates on: one decision for
-//! `check`, the hooks, `link`, `pin` and `resolve`, and for the check run's conclusion.
+//! What a run concludes, and the exit code a required status check gates on: the exit codes of
+//! every command, how a check's findings become its verdict, and how verdicts combine (several
+//! checks in one hook run; what a hook lets through).
 
 use crate::finding::Severity;
-use crate::github::check_run::Conclusion;
 use crate::report::Report;
 
 /// The exit code for bad usage, or a registry that could not be read.
@@ -55,16 +55,6 @@ impl Verdict {
             Verdict::Clean => 0,
             Verdict::Findings => 1,
             Verdict::Unverified => 3,
-        }
-    }
-}
-
-impl From<Verdict> for Conclusion {
-    fn from(verdict: Verdict) -> Conclusion {
-        match verdict {
-            Verdict::Clean => Conclusion::Success,
-            Verdict::Findings => Conclusion::Failure,
-            Verdict::Unverified => Conclusion::Unverified,
         }
     }
 }

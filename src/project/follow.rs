@@ -159,7 +159,7 @@ pub fn follow(
                 &locator,
                 link,
                 &resolved,
-                crate::policy::Remote::Online,
+                crate::rules::Remote::Online,
             )
             .into_iter()
             .filter(is_blocking)

@@ -191,7 +191,7 @@ impl Probe {
             &locator,
             &self.link.link(),
             &self.resolved,
-            crate::policy::Remote::Online,
+            crate::rules::Remote::Online,
         );
         found.sort_by_key(|f| std::cmp::Reverse(f.severity));
         Ok(found)

@@ -21,7 +21,7 @@ reviewers see that the pull request also changes the policy.
 
 Fix: nothing, if the policy change is intended: it takes effect once merged. To check links that
 need the new policy, merge the policy change first, on its own.",
-    trigger: Trigger::Elsewhere("crate::config::PolicyChange::finding"),
+    trigger: Trigger::Elsewhere("crate::config::change::PolicyChange::finding"),
 };
 
 /// The finding for the config file `file` that the change adds, edits or deletes; `what` says

@@ -104,12 +104,7 @@ impl LinkFacts<'_, '_> {
 
     /// Where the link names its repository (its `path` for a relative link).
     pub fn repo_span(&self) -> Span {
-        let key = self
-            .link
-            .project
-            .as_ref()
-            .map_or("path", |(key, _)| key.as_str());
-        self.field_span(key)
+        repo_span(self.locator, self.link)
     }
 
     /// What cut the chain behind a link that landed, if anything did.
@@ -151,7 +146,7 @@ impl Rule {
     }
 }
 
-/// Every rule, in the order the README's table lists them.
+/// Every rule, in the order `--explain` and `docs/rules.md` list them.
 pub static ALL: &[&Rule] = &[
     &yaml_syntax::RULE,
     &yaml_duplicate_key::RULE,
@@ -181,6 +176,16 @@ pub static ALL: &[&Rule] = &[
     &file_too_deep::RULE,
     &file_special::RULE,
 ];
+
+/// Where `link` (in the text `locator` reads) names its repository: its `project`/`repo` value,
+/// or its `path` for a relative link.
+pub fn repo_span(locator: &Locator<'_>, link: &Link) -> Span {
+    let key = link
+        .project
+        .as_ref()
+        .map_or("path", |(key, _)| key.as_str());
+    locator.span(&link.field_route(key), Part::Value)
+}
 
 /// Every link rule's findings for one link, in the order of [`ALL`].
 pub fn judge_link(facts: &LinkFacts<'_, '_>) -> Vec<Finding> {
@@ -258,7 +263,7 @@ pub(crate) mod testing {
             &locator,
             &object.links[0],
             &resolved,
-            crate::policy::Remote::Online,
+            crate::rules::Remote::Online,
         )
     }
 }
@@ -319,30 +324,42 @@ mod tests {
     #[test]
     fn a_rule_fired_elsewhere_names_a_function_that_exists() {
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut sources = String::new();
-        let mut folders = vec![src];
-        while let Some(folder) = folders.pop() {
-            for entry in std::fs::read_dir(folder).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    folders.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    sources.push_str(&std::fs::read_to_string(path).unwrap());
-                }
-            }
-        }
+        // A module's own file (`a/b.rs` or `a/b/mod.rs`).
+        let module = |path: &[&str]| {
+            let joined = path.join("/");
+            [
+                src.join(format!("{joined}.rs")),
+                src.join(&joined).join("mod.rs"),
+            ]
+            .into_iter()
+            .find_map(|file| std::fs::read_to_string(file).ok())
+        };
         for rule in ALL {
-            if let Trigger::Elsewhere(path) = rule.trigger {
-                assert!(path.starts_with("crate::"), "{}: {path}", rule.id);
-                let name = path.rsplit("::").next().unwrap();
-                assert!(
-                    sources.contains(&format!("fn {name}(")),
-                    "{}: no function {path}",
-                    rule.id
-                );
-                let call = format!("{}::", rule.id.replace(['/', '-'], "_"));
-                assert!(sources.contains(&call), "{}: never used", rule.id);
-            }
+            let Trigger::Elsewhere(path) = rule.trigger else {
+                continue;
+            };
+            let segments: Vec<&str> = path.split("::").collect();
+            assert_eq!(segments[0], "crate", "{}: {path}", rule.id);
+            let (function, owner) = (
+                segments[segments.len() - 1],
+                &segments[1..segments.len() - 1],
+            );
+            // `crate::m::f`, or `crate::m::Type::f` for a method of a type of `m`.
+            let (text, needs) = match module(owner) {
+                Some(text) => (text, String::new()),
+                None => {
+                    let (ty, parent) = owner.split_last().expect("a module");
+                    let text = module(parent).unwrap_or_default();
+                    (text, format!("impl {ty} "))
+                }
+            };
+            assert!(
+                text.contains(&format!("fn {function}(")) && text.contains(&needs),
+                "{}: {path} names no function",
+                rule.id
+            );
+            let call = format!("{}::", rule.id.replace(['/', '-'], "_"));
+            assert!(text.contains(&call), "{}: {path} does not fire it", rule.id);
         }
     }
 

@@ -387,6 +387,24 @@ fn a_pull_request_cannot_rewrite_the_policy_that_judges_it() {
         assert!(attacker.requests().is_empty(), "{:?}", attacker.requests());
         assert!(!stdout.contains("secret") && !stderr.contains("secret"));
     }
+    // The same change in a merge queue: judged by the policy of what the group goes into.
+    let head = job.registry.git(&["rev-parse", "HEAD"]);
+    let queued = json!({
+        "action": "checks_requested",
+        "merge_group": {"head_sha": head, "base_sha": job.base, "base_ref": "refs/heads/main"},
+    });
+    std::fs::write(job.file("event.json"), queued.to_string()).unwrap();
+    let output = job
+        .action(&server)
+        .env("GITHUB_EVENT_NAME", "merge_group")
+        .env("INPUT_CHECK-RUN", "")
+        .env("MLEM_REGISTRY_TOKEN_STOLEN", "secret-for-another-host")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("link/host-not-allowed"), "{stdout}");
+    assert!(attacker.requests().is_empty(), "{:?}", attacker.requests());
 }
 
 #[test]
