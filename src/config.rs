@@ -33,12 +33,12 @@ pub const SCHEMA: &str = include_str!("../schemas/config.schema.json");
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The file exists (or was named) but cannot be read.
-    #[error("cannot read {file}: {source}")]
+    #[error("cannot read {file}: {error}")]
     Read {
         /// The file.
         file: String,
-        /// What the OS said.
-        source: std::io::Error,
+        /// What the OS said (part of the message, not a separate cause: said once).
+        error: std::io::Error,
     },
     /// The revision the policy is read from cannot be read.
     #[error("cannot read the policy as of `{rev}`: {message}")]

@@ -61,7 +61,12 @@ fn write_human(
             )?;
         }
         (Some(target), _) => {
-            writeln!(out, "{} -> {}", found.chain.join(" -> "), target.path)?;
+            // A chain within the project ends on the object's own file: named once.
+            let mut hops: Vec<&str> = found.chain.iter().map(String::as_str).collect();
+            if target.repository.is_some() || hops.last() != Some(&target.path.as_str()) {
+                hops.push(&target.path);
+            }
+            writeln!(out, "{}", hops.join(" -> "))?;
             let repository = target
                 .repository
                 .as_deref()

@@ -63,7 +63,7 @@ impl Located {
                 Some(text) => Ok(Some(files.located(text, &root, relative))),
                 None if matches!(files, Files::Disk) => Err(Error::Read {
                     file: file.display().to_string(),
-                    source: std::io::ErrorKind::NotFound.into(),
+                    error: std::io::ErrorKind::NotFound.into(),
                 }),
                 None => Ok(None),
             };
@@ -197,7 +197,7 @@ impl Files {
 fn read_disk(file: &Path) -> Result<Option<String>, Error> {
     let error = |source| Error::Read {
         file: file.display().to_string(),
-        source,
+        error: source,
     };
     // Never through a symbolic link: a change could point it at any file of the machine and
     // have its text shown as the config's.
@@ -226,7 +226,7 @@ fn read_named(file: &Path) -> Result<String, Error> {
     use std::io::Read;
     let error = |source| Error::Read {
         file: file.display().to_string(),
-        source,
+        error: source,
     };
     let mut bytes = Vec::new();
     std::fs::File::open(file)

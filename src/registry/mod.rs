@@ -78,12 +78,12 @@ impl Content {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The path to check does not exist or cannot be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         /// The path.
         path: String,
-        /// What the OS said.
-        source: std::io::Error,
+        /// What the OS said (part of the message, not a separate cause: said once).
+        error: std::io::Error,
     },
     /// A `*.mlem` file's name is not UTF-8: it can be neither checked nor named in a finding,
     /// and a run must not pass it unchecked.
@@ -245,7 +245,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
     if let Err(source) = std::fs::metadata(path) {
         return Err(Error::Io {
             path: path.display().to_string(),
-            source,
+            error: source,
         });
     }
     let repo = match gix::discover(path) {
@@ -415,7 +415,7 @@ fn project_prefix(
     };
     let io = |source| Error::Io {
         path: path.display().to_string(),
-        source,
+        error: source,
     };
     let workdir = std::fs::canonicalize(workdir).map_err(io)?;
     let mut dir = std::fs::canonicalize(path).map_err(io)?;

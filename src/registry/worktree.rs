@@ -112,7 +112,7 @@ impl Worktree {
 fn canonical(path: &Path) -> Result<PathBuf, Error> {
     std::fs::canonicalize(path).map_err(|source| Error::Io {
         path: path.display().to_string(),
-        source,
+        error: source,
     })
 }
 
@@ -214,7 +214,7 @@ fn walk_plain(root: &Path, dir: &str, out: &mut Listing) -> Result<(), Error> {
     };
     let io = |source| Error::Io {
         path: full.display().to_string(),
-        source,
+        error: source,
     };
     for entry in std::fs::read_dir(&full).map_err(io)? {
         let entry = entry.map_err(io)?;
@@ -312,7 +312,7 @@ impl DiskReader<'_> {
             Err(source) => {
                 return Err(Error::Io {
                     path: dir.to_owned(),
-                    source,
+                    error: source,
                 });
             }
         };
@@ -374,7 +374,7 @@ impl Reader for DiskReader<'_> {
         };
         let io = |source| Error::Io {
             path: path.to_owned(),
-            source,
+            error: source,
         };
         match self.dir_is_inside(super::path::parent(path))? {
             None => return Ok(Lookup::Missing),

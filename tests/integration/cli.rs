@@ -201,3 +201,39 @@ fn the_token_goes_over_plain_http_only_to_this_machine() {
         assert_eq!(stderr.matches(why).count(), 1, "said once: {stderr}");
     }
 }
+
+#[test]
+fn an_os_error_is_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere");
+    let config = dir.path().join("nowhere.toml");
+    for args in [
+        vec!["check".into(), missing.display().to_string()],
+        vec![
+            "check".into(),
+            "--config".into(),
+            config.display().to_string(),
+            dir.path().display().to_string(),
+        ],
+    ] {
+        let output = bin().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.matches("os error").count(), 1, "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn resolve_names_each_file_of_a_chain_once() {
+    let output = bin()
+        .args(["resolve", "rf-alias", "--project"])
+        .arg(example())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.starts_with("rf-alias.mlem -> models/rf.mlem\n"),
+        "{stdout}"
+    );
+}
