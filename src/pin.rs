@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::PathError;
+use crate::registry::path::relative_to;
 use crate::report::Report;
 use crate::rules;
 
@@ -53,15 +54,11 @@ pub fn scopes(root: &Path, paths: &[PathBuf]) -> Result<Vec<String>, Error> {
     let mut scopes = Vec::new();
     for path in paths {
         let full = std::fs::canonicalize(path).map_err(io(path))?;
-        let relative = full.strip_prefix(&root).map_err(|_| Error::Outside {
+        let relative = relative_to(&full, &root).ok_or_else(|| Error::Outside {
             path: path.display().to_string(),
             root: root.display().to_string(),
         })?;
-        let parts: Vec<_> = relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        scopes.push(parts.join("/"));
+        scopes.push(relative);
     }
     Ok(scopes)
 }

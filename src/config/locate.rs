@@ -285,13 +285,7 @@ fn repository_root(path: &Path) -> Option<PathBuf> {
 
 /// `dir` (canonical) as a folder prefix relative to `root`: `""` or `a/b/`; `None` outside it.
 fn folder_in(dir: &Path, root: &Path) -> Option<String> {
-    let parts: Vec<String> = dir
-        .strip_prefix(root)
-        .ok()?
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    Some(match parts.join("/") {
+    Some(match crate::registry::path::relative_to(dir, root)? {
         folder if folder.is_empty() => folder,
         folder => format!("{folder}/"),
     })

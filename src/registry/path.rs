@@ -120,9 +120,32 @@ pub fn follow_symlinks<C: Into<super::Content>>(
     Lookup::NotAFile
 }
 
+/// `path` relative to `root` (both as the OS has them), with `/` separators (`""` for `root`
+/// itself; a name that is not UTF-8 is shown lossily); `None` when `path` is not below `root`.
+pub fn relative_to(path: &std::path::Path, root: &std::path::Path) -> Option<String> {
+    let parts: Vec<String> = path
+        .strip_prefix(root)
+        .ok()?
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Some(parts.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_relative_to_a_root_use_slashes() {
+        let root = std::path::Path::new("/r");
+        assert_eq!(
+            relative_to(&root.join("a").join("b.mlem"), root).as_deref(),
+            Some("a/b.mlem")
+        );
+        assert_eq!(relative_to(root, root).as_deref(), Some(""));
+        assert_eq!(relative_to(std::path::Path::new("/x"), root), None);
+    }
 
     #[test]
     fn normalizes_inside_paths() {
