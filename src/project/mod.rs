@@ -87,66 +87,6 @@ mod tests {
     use super::*;
     use crate::mlem::ObjectType;
 
-    /// The `uses:` of every step of a workflow.
-    fn uses(workflow: &str) -> Vec<String> {
-        let value: serde_yaml::Value =
-            serde_yaml::from_str(workflow).expect("the workflow is YAML");
-        value["jobs"]["check"]["steps"]
-            .as_sequence()
-            .expect("steps")
-            .iter()
-            .filter_map(|step| step["uses"].as_str().map(str::to_owned))
-            .collect()
-    }
-
-    #[test]
-    fn a_release_pins_the_action_to_its_commit_with_its_tag_in_a_comment() {
-        let release = crate::build_info::Release {
-            repository: "mlem-registry/mlem-registry",
-            commit: "5b7a72d46890b50882170470bd2b798a80607854",
-            version: "1.2.3",
-        };
-        let workflow = ci_workflow(Some(&release));
-        assert!(
-            workflow.contains(
-                "\n      - uses: mlem-registry/mlem-registry@5b7a72d46890b50882170470bd2b798a80607854 # v1.2.3\n"
-            ),
-            "{workflow}"
-        );
-        assert!(!workflow.contains("OWNER") && !workflow.contains("COMMIT-SHA"));
-        // Every action pinned to a full commit sha; no credentials left in the clone.
-        for uses in uses(&workflow) {
-            let (_, sha) = uses.split_once('@').expect("a ref");
-            assert!(crate::build_info::is_commit(sha), "{uses}");
-        }
-        assert!(workflow.contains("persist-credentials: false"));
-        assert!(workflow.contains("\npermissions: {}\n"), "{workflow}");
-    }
-
-    #[test]
-    fn a_development_build_writes_a_placeholder_that_says_what_to_fill_in() {
-        let workflow = ci_workflow(None);
-        assert!(
-            workflow.ends_with(&format!("      - uses: {ACTION_PLACEHOLDER}\n")),
-            "{workflow}"
-        );
-        assert!(workflow.contains("replace OWNER/mlem-registry with the action's repository"));
-        let uses = uses(&workflow);
-        assert_eq!(uses.last().unwrap(), "OWNER/mlem-registry@COMMIT-SHA");
-        assert!(crate::build_info::is_commit(
-            uses[0].split_once('@').unwrap().1
-        ));
-    }
-
-    #[test]
-    fn init_writes_the_workflow_of_this_build() {
-        let dir = tempfile::tempdir().unwrap();
-        let done = init(dir.path(), true).unwrap();
-        assert!(done.written.contains(&WORKFLOW_FILE.to_owned()));
-        let written = std::fs::read_to_string(dir.path().join(WORKFLOW_FILE)).unwrap();
-        assert_eq!(written, ci_workflow(crate::build_info::RELEASE.as_ref()));
-    }
-
     #[test]
     fn links_are_written_as_mlem_writes_them() {
         let link = NewLink {

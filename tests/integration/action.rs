@@ -134,9 +134,13 @@ fn workflows() -> Vec<(String, Value)> {
         commit: "5b7a72d46890b50882170470bd2b798a80607854",
         version: "1.2.3",
     };
-    for (origin, release) in [("release", Some(&release)), ("development", None)] {
+    for (origin, release, folder) in [
+        ("release", Some(&release), ""),
+        ("development", None, ""),
+        ("release in a subfolder", Some(&release), "teams/reg"),
+    ] {
         let origin = format!("mlem_registry::project::ci_workflow({origin})");
-        let text = mlem_registry::project::ci_workflow(release);
+        let text = mlem_registry::project::ci_workflow(release, folder);
         all.push((origin.clone(), yaml(&text, &origin)));
     }
     let docs = read(&root().join("docs/github-action.md"));

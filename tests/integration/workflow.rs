@@ -308,7 +308,7 @@ fn init_with_ci_adds_the_workflow_and_config_and_keeps_what_is_there() {
     let release = mlem_registry::build_info::RELEASE;
     assert_eq!(
         workflow,
-        mlem_registry::project::ci_workflow(release.as_ref())
+        mlem_registry::project::ci_workflow(release.as_ref(), "")
     );
     match release {
         // A development build cannot know the release: the placeholder, and a warning naming
@@ -319,12 +319,12 @@ fn init_with_ci_adds_the_workflow_and_config_and_keeps_what_is_there() {
                 "{workflow}"
             );
             let file = Path::new("new-registry").join(".github/workflows/mlem-registry.yml");
-            assert_eq!(
-                err,
-                format!(
+            assert!(
+                err.ends_with(&format!(
                     "warning: this development build of mlem-registry cannot know which release to pin: in {}, replace OWNER/mlem-registry with the repository of the mlem-registry action, COMMIT-SHA with the full commit sha of the release to use and vX.Y.Z with its tag; the workflow fails until then\n",
                     file.display()
-                )
+                )),
+                "{err}"
             );
         }
         Some(release) => {
@@ -333,9 +333,19 @@ fn init_with_ci_adds_the_workflow_and_config_and_keeps_what_is_there() {
                 release.repository, release.commit, release.version
             );
             assert!(workflow.contains(&uses), "{workflow}");
-            assert_eq!(err, "");
+            assert!(!err.contains("warning"), "{err}");
         }
     }
+    // Not in a git repository: said, since GitHub reads the workflow only at a repository's
+    // root; and the config's host list, which refuses `file://` links, is said too.
+    assert!(
+        err.contains("note: new-registry is in no git repository"),
+        "{err}"
+    );
+    assert!(
+        err.contains("add \"file\" to its allowed_hosts for file:// links"),
+        "{err}"
+    );
     assert!(
         out.contains("wrote new-registry/.github/workflows/mlem-registry.yml"),
         "{out}"
@@ -345,6 +355,37 @@ fn init_with_ci_adds_the_workflow_and_config_and_keeps_what_is_there() {
     let (code, out, _) = run(&server, dir.path(), &["init", "new-registry"]);
     assert_eq!(code, 0);
     assert!(out.contains("a MLEM project already"), "{out}");
+}
+
+#[test]
+fn init_with_ci_in_a_subfolder_of_a_repository_writes_the_workflow_at_its_root() {
+    let server = GitHub::start();
+    let repo = Repo::new();
+    let (code, out, err) = run(&server, repo.path(), &["init", "teams/reg", "--with-ci"]);
+    assert_eq!(code, 0, "{err}");
+    let workflow = ".github/workflows/mlem-registry.yml";
+    assert!(out.contains(&format!("wrote {workflow}\n")), "{out}");
+    assert!(!repo.path().join("teams/reg/.github").exists());
+    assert!(
+        err.contains(&format!(
+            "GitHub reads workflows only at a repository's root, so the workflow is {workflow}, checking `path: teams/reg`"
+        )),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(repo.path().join(workflow)).unwrap();
+    assert!(text.contains("        with:\n"), "{text}");
+    assert!(text.contains("          path: teams/reg\n"), "{text}");
+    // A second project in the same repository keeps the workflow and says what to add.
+    let (code, out, err) = run(&server, repo.path(), &["init", "other", "--with-ci"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("kept {workflow} (it exists)")),
+        "{out}"
+    );
+    assert!(
+        err.contains("give the mlem-registry step `path: other`"),
+        "{err}"
+    );
 }
 
 #[test]
