@@ -1,4 +1,4 @@
-//! `ls`: the project's objects and links, as a table or JSON.
+//! `ls`: the project's objects and links under PATH, as a table or JSON.
 
 use std::io::Write;
 use std::path::Path;
@@ -8,33 +8,67 @@ use mlem_registry::{project, registry};
 
 use crate::cli;
 
-/// Runs `ls PATH`.
+/// Runs `ls PATH`: PATH is a folder or a `*.mlem` file of the project.
 pub fn run(path: &Path, format: cli::ListFormat, out: &mut dyn Write) -> anyhow::Result<Verdict> {
-    let opened = registry::open(path, &registry::Selection::Worktree)?;
-    let entries = project::list(&*opened.snapshot)?;
+    let folder = match path.is_file() {
+        true => match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        },
+        false => path,
+    };
+    let opened = registry::open(folder, &registry::Selection::Worktree)?;
+    let project = opened.root.join(&opened.prefix);
+    let scope = std::fs::canonicalize(path)
+        .ok()
+        .zip(std::fs::canonicalize(&project).ok())
+        .and_then(|(path, project)| registry::path::relative_to(&path, &project))
+        .unwrap_or_default();
+    let entries = project::list(&*opened.snapshot, &scope)?;
     match format {
         cli::ListFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &entries)?;
             writeln!(out)?;
         }
-        cli::ListFormat::Human => {
-            let width = entries
-                .iter()
-                .map(|e| e.name.len())
-                .max()
-                .unwrap_or(4)
-                .max(4);
-            writeln!(out, "{:width$}  {:10}  TARGET", "NAME", "TYPE")?;
-            for entry in &entries {
-                let kind = entry.object_type.as_deref().unwrap_or("?");
-                let target = match (&entry.target, &entry.problem) {
-                    (Some(target), _) => target.clone(),
-                    (None, Some(problem)) => format!("({problem})"),
-                    (None, None) => String::new(),
-                };
-                writeln!(out, "{:width$}  {kind:10}  {target}", entry.name)?;
-            }
-        }
+        cli::ListFormat::Human => table(&entries, out)?,
     }
     Ok(Verdict::Clean)
+}
+
+/// NAME, TYPE (a link's type for a link) and where a link points.
+fn table(entries: &[project::Entry], out: &mut dyn Write) -> std::io::Result<()> {
+    let width = |column: &dyn Fn(&project::Entry) -> usize, title: &str| {
+        entries
+            .iter()
+            .map(column)
+            .max()
+            .unwrap_or(0)
+            .max(title.len())
+    };
+    let name_width = width(&|e| e.name.len(), "NAME");
+    let type_width = width(&|e| e.shown_type().len(), "TYPE");
+    let line = |name: &str, kind: &str, target: &str| {
+        format!("{name:name_width$}  {kind:type_width$}  {target}")
+            .trim_end()
+            .to_owned()
+    };
+    writeln!(out, "{}", line("NAME", "TYPE", "LINK TO"))?;
+    for entry in entries {
+        let target = match (&entry.target, &entry.problem) {
+            (Some(target), _) => {
+                let mut shown = target.path.clone();
+                if let Some(project) = &target.project {
+                    shown.push_str(&format!(" in {project}"));
+                }
+                if let Some(rev) = &target.rev {
+                    shown.push_str(&format!("@{rev}"));
+                }
+                shown
+            }
+            (None, Some(problem)) => format!("(not a MLEM object: {problem})"),
+            (None, None) => String::new(),
+        };
+        writeln!(out, "{}", line(&entry.name, entry.shown_type(), &target))?;
+    }
+    Ok(())
 }

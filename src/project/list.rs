@@ -13,22 +13,59 @@ pub struct Entry {
     pub name: String,
     /// Its file, relative to the project.
     pub path: String,
-    /// Its `object_type`, when it is a MLEM object.
+    /// Its `object_type`, when it is a MLEM object (`link` for a link).
     pub object_type: Option<String>,
-    /// For a link: where it points, `PATH in PROJECT@REV`.
-    pub target: Option<String>,
+    /// For a link: the type of object it claims to point at.
+    pub link_type: Option<String>,
+    /// For a link: where it points, as the file says it.
+    pub target: Option<Target>,
     /// Why it is not a MLEM object, when it is not.
     pub problem: Option<String>,
 }
 
-/// Every `*.mlem` file of `snapshot`, as `ls` shows it.
-pub fn list(snapshot: &dyn registry::Snapshot) -> Result<Vec<Entry>, registry::Error> {
+impl Entry {
+    /// The type a reader looks for: the link's type for a link, else the object's.
+    pub fn shown_type(&self) -> &str {
+        self.link_type
+            .as_deref()
+            .or(self.object_type.as_deref())
+            .unwrap_or("?")
+    }
+}
+
+/// Where a link points, field by field as its file has them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    /// The target's path, as written.
+    pub path: String,
+    /// Its repository (`project:` or `repo:`); `None`: this project.
+    pub project: Option<String>,
+    /// Its revision; `None`: the repository's default branch (or this project's).
+    pub rev: Option<String>,
+}
+
+/// The `*.mlem` files of `snapshot` at or under `scope` (a path relative to the project: a
+/// folder, a file, or `""` for all), as `ls` shows them, sorted by name.
+pub fn list(snapshot: &dyn registry::Snapshot, scope: &str) -> Result<Vec<Entry>, registry::Error> {
     let reader = snapshot.reader();
     let mut entries = Vec::new();
     for path in snapshot.mlem_files()? {
-        entries.push(entry(&*reader, &path)?);
+        if in_scope(&path, scope) {
+            entries.push(entry(&*reader, &path)?);
+        }
     }
+    entries.sort_by(|a, b| (&a.name, &a.path).cmp(&(&b.name, &b.path)));
     Ok(entries)
+}
+
+/// Whether `path` is `scope` or under it (`""`: everything).
+fn in_scope(path: &str, scope: &str) -> bool {
+    let scope = scope.trim_end_matches('/');
+    scope.is_empty()
+        || path == scope
+        || path
+            .strip_prefix(scope)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn entry(reader: &dyn Reader, path: &str) -> Result<Entry, registry::Error> {
@@ -43,17 +80,26 @@ fn entry(reader: &dyn Reader, path: &str) -> Result<Entry, registry::Error> {
         _ => Err(NotObject::Unreadable("not a readable file".to_owned())),
     };
     Ok(match object {
-        Ok(object) => Entry {
-            name,
-            path: path.to_owned(),
-            object_type: Some(object.object_type.as_str().to_owned()),
-            target: own_link(&object).map(|link| link.points_to(false)),
-            problem: None,
-        },
+        Ok(object) => {
+            let link = own_link(&object);
+            Entry {
+                name,
+                path: path.to_owned(),
+                object_type: Some(object.object_type.as_str().to_owned()),
+                link_type: link.map(|link| link.link_type.as_str().to_owned()),
+                target: link.map(|link| Target {
+                    path: link.path.clone(),
+                    project: link.project.as_ref().map(|(_, project)| project.clone()),
+                    rev: link.rev.clone(),
+                }),
+                problem: None,
+            }
+        }
         Err(problem) => Entry {
             name,
             path: path.to_owned(),
             object_type: None,
+            link_type: None,
             target: None,
             problem: Some(problem.to_string()),
         },
@@ -63,4 +109,19 @@ fn entry(reader: &dyn Reader, path: &str) -> Result<Entry, registry::Error> {
 /// A link file's own link.
 pub fn own_link(object: &MlemObject) -> Option<&Link> {
     object.links.first().filter(|l| l.route.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_is_a_folder_or_a_file_never_a_prefix_of_a_name() {
+        assert!(in_scope("team/rf.mlem", ""));
+        assert!(in_scope("team/rf.mlem", "team"));
+        assert!(in_scope("team/rf.mlem", "team/"));
+        assert!(in_scope("team/rf.mlem", "team/rf.mlem"));
+        assert!(!in_scope("teams/rf.mlem", "team"));
+        assert!(!in_scope("rf.mlem", "team"));
+    }
 }

@@ -19,7 +19,7 @@ mod write;
 
 pub use follow::{LinkFields, ReachedObject, Resolution, follow};
 pub use init::{ACTION_PLACEHOLDER, CI_CONFIG, Initialized, WORKFLOW_FILE, ci_workflow, init};
-pub use list::{Entry, list, own_link};
+pub use list::{Entry, Target, list, own_link};
 pub use new_link::NewLink;
 pub use probe::{Probe, probe};
 pub use write::write_link;

@@ -271,7 +271,7 @@ fn relative_and_file_links_round_trip() {
     let (code, out, _) = run(&server, registry.path(), &["ls", "--format", "json"]);
     assert_eq!(code, 0);
     let entries: Value = serde_json::from_str(&out).unwrap();
-    let rows: Vec<(String, String)> = entries
+    let rows: Vec<(String, String, String)> = entries
         .as_array()
         .unwrap()
         .iter()
@@ -279,21 +279,38 @@ fn relative_and_file_links_round_trip() {
             (
                 e["name"].as_str().unwrap().to_owned(),
                 e["object_type"].as_str().unwrap_or("?").to_owned(),
+                e["link_type"].as_str().unwrap_or("-").to_owned(),
             )
         })
         .collect();
-    let expect = |name: &str, kind: &str| (name.to_owned(), kind.to_owned());
+    let expect = |name: &str, kind: &str, link_type: &str| {
+        (name.to_owned(), kind.to_owned(), link_type.to_owned())
+    };
+    // By name, as MLEM loads them: `rf` before `rf-alias`.
     assert_eq!(
         rows,
         [
-            expect("gbt", "link"),
-            expect("local/gbt", "model"),
-            expect("rf-alias", "link"),
-            expect("rf", "link"),
+            expect("gbt", "link", "model"),
+            expect("local/gbt", "model", "-"),
+            expect("rf", "link", "model"),
+            expect("rf-alias", "link", "model"),
         ]
     );
+    // The target field by field, as the file has it.
+    assert_eq!(
+        entries[3]["target"],
+        serde_json::json!({"path": "rf.mlem", "project": null, "rev": null})
+    );
     let (_, table, _) = run(&server, registry.path(), &["ls"]);
-    assert!(table.contains("rf-alias   link        rf.mlem"), "{table}");
+    assert!(table.contains("\nrf-alias   model  rf.mlem\n"), "{table}");
+    // PATH limits the listing: a folder, or one file.
+    let (code, table, err) = run(&server, registry.path(), &["ls", "local"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(table, "NAME       TYPE   LINK TO\nlocal/gbt  model\n");
+    let (code, table, err) = run(&server, registry.path(), &["ls", "rf.mlem"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(table.lines().count(), 2, "{table}");
+    assert!(table.contains("\nrf "), "{table}");
 }
 
 #[test]
