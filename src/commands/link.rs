@@ -32,7 +32,9 @@ pub fn run(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<Verdict>
         Some(&online),
     )?;
     if !args.quiet {
-        writeln!(out, "Loading meta from {}", probe.shown)?;
+        for file in &probe.loaded {
+            writeln!(out, "Loading meta from {file}")?;
+        }
     }
     if let Some((message, help, unverified)) = probe.refusal(&file)? {
         say!("error: not writing {file}: {message}");
@@ -51,7 +53,7 @@ pub fn run(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<Verdict>
     {
         say!(
             "error: not writing {file}: {} is a `{}` object, not `{wanted}`",
-            probe.shown,
+            probe.loaded.last().unwrap_or(&new.path),
             new.link_type
         );
         return Ok(Verdict::Findings);

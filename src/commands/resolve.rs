@@ -29,10 +29,10 @@ pub fn run(args: &cli::ResolveArgs, out: &mut dyn Write) -> anyhow::Result<Verdi
         }
         cli::ListFormat::Human => write_human(args, &found, out)?,
     }
-    Ok(if found.target.is_some() {
-        Verdict::Clean
-    } else {
-        Verdict::Findings
+    Ok(match (&found.target, found.unverified) {
+        (Some(_), _) => Verdict::Clean,
+        (None, true) => Verdict::Unverified,
+        (None, false) => Verdict::Findings,
     })
 }
 
@@ -61,12 +61,8 @@ fn write_human(
             )?;
         }
         (Some(target), _) => {
-            // A chain within the project ends on the object's own file: named once.
-            let mut hops: Vec<&str> = found.chain.iter().map(String::as_str).collect();
-            if target.repository.is_some() || hops.last() != Some(&target.path.as_str()) {
-                hops.push(&target.path);
-            }
-            writeln!(out, "{}", hops.join(" -> "))?;
+            // The chain ends on the object's own file.
+            writeln!(out, "{}", found.chain.join(" -> "))?;
             let repository = target
                 .repository
                 .as_deref()
@@ -80,6 +76,13 @@ fn write_human(
             }
             writeln!(out, "  path:        {}", target.path)?;
             writeln!(out, "  object type: {}", target.object_type)?;
+        }
+        (None, problem) if found.unverified => {
+            say!(
+                "warning: {} could not be verified: {}",
+                found.file,
+                problem.as_deref().unwrap_or("unknown")
+            );
         }
         (None, problem) => {
             say!(

@@ -19,12 +19,16 @@ use crate::resolve::target::AllowList;
 pub struct Resolution {
     /// The file asked about, relative to the project.
     pub file: String,
-    /// The files passed on the way, the asked file first.
+    /// The files passed on the way, the asked file first: the project's by their paths, then
+    /// other repositories' as `REPO/PATH@REV`; the last is where it landed.
     pub chain: Vec<String>,
     /// Where it landed, if it did.
     pub target: Option<ReachedObject>,
     /// Why it did not land, if it did not.
     pub problem: Option<String>,
+    /// The problem is only that a repository could not be asked (offline, the network, rate
+    /// limits): the link may be fine.
+    pub unverified: bool,
     /// The asked file's own link, when it is one.
     pub link: Option<LinkFields>,
 }
@@ -76,10 +80,13 @@ pub fn follow(
         chain: Vec::new(),
         target: None,
         problem: None,
+        unverified: false,
         link: None,
     };
     let mut chain = Chain::new();
     let mut current = file;
+    // The type the link that led here claims, checked on arrival as `check` checks it.
+    let mut claimed: Option<(String, ObjectType)> = None;
     loop {
         resolution.chain.push(current.clone());
         let text = match reader.lookup(&current)? {
@@ -105,6 +112,24 @@ pub fn follow(
                 return Ok(resolution);
             }
         };
+        let own = own_link(object);
+        if object.object_type == ObjectType::Link && own.is_none() {
+            resolution.problem = Some(format!(
+                "{current} is a link file whose link is not valid (`mlem-registry check {current}` says why)"
+            ));
+            return Ok(resolution);
+        }
+        if let Some((from, wanted)) = claimed.take() {
+            let here = own.map_or(object.object_type, |link| link.link_type);
+            if wanted != ObjectType::Link && here != wanted {
+                resolution.problem = Some(format!(
+                    "{from} links to a `{wanted}`, but {current} is a `{here}`",
+                    wanted = wanted.as_str(),
+                    here = here.as_str()
+                ));
+                return Ok(resolution);
+            }
+        }
         let landed_here = |object_type: ObjectType| ReachedObject {
             repository: None,
             rev: None,
@@ -113,14 +138,14 @@ pub fn follow(
             object_type: object_type.as_str().to_owned(),
         };
         if resolution.chain.len() == 1 {
-            resolution.link = own_link(object).map(|link| LinkFields {
+            resolution.link = own.map(|link| LinkFields {
                 link_type: link.link_type.as_str().to_owned(),
                 path: link.path.clone(),
                 project: link.project.as_ref().map(|(_, p)| p.clone()),
                 rev: link.rev.clone(),
             });
         }
-        let link = match own_link(object) {
+        let link = match own {
             Some(link) if follow => link,
             _ => {
                 resolution.target = Some(landed_here(object.object_type));
@@ -154,7 +179,7 @@ pub fn follow(
                 None => crate::resolve::Resolved::unverified(link, "--offline"),
             };
             let locator = crate::mlem::locate::Locator::new(&parsed.text);
-            let problems: Vec<String> = crate::policy::link_findings(
+            let blocking: Vec<crate::finding::Finding> = crate::policy::link_findings(
                 &current,
                 &locator,
                 link,
@@ -163,10 +188,14 @@ pub fn follow(
             )
             .into_iter()
             .filter(is_blocking)
-            .map(|f| f.message)
             .collect();
+            let unverified = crate::rules::link_unverified::RULE.id;
+            resolution.unverified =
+                !blocking.is_empty() && blocking.iter().all(|f| f.rule == unverified);
+            let problems: Vec<String> = blocking.into_iter().map(|f| f.message).collect();
             match (&resolved.landing, problems.is_empty()) {
                 (Some(landing), true) => {
+                    resolution.chain.extend(landing.loaded.iter().cloned());
                     resolution.target = Some(ReachedObject {
                         repository: Some(landing.repo.clone()),
                         rev: landing.rev.clone(),
@@ -190,7 +219,10 @@ pub fn follow(
             .iter()
             .find(|c| matches!(reader.lookup(c), Ok(Lookup::File(_))));
         match next {
-            Some(next) => current = next.clone(),
+            Some(next) => {
+                claimed = Some((current, link.link_type));
+                current = next.clone();
+            }
             None => {
                 resolution.problem = Some(format!(
                     "{current}: link target `{}` not found (tried {})",

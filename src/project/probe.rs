@@ -15,10 +15,11 @@ use crate::resolve::target::AllowList;
 pub struct Probe {
     /// The link that would be written (its `link_type` the target's type), `rev` as asked.
     pub link: NewLink,
-    /// How it resolved.
+    /// How the link that would be written resolves.
     pub resolved: crate::resolve::Resolved,
-    /// Where MLEM would load the target from, for the user.
-    pub shown: String,
+    /// Every file MLEM would load on the way to the target, in order: the project's by their
+    /// paths, other repositories' as `REPO/PATH@REV`.
+    pub loaded: Vec<String>,
     /// The commit of the object the link lands on, for `--pin`.
     pub commit: Option<String>,
     /// Why the link must not be written although its first target resolved: the chain behind
@@ -50,26 +51,22 @@ pub fn probe(
         let resolved = crate::resolve::Resolved::unverified(&link, &why);
         let problem = Some(format!("`{project}` is not allowed: {why}"));
         return Ok(Probe {
-            shown: project.clone(),
+            loaded: Vec::new(),
             link: asked.clone(),
             resolved,
             commit: None,
             problem,
         });
     }
-    let resolved = match (&asked.project, online) {
-        (None, _) => {
+    let resolved = match &asked.project {
+        None => {
             let opened = registry::open(project_dir, &registry::Selection::Worktree)?;
             let reader = opened.snapshot.reader();
             crate::resolve::local::LocalResolver::default()
                 .resolve(&*reader, "", &link)
                 .into()
         }
-        (Some(_), Some(online)) => crate::resolve::online::resolve(&[&link], online, &|_| {})
-            .0
-            .pop()
-            .unwrap_or_default(),
-        (Some(_), None) => crate::resolve::Resolved::unverified(&link, "--offline"),
+        Some(_) => resolve_online(&link, online),
     };
     let (found_path, link_type) = match &resolved.outcome {
         crate::resolve::Outcome::Found {
@@ -88,31 +85,54 @@ pub fn probe(
     // A target that is itself a link: MLEM (following links) links the object it lands on.
     let mut commit = resolved.commit.clone();
     let mut problem = None;
+    let mut loaded = match (&asked.project, &resolved.landing) {
+        (Some(_), Some(landing)) => landing.loaded.clone(),
+        (Some(project), None) => vec![crate::resolve::meta_location(project, &written.path, rev)],
+        (None, _) => vec![written.path.clone()],
+    };
     if let Some(found) = &found_path {
         match land_on_final_object(&mut written, project_dir, found, &resolved, online)? {
-            ChainEnd::At(landed) => commit = landed.or(commit),
+            ChainEnd::At {
+                commit: landed,
+                chain,
+            } => {
+                commit = landed.or(commit);
+                if let Some(chain) = chain {
+                    loaded = chain;
+                }
+            }
             ChainEnd::Broken(why) => problem = Some(why),
         }
     }
-    let written_path = written.path.clone();
-    let shown = match &asked.project {
-        Some(project) => {
-            format!(
-                "{}{}{}",
-                project,
-                if project.ends_with('/') { "" } else { "/" },
-                written_path
-            ) + &rev.map_or(String::new(), |r| format!("@{r}"))
+    // Landed elsewhere through a chain: what `check` will say is about the link written, so
+    // that is the one resolved (its rev may be a tag where the one asked for was a branch).
+    let resolved = match &written.project {
+        Some(_) if problem.is_none() && written.link() != link => {
+            resolve_online(&written.link(), online)
         }
-        None => written_path.clone(),
+        _ => resolved,
     };
     Ok(Probe {
         link: written,
         resolved,
-        shown,
+        loaded,
         commit,
         problem,
     })
+}
+
+/// Resolves `link`, to another repository, through `online` (`None`: offline, unverified).
+fn resolve_online(
+    link: &crate::mlem::Link,
+    online: Option<&crate::resolve::online::Online>,
+) -> crate::resolve::Resolved {
+    match online {
+        Some(online) => crate::resolve::online::resolve(&[link], online, &|_| {})
+            .0
+            .pop()
+            .unwrap_or_default(),
+        None => crate::resolve::Resolved::unverified(link, "--offline"),
+    }
 }
 
 /// Points `link` at the object a chain of links starting at `found` ends on, as MLEM's `link`
@@ -128,14 +148,20 @@ fn land_on_final_object(
     match &link.project {
         Some(project) => {
             let Some(landing) = &resolved.landing else {
-                return Ok(ChainEnd::At(None));
+                return Ok(ChainEnd::At {
+                    commit: None,
+                    chain: None,
+                });
             };
             if landing.repo != *project {
                 link.project = Some(landing.repo.clone());
                 link.rev = landing.rev.clone();
             }
             link.path = landing.path.clone();
-            Ok(ChainEnd::At(Some(landing.commit.clone())))
+            Ok(ChainEnd::At {
+                commit: Some(landing.commit.clone()),
+                chain: None,
+            })
         }
         None => {
             let allow = online.map(|online| &online.allow);
@@ -148,7 +174,10 @@ fn land_on_final_object(
                 link.project = target.repository;
                 link.rev = target.rev;
             }
-            Ok(ChainEnd::At(target.commit))
+            Ok(ChainEnd::At {
+                commit: target.commit,
+                chain: Some(followed.chain),
+            })
         }
     }
 }
@@ -163,8 +192,14 @@ static NO_LIST: AllowList = AllowList {
 
 /// Where a new link's chain ends.
 enum ChainEnd {
-    /// On an object, at this commit when known.
-    At(Option<String>),
+    /// On an object, at this commit when known; `chain`: the files passed, when the project's
+    /// own chain was followed.
+    At {
+        /// The commit of the object, when known.
+        commit: Option<String>,
+        /// The files passed on the way.
+        chain: Option<Vec<String>>,
+    },
     /// Nowhere: why.
     Broken(String),
 }

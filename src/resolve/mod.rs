@@ -115,6 +115,14 @@ pub struct Landing {
     pub path: String,
     /// The object's own `object_type`.
     pub object_type: crate::mlem::ObjectType,
+    /// Every file read on the way, the object's last, as [`meta_location`] names them.
+    pub loaded: Vec<String>,
+}
+
+/// A file in another repository as MLEM names it when loading it: `REPO/PATH@REV`.
+pub fn meta_location(repo: &str, path: &str, rev: Option<&str>) -> String {
+    let rev = rev.map_or(String::new(), |rev| format!("@{rev}"));
+    format!("{}/{path}{rev}", repo.trim_end_matches('/'))
 }
 
 impl Resolved {

@@ -252,12 +252,19 @@ impl Walk {
             }
             FileTarget::Object(object_type, next) => (object_type, next),
         };
+        let mut loaded = self.landing.take().map(|l| l.loaded).unwrap_or_default();
+        loaded.push(super::meta_location(
+            &self.hop.shown,
+            &path,
+            self.hop.rev.as_deref(),
+        ));
         self.landing = Some(Box::new(super::Landing {
             repo: self.hop.shown.clone(),
             rev: self.hop.rev.clone(),
             commit: sha.clone(),
             path: path.clone(),
             object_type,
+            loaded,
         }));
         let key = format!("{}@{sha}:{path}", self.hop.repo);
         let follows = next.is_some() && self.hop.link_type != ObjectType::Link;

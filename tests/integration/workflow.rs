@@ -249,8 +249,12 @@ fn relative_and_file_links_round_trip() {
     assert_eq!(code, 0);
     let (code, out, err) = run(&server, registry.path(), &["resolve", "rf-alias"]);
     assert_eq!(code, 0, "{err}");
+    // The last hop is in another repository (a `file://` URL): named as MLEM names it.
     assert!(
-        out.starts_with("rf-alias.mlem -> rf.mlem -> models/rf.mlem\n"),
+        out.starts_with(&format!(
+            "rf-alias.mlem -> rf.mlem -> file://{}/models/rf.mlem\n",
+            canonical.display()
+        )),
         "{out}"
     );
     assert!(
@@ -467,4 +471,133 @@ fn links_that_would_break_or_escape_are_refused() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("not allowed"), "{err}");
     assert!(!registry.path().join("x.mlem").exists());
+}
+
+/// A link file at `path` in `project` (a `file://` URL) at `rev`.
+fn file_link(project: &Path, path: &str, rev: &str) -> String {
+    format!(
+        "link_type: model\nobject_type: link\npath: {path}\nproject: file://{}/\nrev: {rev}\n",
+        project.canonicalize().unwrap().display()
+    )
+}
+
+#[test]
+fn link_through_a_chain_says_each_file_it_loads_and_warns_about_what_it_writes() {
+    let server = GitHub::start();
+    let models = Repo::new();
+    models.write("models/rf.mlem", MODEL);
+    models.commit("models");
+    models.git(&["tag", "v1.0"]);
+    let hops = Repo::new();
+    hops.write(
+        "pinned.mlem",
+        file_link(models.path(), "models/rf.mlem", "v1.0"),
+    );
+    hops.write(
+        "moving.mlem",
+        file_link(models.path(), "models/rf.mlem", "main"),
+    );
+    hops.commit("hops");
+    let registry = new_registry(&server);
+    registry.write(".mlem-registry.toml", "allowed_hosts = [\"file\"]\n");
+    let hops_url = format!("file://{}/", hops.path().canonicalize().unwrap().display());
+    let models_url = format!(
+        "file://{}/",
+        models.path().canonicalize().unwrap().display()
+    );
+    let args = |name: &str, to: &str| {
+        let hops = hops.path().to_str().unwrap().to_owned();
+        vec!["link", "--sp", &hops, "--rev", "main", name, to]
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let run_link = |name: &str, to: &str| {
+        let args = args(name, to);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&server, registry.path(), &args)
+    };
+    // Through `pinned` (a link to v1.0 in `models`): both files loaded are named as they are,
+    // and `main` (asked of `hops`, not written) is not warned about.
+    let (code, out, err) = run_link("pinned", "chain");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!(
+            "Loading meta from {hops_url}pinned.mlem@main\nLoading meta from {models_url}models/rf.mlem@v1.0\nSaving link to chain.mlem\n"
+        )
+    );
+    assert_eq!(err, "");
+    let written = std::fs::read_to_string(registry.path().join("chain.mlem")).unwrap();
+    assert!(
+        written.ends_with(&format!("project: {models_url}\nrev: v1.0\n")),
+        "{written}"
+    );
+    // Through `moving` (a link to `main` of `models`): the written `main` is warned about.
+    let (code, _, err) = run_link("moving", "moving");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.starts_with("warning: rev `main` is a branch, now at "),
+        "{err}"
+    );
+    // A link in this project to `chain` names the project's file, then the one it reaches.
+    let (code, out, err) = run(&server, registry.path(), &["link", "chain", "local"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(&format!(
+            "Loading meta from chain.mlem\nLoading meta from {models_url}models/rf.mlem@v1.0\n"
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn resolve_exits_like_check_and_follows_as_check_does() {
+    let server = GitHub::start();
+    let registry = new_registry(&server);
+    registry.write("models/rf.mlem", MODEL);
+    registry.write("data.mlem", "object_type: data\nreader:\n  type: pandas\n");
+    registry.write("rf.mlem", common::link("model", "models/rf"));
+    registry.write("alias.mlem", common::link("model", "rf"));
+    registry.write("wrong.mlem", common::link("model", "data"));
+    registry.write(
+        "typo.mlem",
+        "link_type: model\nobject_type: link\npaht: rf\n",
+    );
+    registry.write(
+        "remote.mlem",
+        "link_type: model\nobject_type: link\npath: models/rf.mlem\nproject: https://github.com/o/r\nrev: v1\n",
+    );
+    // A chain names each file once, ending on the object's.
+    let (code, out, err) = run(&server, registry.path(), &["resolve", "alias"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("alias.mlem -> rf.mlem -> models/rf.mlem\n"),
+        "{out}"
+    );
+    // A link that could not be verified: 3, as `check`, `link` and `pin` exit.
+    let (code, _, err) = run(
+        &server,
+        registry.path(),
+        &["resolve", "remote", "--offline"],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.starts_with("warning: remote.mlem could not be verified: "),
+        "{err}"
+    );
+    // A link to an object of another type, and a link file whose link is not valid, do not
+    // land: `check` reports both as errors.
+    let (code, _, err) = run(&server, registry.path(), &["resolve", "wrong"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "error: wrong.mlem does not resolve: wrong.mlem links to a `model`, but data.mlem is a `data`\n"
+    );
+    let (code, _, err) = run(&server, registry.path(), &["resolve", "typo"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("typo.mlem is a link file whose link is not valid"),
+        "{err}"
+    );
 }
