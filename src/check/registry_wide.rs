@@ -27,15 +27,22 @@ pub(super) fn registry_wide(snapshot: &dyn Snapshot, results: &mut [FileResult],
         return;
     }
     let mut found = Vec::new();
+    let reader = snapshot.reader();
+    let is_file = |path: &str| matches!(reader.lookup(path), Ok(Lookup::File(_)));
     if !config.is_off(rules::link_duplicate_target::RULE.id) {
+        // MLEM loads `NAME.mlem` before `.mlem/TYPE/NAME.mlem`.
+        let unreachable = |path: &str| {
+            path.strip_prefix(".mlem/")
+                .and_then(|rest| rest.split_once('/'))
+                .is_some_and(|(_, name)| is_file(name))
+        };
         found.extend(policy::registry::duplicate_targets(
             &link_files,
             &GitHubHosts::new(config.allow.github.clone()),
+            &unreachable,
         ));
     }
     if !config.is_off(rules::link_name_collision::RULE.id) {
-        let reader = snapshot.reader();
-        let is_file = |path: &str| matches!(reader.lookup(path), Ok(Lookup::File(_)));
         // Collisions need MLEM 0.2's `.mlem/` folder. With many link files, its entries come
         // from one listing; with a few, a lookup each is cheaper.
         let legacy: Option<std::collections::HashSet<String>> = (link_files.len() > 256)

@@ -49,13 +49,19 @@ pub fn target_key(link: &Link, hosts: &GitHubHosts) -> Option<String> {
     ))
 }
 
-/// A `link/duplicate-target` note on every link file (in path order) whose target an earlier
-/// one names too.
-pub fn duplicate_targets(files: &[LinkFile<'_>], hosts: &GitHubHosts) -> Vec<Finding> {
+/// A `link/duplicate-target` note on every link file whose target an earlier one names too, in
+/// path order with files MLEM can load by their name first (`unreachable` says which it cannot:
+/// a `.mlem/TYPE/NAME.mlem` behind `NAME.mlem`, `link/name-collision`), so the note never
+/// advises pointing at a link no one can load.
+pub fn duplicate_targets(
+    files: &[LinkFile<'_>],
+    hosts: &GitHubHosts,
+    unreachable: &dyn Fn(&str) -> bool,
+) -> Vec<Finding> {
     let mut first: HashMap<String, &str> = HashMap::new();
     let mut found = Vec::new();
     let mut sorted: Vec<&LinkFile<'_>> = files.iter().collect();
-    sorted.sort_by_key(|f| f.path);
+    sorted.sort_by_cached_key(|f| (unreachable(f.path), f.path));
     for file in sorted {
         let Some(key) = target_key(file.link, hosts) else {
             continue;

@@ -18,7 +18,8 @@ Compared: the repository as normalized (`https://github.com/O/R`, `git@github.co
 compares every link file; a check of changed files compares them with each other.
 
 Fix: delete one of the links, or point the alias at the other link (a link to a link) so
-there is one place to update.",
+there is one place to update. The note names a link MLEM can load by its name when the group
+has one: never a `.mlem/TYPE/NAME.mlem` that `NAME.mlem` hides (`link/name-collision`).",
     trigger: Trigger::Elsewhere("crate::policy::registry::duplicate_targets"),
 };
 

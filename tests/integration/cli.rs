@@ -37,6 +37,37 @@ fn json_output_snapshot() {
 }
 
 #[test]
+fn no_help_advises_pointing_at_a_link_mlem_cannot_load_by_name() {
+    let repo = example_repo();
+    let (_, json) = check_json(repo.path(), &["--offline"]);
+    let findings = json["findings"].as_array().unwrap();
+    let unreachable: Vec<&str> = findings
+        .iter()
+        .filter(|f| {
+            f["rule"] == "link/name-collision"
+                && f["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("which MLEM loads instead of this link")
+        })
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert!(!unreachable.is_empty(), "the example has a shadowed link");
+    for finding in findings {
+        let help = finding["help"].as_str().unwrap_or("");
+        for file in &unreachable {
+            assert!(
+                !help.contains(&format!("point at `{file}`")),
+                "{} on {} advises pointing at {file}, which {} says MLEM cannot load: {help}",
+                finding["rule"],
+                finding["file"],
+                "link/name-collision"
+            );
+        }
+    }
+}
+
+#[test]
 fn the_readme_command_runs_on_the_bundled_example() {
     let (code, json) = check_json(example(), &["--offline"]);
     assert_eq!(code, 1);
