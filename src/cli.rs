@@ -7,6 +7,35 @@ use mlem_registry::finding::Severity;
 use mlem_registry::report::Format;
 use mlem_registry::schema;
 
+/// Help headings, by what a user is doing.
+const CHECK: &str = "What to check";
+/// Help heading.
+const POLICY: &str = "Policy";
+/// Help heading.
+const REPORT: &str = "How to report";
+/// Help heading.
+const GITHUB: &str = "GitHub";
+/// Help heading.
+const NETWORK: &str = "Network";
+
+/// The exit codes, one table for every subcommand: what `--help` ends with.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  clean: nothing at or above --fail-on, every link verified (or --pass-unverified)
+  1  findings at or above --fail-on; link, resolve or pin refused a link
+  2  usage error, or a file or repository could not be read or written
+  3  nothing failed, but some link could not be verified (offline, network, rate limit)";
+
+/// The command line with [`EXIT_CODES`] at the end of every subcommand's help.
+pub fn command() -> clap::Command {
+    fn with_exit_codes(command: clap::Command) -> clap::Command {
+        command
+            .after_help(EXIT_CODES)
+            .mut_subcommands(with_exit_codes)
+    }
+    with_exit_codes(<Cli as clap::CommandFactory>::command())
+}
+
 /// Guards a Git-hosted MLEM model registry: checks every link file before it reaches production.
 #[derive(Debug, Parser)]
 #[command(name = "mlem-registry", version, about)]
@@ -18,9 +47,6 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the registry's `*.mlem` files: YAML, schema, and where every link lands.
-    ///
-    /// Exit codes: 0 clean, 1 a finding at or above --fail-on, 2 usage or I/O error, 3 some
-    /// link could not be verified (network, rate limit) and nothing failed.
     Check(Box<CheckArgs>),
     /// Run as the GitHub Action: reads the action's inputs (`INPUT_*`) and the Actions
     /// environment, then checks with annotations, a check run, a job summary and step outputs.
@@ -39,9 +65,9 @@ pub enum Command {
     Link(Box<LinkArgs>),
     /// Follow the link NAME (and chains of links, across repositories) to the object it lands on.
     Resolve(Box<ResolveArgs>),
-    /// List the project's objects and links with their types and targets.
+    /// List the project's objects and links by name, with their types and where links point.
     Ls {
-        /// A folder of the project.
+        /// A folder or a `*.mlem` file of the project: only what is at or under it is listed.
         #[arg(default_value = ".")]
         path: PathBuf,
         /// Output format.
@@ -72,62 +98,62 @@ pub struct CheckArgs {
     pub path: PathBuf,
 
     /// Check the files of this commit, branch or tag, read from git without a checkout.
-    #[arg(long, value_name = "REV", conflicts_with = "changed_since")]
+    #[arg(help_heading = CHECK, long, value_name = "REV", conflicts_with = "changed_since")]
     pub rev: Option<String>,
 
     /// Check the `*.mlem` files added or modified between REV and the working tree, and every
     /// link that reaches a changed or deleted file, judged by REV's policy.
-    #[arg(long, value_name = "REV")]
+    #[arg(help_heading = CHECK, long, value_name = "REV")]
     pub changed_since: Option<String>,
 
     /// Judge the change by the policy (`.mlem-registry.toml`, or `--config`'s file) of REV, its
     /// trusted base; a change to the policy is reported as `config/changed` [default: with
     /// `--changed-since`, its REV; with `--rev`, that revision's own; the hooks: HEAD, or what
     /// the remote has].
-    #[arg(long, value_name = "REV")]
+    #[arg(help_heading = POLICY, long, value_name = "REV")]
     pub policy_from: Option<String>,
 
     #[command(flatten)]
     pub config: ConfigArg,
 
     /// Use no network: links to other repositories are listed as not verified.
-    #[arg(long)]
+    #[arg(help_heading = CHECK, long)]
     pub offline: bool,
 
     /// Pass (exit 0, check run `success`) when nothing is broken but some links could not be
     /// verified; by default such a run exits 3 and its check run needs action (the config's
     /// `pass_unverified = true` does the same).
-    #[arg(long)]
+    #[arg(help_heading = POLICY, long)]
     pub pass_unverified: bool,
 
-    #[command(flatten)]
-    pub github: GitHubArgs,
-
     /// Output format [default: github under GitHub Actions (GITHUB_ACTIONS=true), else human].
-    #[arg(long, value_enum)]
+    #[arg(help_heading = REPORT, long, value_enum)]
     pub format: Option<Format>,
 
     /// Also write FORMAT to PATH (`-`: standard output), e.g. `--output sarif=results.sarif`;
     /// repeat it to feed several consumers from one run.
-    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
+    #[arg(help_heading = REPORT, long, value_name = "FORMAT=PATH", value_parser = parse_output)]
     pub output: Vec<(Format, PathBuf)>,
 
     /// Publish the findings as a GitHub check run of this name on the head commit (needs
     /// `checks: write`; without it, annotations go to the log as workflow commands).
-    #[arg(long, value_name = "NAME")]
+    #[arg(help_heading = GITHUB, long, value_name = "NAME")]
     pub check_run: Option<String>,
 
     /// Exit with 1 when a finding has this severity or a higher one.
-    #[arg(long, value_enum, default_value = "error")]
+    #[arg(help_heading = POLICY, long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
 
     /// When to colour human output (auto: on a terminal, unless NO_COLOR is set).
-    #[arg(long, value_enum, default_value = "auto")]
+    #[arg(help_heading = REPORT, long, value_enum, default_value = "auto")]
     pub color: Color,
 
     /// Print what a rule means and how to fix it, then exit.
-    #[arg(long, value_name = "RULE")]
+    #[arg(help_heading = REPORT, long, value_name = "RULE")]
     pub explain: Option<String>,
+
+    #[command(flatten)]
+    pub github: GitHubArgs,
 
     /// Which files to check when a hook decides it (a push's, the staged ones), not the flags.
     #[arg(skip)]
@@ -268,26 +294,26 @@ pub struct PinArgs {
 pub struct ConfigArg {
     /// The registry's config file, for every file [default: for each file, the nearest
     /// .mlem-registry.toml at or above it, within its git repository].
-    #[arg(long = "config", value_name = "FILE")]
+    #[arg(help_heading = POLICY, long = "config", value_name = "FILE")]
     pub file: Option<PathBuf>,
 }
 
 /// What a hook run takes from `check`'s flags.
 #[derive(Debug, Clone, Args)]
 pub struct HookRunArgs {
+    /// Use no network: links to other repositories are listed as not verified.
+    #[arg(help_heading = CHECK, long)]
+    pub offline: bool,
+
     #[command(flatten)]
     pub config: ConfigArg,
 
-    /// Use no network: links to other repositories are listed as not verified.
-    #[arg(long)]
-    pub offline: bool,
-
     /// Refuse the push or commit on a finding of this severity or a higher one.
-    #[arg(long, value_enum, default_value = "error")]
+    #[arg(help_heading = POLICY, long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
 
     /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
+    #[arg(help_heading = REPORT, long, value_enum, default_value = "human")]
     pub format: Format,
 
     #[command(flatten)]
@@ -360,15 +386,14 @@ fn parse_output(value: &str) -> Result<(Format, PathBuf), OutputArgError> {
 /// Where GitHub is and how to talk to it. The token is read from the environment only, so it
 /// never shows in a process list or a shell history.
 #[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "GitHub")]
 pub struct GitHubArgs {
     /// Read the GitHub token from this environment variable [default: GITHUB_TOKEN, then
     /// GH_TOKEN]. It is sent only to the GitHub API URL below, never to another host.
-    #[arg(long, value_name = "NAME")]
+    #[arg(help_heading = GITHUB, long, value_name = "NAME")]
     pub token_env: Option<String>,
 
     /// GitHub's REST API (GitHub Enterprise: https://HOST/api/v3).
-    #[arg(
+    #[arg(help_heading = GITHUB,
         long,
         env = "GITHUB_API_URL",
         value_name = "URL",
@@ -377,11 +402,11 @@ pub struct GitHubArgs {
     pub github_api_url: String,
 
     /// GitHub's GraphQL API [default: derived from --github-api-url].
-    #[arg(long, env = "GITHUB_GRAPHQL_URL", value_name = "URL")]
+    #[arg(help_heading = GITHUB, long, env = "GITHUB_GRAPHQL_URL", value_name = "URL")]
     pub github_graphql_url: Option<String>,
 
     /// The web address whose repository URLs are GitHub's (GitHub Enterprise: https://HOST).
-    #[arg(
+    #[arg(help_heading = GITHUB,
         long,
         env = "GITHUB_SERVER_URL",
         value_name = "URL",
@@ -390,34 +415,34 @@ pub struct GitHubArgs {
     pub github_server_url: String,
 
     /// Keep what was learned about pinned targets (full commit ids) in DIR across runs.
-    #[arg(long, value_name = "DIR")]
+    #[arg(help_heading = NETWORK, long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
 
     /// Seconds all lookups of links to other repositories may take in all; past them, whatever
     /// is still open is reported unverified and the run ends normally (0: no limit).
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    #[arg(help_heading = NETWORK, long, value_name = "SECS", default_value_t = 300)]
     pub timeout: u64,
 
     /// Seconds one request (or one listing of a git remote's refs) may take before it is
     /// retried or given up.
-    #[arg(long, value_name = "SECS", default_value_t = 30,
+    #[arg(help_heading = NETWORK, long, value_name = "SECS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout: u64,
 
     /// Retries after a timeout, a 5xx or a secondary rate limit.
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    #[arg(help_heading = NETWORK, long, value_name = "N", default_value_t = 3)]
     pub retries: u32,
 
     /// Milliseconds before the first retry; each further retry waits twice as long, plus jitter.
-    #[arg(long, value_name = "MS", default_value_t = 500)]
+    #[arg(help_heading = NETWORK, long, value_name = "MS", default_value_t = 500)]
     pub retry_delay: u64,
 
     /// The longest wait, in seconds, for GitHub's rate limit; beyond it, links are left unverified.
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    #[arg(help_heading = NETWORK, long, value_name = "SECS", default_value_t = 60)]
     pub max_rate_limit_wait: u64,
 
     /// Requests to GitHub in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 8)]
+    #[arg(help_heading = NETWORK, long, value_name = "N", default_value_t = 8)]
     pub concurrency: usize,
 }
 

@@ -16,15 +16,16 @@ mod terminal;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use mlem_registry::policy::verdict::{EXIT_ERROR, Verdict};
 use mlem_registry::report::guard::Guard;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse_from(cli::files_as_files(
+    let matches = cli::command().get_matches_from(cli::files_as_files(
         std::env::args_os().collect(),
         std::path::Path::new("."),
     ));
+    let cli = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     match run(cli) {
         Ok(verdict) => ExitCode::from(verdict.exit_code()),
         // A reader that stopped early (`| head`) is not an error worth a message.

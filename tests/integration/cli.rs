@@ -268,3 +268,55 @@ fn resolve_names_each_file_of_a_chain_once() {
         "{stdout}"
     );
 }
+
+/// Every subcommand's `--help`, as users read it: a change to a flag's text or its group shows
+/// in review.
+#[test]
+fn help_snapshots() {
+    let commands: &[&[&str]] = &[
+        &[],
+        &["check"],
+        &["action"],
+        &["init"],
+        &["link"],
+        &["resolve"],
+        &["ls"],
+        &["pin"],
+        &["schema"],
+        &["hook"],
+        &["hook", "install"],
+        &["hook", "uninstall"],
+        &["hook", "pre-push"],
+        &["hook", "pre-commit"],
+    ];
+    for command in commands {
+        let out = bin().args(*command).arg("--help").output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{command:?}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        // Every subcommand's help ends with the one table of exit codes.
+        assert!(
+            help.trim_end().ends_with(
+                "3  nothing failed, but some link could not be verified (offline, network, rate limit)"
+            ),
+            "{command:?}: {help}"
+        );
+        let name = match command.join("-") {
+            name if name.is_empty() => "help".to_owned(),
+            name => format!("help-{name}"),
+        };
+        insta::assert_snapshot!(name, help);
+    }
+}
+
+#[test]
+fn the_readme_has_the_exit_codes_help_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let out = bin().arg("--help").output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    let table = &help[help.find("Exit codes:").expect("the table")..];
+    assert!(
+        readme.contains(&format!("```text\n{}\n```", table.trim_end())),
+        "README.md lacks:\n{table}"
+    );
+}
