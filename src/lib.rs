@@ -23,3 +23,4 @@ pub mod resolve;
 pub mod rules;
 pub mod schema;
 pub mod settings;
+pub mod words;

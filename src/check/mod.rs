@@ -121,8 +121,8 @@ pub fn run<E: From<registry::Error>>(
             .collect();
         if !moved.is_empty() {
             notices.push(format!(
-                "also checked {} files of projects whose marker (.mlem.yaml or .mlem/) the change touches",
-                moved.len()
+                "also checked {} of projects whose marker (.mlem.yaml or .mlem/) the change touches",
+                crate::words::count(moved.len(), "file")
             ));
             selected.extend(moved);
             selected.sort();

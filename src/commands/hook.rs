@@ -1,6 +1,7 @@
 //! `hook`: installs or removes the git hooks, or runs one (a check of what is committed or
 //! pushed).
 
+use mlem_registry::words::{count as count_of, is_are};
 use std::io::Write;
 use std::path::Path;
 
@@ -169,11 +170,14 @@ fn say_what_was_skipped(given: &Given, count: usize) {
     }
     if given.is_empty() {
         say!(
-            "mlem-registry: none of the {count} files given is a *.mlem file in the working tree: nothing checked"
+            "mlem-registry: none of the {} given is a *.mlem file in the working tree: nothing checked",
+            count_of(count, "file")
         );
     } else if not_mlem > 0 {
         say!(
-            "mlem-registry: {not_mlem} of the {count} files given are not *.mlem files: not checked"
+            "mlem-registry: {not_mlem} of the {} given {} not *.mlem: not checked",
+            count_of(count, "file"),
+            is_are(not_mlem)
         );
     }
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use mlem_registry::config::PolicyAt;
 use mlem_registry::policy::verdict::Verdict;
+use mlem_registry::words::count;
 use mlem_registry::{check, pin, registry};
 
 use super::{load_config, online};
@@ -52,11 +53,17 @@ pub fn run(args: &cli::PinArgs, out: &mut dyn Write) -> anyhow::Result<Verdict> 
         }
     }
     let verb = if args.dry_run { "would pin" } else { "pinned" };
-    writeln!(out, "{verb} {pinned} links in {} files", changes.len())?;
+    writeln!(
+        out,
+        "{verb} {} in {}",
+        count(pinned, "link"),
+        count(changes.len(), "file")
+    )?;
     let unverified = report.summary.unverified;
     if unverified > 0 {
         say!(
-            "warning: {unverified} links could not be resolved (network, rate limit) and were left as they are"
+            "warning: {} could not be resolved (network, rate limit): left as written",
+            count(unverified, "link")
         );
         return Ok(Verdict::Unverified);
     }

@@ -314,9 +314,9 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             let pushed = pushed::changes(&repo, tree.commit, remote, &hidden, &prefix)?;
             tree.set_too_deep(pushed.too_deep.clone());
             notices.push(format!(
-                "checked {} files changed by {} pushed commits (up to {})",
-                pushed.changed.len(),
-                pushed.commits,
+                "checked {} changed by {} (up to {})",
+                crate::words::count(pushed.changed.len(), "file"),
+                crate::words::count(pushed.commits, "pushed commit"),
                 tree.commit.to_hex_with_len(12)
             ));
             Ok(Opened {
@@ -333,7 +333,10 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
         Selection::Staged => {
             let staged = staged::Staged::open(&repo, &prefix)?;
             let changes = staged.changes()?;
-            notices.push(format!("checked {} staged files", changes.changed.len()));
+            notices.push(format!(
+                "checked {}",
+                crate::words::count(changes.changed.len(), "staged file")
+            ));
             Ok(Opened {
                 snapshot: Box::new(staged),
                 files: changes.changed,
@@ -376,8 +379,8 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             changes.deleted.retain(|path| !too_deep(path.as_bytes()));
             tree.set_too_deep(deep);
             notices.push(format!(
-                "checked {} files changed since {rev}{}",
-                changes.changed.len(),
+                "checked {} changed since {rev}{}",
+                crate::words::count(changes.changed.len(), "file"),
                 match changes.deleted.len() {
                     0 => String::new(),
                     n => format!(" ({n} deleted)"),

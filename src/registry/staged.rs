@@ -157,8 +157,8 @@ pub fn given(
         ));
     }
     notices.push(format!(
-        "checked the {} files given, as the index has them",
-        checked.len()
+        "checked {} given, as the index has them",
+        crate::words::count(checked.len(), "file")
     ));
     Ok(Opened {
         snapshot: Box::new(staged),

@@ -84,13 +84,18 @@ pub struct Summary {
 impl Summary {
     /// One line for a log: what was checked and what was found.
     pub fn line(&self) -> String {
+        use crate::words::count;
         let unverified = match self.unverified {
             0 => String::new(),
-            n => format!(" ({n} links not verified)"),
+            n => format!(" ({} not verified)", count(n, "link")),
         };
         format!(
-            "checked {} files, {} links: {} errors, {} warnings, {} notes{unverified}",
-            self.files, self.links, self.errors, self.warnings, self.notes
+            "checked {}, {}: {}, {}, {}{unverified}",
+            count(self.files, "file"),
+            count(self.links, "link"),
+            count(self.errors, "error"),
+            count(self.warnings, "warning"),
+            count(self.notes, "note")
         )
     }
 }

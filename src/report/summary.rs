@@ -16,14 +16,20 @@ const MAX_FINDING_ROWS: usize = 1000;
 
 impl Reporter for Markdown {
     fn write(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+        use crate::words::count;
         let s = &report.summary;
         let verdict = match (s.errors, s.warnings, s.unverified) {
             (0, 0, 0) => "✅ all links resolve".to_owned(),
-            (0, _, 0) => format!("⚠️ {} warnings", s.warnings),
+            (0, _, 0) => format!("⚠️ {}", count(s.warnings, "warning")),
             (0, _, unverified) => format!(
-                "⏸️ nothing found broken, but {unverified} links could not be verified (network, rate limit): a re-run may pass"
+                "⏸️ nothing found broken, but {} could not be verified (network, rate limit): a re-run may pass",
+                count(unverified, "link")
             ),
-            (errors, _, _) => format!("❌ {errors} errors, {} warnings", s.warnings),
+            (errors, _, _) => format!(
+                "❌ {}, {}",
+                count(errors, "error"),
+                count(s.warnings, "warning")
+            ),
         };
         writeln!(out, "## mlem-registry: {verdict}\n")?;
         writeln!(out, "{}\n", report.summary.line())?;

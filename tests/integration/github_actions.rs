@@ -240,7 +240,7 @@ fn an_unverified_link_never_passes_the_check_run() {
     assert_eq!(runs[0].conclusion.as_deref(), Some("action_required"));
     let summary = runs[0].summary.as_deref().unwrap();
     assert!(
-        summary.contains("nothing found broken, but 1 links could not be verified")
+        summary.contains("nothing found broken, but 1 link could not be verified")
             && summary.contains("a re-run may pass"),
         "{summary}"
     );

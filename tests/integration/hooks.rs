@@ -105,7 +105,7 @@ fn only_the_pushed_changes_are_checked() {
     let push = git(registry.path(), &["push", "origin", "main"]);
     assert!(push.status.success(), "{}", text(&push));
     assert!(
-        text(&push).contains("checked 1 files changed by 1 pushed commits"),
+        text(&push).contains("checked 1 file changed by 1 pushed commit"),
         "{}",
         text(&push)
     );
@@ -319,7 +319,7 @@ fn files_given_are_checked_exactly_as_the_index_has_them() {
     let all = all.unwrap();
     let said = text(&all);
     assert_eq!(all.status.code(), Some(1), "{said}");
-    assert!(said.contains("checked the 3 files given"), "{said}");
+    assert!(said.contains("checked 3 files given"), "{said}");
     assert!(
         said.contains("broken.mlem:3:7") && said.contains("link/path-not-found"),
         "{said}"
@@ -449,7 +449,7 @@ fn a_run_that_checks_no_file_says_so() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{}", text(&output));
     assert!(
-        stderr.contains("1 of the 2 files given are not *.mlem files"),
+        stderr.contains("1 of the 2 files given is not *.mlem"),
         "{stderr}"
     );
     // A push that changes no link file is fine, and git runs the hook with nothing to push too.

@@ -1,0 +1,29 @@
+//! Words for messages: a count with its noun in the right number ("1 link", "2 links").
+
+/// `n` and `noun`, plural unless `n` is 1: `count(1, "file")` is "1 file", `count(0, "file")`
+/// "0 files". Nouns here take an `s`.
+pub fn count(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
+/// "is" or "are", for `n` things.
+pub fn is_are(n: usize) -> &'static str {
+    if n == 1 { "is" } else { "are" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_is_singular_every_other_count_plural() {
+        assert_eq!(count(1, "link"), "1 link");
+        assert_eq!(count(0, "link"), "0 links");
+        assert_eq!(count(2, "warning"), "2 warnings");
+        assert_eq!(is_are(1), "is");
+        assert_eq!(is_are(3), "are");
+    }
+}
