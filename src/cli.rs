@@ -148,8 +148,9 @@ pub struct CheckArgs {
     #[arg(help_heading = REPORT, long, value_enum, default_value = "auto")]
     pub color: Color,
 
-    /// Print what a rule means and how to fix it, then exit.
-    #[arg(help_heading = REPORT, long, value_name = "RULE")]
+    /// Print what a rule means and how to fix it, then exit; without RULE, list every rule.
+    #[arg(help_heading = REPORT, long, value_name = "RULE", num_args = 0..=1,
+          default_missing_value = "")]
     pub explain: Option<String>,
 
     #[command(flatten)]

@@ -40,6 +40,9 @@ pub enum Error {
         /// What the OS said (part of the message, not a separate cause: said once).
         error: std::io::Error,
     },
+    /// The revision the policy is read from names nothing, or its repository cannot be read.
+    #[error(transparent)]
+    Registry(#[from] crate::registry::Error),
     /// The revision the policy is read from cannot be read.
     #[error("cannot read the policy as of `{rev}`: {message}")]
     Revision {

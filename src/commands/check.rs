@@ -14,6 +14,41 @@ use super::{load_config, online};
 use crate::terminal::{self, Out};
 use crate::{actions, cli};
 
+/// `--explain RULE`: what the rule means; with no RULE, every rule on a line; a RULE that is no
+/// rule's id names the ones it may mean.
+fn explain(id: &str, out: &mut Out<'_>) -> anyhow::Result<Verdict> {
+    if id.is_empty() {
+        let width = rules::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
+        for rule in rules::ALL {
+            writeln!(
+                out,
+                "{:width$}  {:7}  {}",
+                rule.id,
+                rule.severity.to_string(),
+                rule.summary
+            )?;
+        }
+        return Ok(Verdict::Clean);
+    }
+    let Some(rule) = rules::find(id) else {
+        let near: Vec<String> = rules::near(id)
+            .iter()
+            .map(|r| format!("`{}`", r.id))
+            .collect();
+        match near.as_slice() {
+            [] => anyhow::bail!("no rule `{id}`; `--explain` with no rule lists them"),
+            [one] => anyhow::bail!("no rule `{id}`; did you mean {one}?"),
+            many => anyhow::bail!("no rule `{id}`; did you mean one of {}?", many.join(", ")),
+        }
+    };
+    writeln!(
+        out,
+        "{} ({}): {}\n\n{}",
+        rule.id, rule.severity, rule.summary, rule.explain
+    )?;
+    Ok(Verdict::Clean)
+}
+
 /// Runs `check` with `args`; `sarif` is where the Action's SARIF goes.
 pub fn run(
     args: &cli::CheckArgs,
@@ -21,16 +56,7 @@ pub fn run(
     out: &mut Out<'_>,
 ) -> anyhow::Result<Verdict> {
     if let Some(id) = &args.explain {
-        let rule = rules::find(id).ok_or_else(|| {
-            let ids: Vec<_> = rules::ALL.iter().map(|r| r.id).collect();
-            anyhow::anyhow!("no rule `{id}`; rules are: {}", ids.join(", "))
-        })?;
-        writeln!(
-            out,
-            "{} ({}): {}\n\n{}",
-            rule.id, rule.severity, rule.summary, rule.explain
-        )?;
-        return Ok(Verdict::Clean);
+        return explain(id, out);
     }
     let one_file = one_file(args)?;
     let args = one_file.as_ref().unwrap_or(args);

@@ -40,10 +40,33 @@ pub fn run(command: cli::HookCommand, out: &mut Out<'_>) -> anyhow::Result<Verdi
             Ok(Verdict::Clean)
         }
         cli::HookCommand::Uninstall { path } => {
+            let mut absent = Vec::new();
             for kind in [Kind::PrePush, Kind::PreCommit] {
-                if let Some(removed) = hook::uninstall(&path, kind)? {
-                    writeln!(out, "removed {}", removed.display())?;
+                match hook::uninstall(&path, kind)? {
+                    hook::Uninstalled::Removed(hook) => {
+                        writeln!(out, "removed {}", hook.display())?;
+                    }
+                    hook::Uninstalled::Restored { hook, backup } => writeln!(
+                        out,
+                        "removed mlem-registry's {} and put back the hook it replaced (from {})",
+                        hook.display(),
+                        backup.display()
+                    )?,
+                    hook::Uninstalled::Foreign(hook) => writeln!(
+                        out,
+                        "left {} alone: mlem-registry did not write it",
+                        hook.display()
+                    )?,
+                    hook::Uninstalled::Absent(hook) => absent.push(hook),
                 }
+            }
+            if let [pre_push, pre_commit] = absent.as_slice() {
+                writeln!(
+                    out,
+                    "nothing to remove: no {} or {}",
+                    pre_push.display(),
+                    pre_commit.display()
+                )?;
             }
             Ok(Verdict::Clean)
         }

@@ -120,9 +120,7 @@ impl Files {
             message,
         };
         let repo = gix::open(root).map_err(|e| fail(e.to_string()))?;
-        let tree = repo
-            .rev_parse_single(rev)
-            .map_err(|e| fail(e.to_string()))?
+        let tree = crate::registry::revision(&repo, rev)?
             .object()
             .map_err(|e| fail(e.to_string()))?
             .peel_to_tree()

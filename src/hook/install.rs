@@ -65,20 +65,43 @@ pub fn install(
     Ok(Installed { path: hook, backup })
 }
 
+/// What uninstalling one hook did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Uninstalled {
+    /// There is no hook of this kind.
+    Absent(PathBuf),
+    /// The hook there is another tool's: left alone.
+    Foreign(PathBuf),
+    /// This tool's hook was removed.
+    Removed(PathBuf),
+    /// This tool's hook was removed and the hook it replaced (`--force`) put back from `backup`.
+    Restored {
+        /// The hook, now the other tool's again.
+        hook: PathBuf,
+        /// Where it had been kept.
+        backup: PathBuf,
+    },
+}
+
 /// Removes this tool's `kind` hook (a foreign one is left alone) and puts back the hook it
-/// replaced, if any. Returns the removed file, `None` when there was none of ours.
-pub fn uninstall(path: &Path, kind: Kind) -> Result<Option<PathBuf>, Error> {
+/// replaced, if any.
+pub fn uninstall(path: &Path, kind: Kind) -> Result<Uninstalled, Error> {
     let hook = hooks_dir(path)?.join(kind.name());
     match std::fs::read_to_string(&hook) {
         Ok(text) if text.contains(MARKER) => {}
-        _ => return Ok(None),
+        Ok(_) => return Ok(Uninstalled::Foreign(hook)),
+        Err(_) if std::fs::symlink_metadata(&hook).is_ok() => {
+            return Ok(Uninstalled::Foreign(hook));
+        }
+        Err(_) => return Ok(Uninstalled::Absent(hook)),
     }
     std::fs::remove_file(&hook).map_err(io(&hook))?;
     let backup = backup_of(&hook);
     if backup.exists() {
         std::fs::rename(&backup, &hook).map_err(io(&backup))?;
+        return Ok(Uninstalled::Restored { hook, backup });
     }
-    Ok(Some(hook))
+    Ok(Uninstalled::Removed(hook))
 }
 
 fn backup_of(hook: &Path) -> PathBuf {

@@ -12,7 +12,7 @@ mod install;
 mod push;
 
 pub use given::{Given, Skipped, given_files};
-pub use install::{Installed, install, script, uninstall};
+pub use install::{Installed, Uninstalled, install, script, uninstall};
 pub use push::{PushedRef, fork_point, parse_push_lines, remote_tracking};
 
 /// The line that marks a hook as written by this tool: only such hooks are replaced or removed

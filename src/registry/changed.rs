@@ -38,9 +38,7 @@ enum IndexToWorktree {
 /// paths relative to `prefix`.
 pub fn since(repo: &gix::Repository, rev: &str, prefix: &str) -> Result<Changes, Error> {
     let status_error = |e| Error::git("cannot compute the status", e);
-    let tree_id = repo
-        .rev_parse_single(rev)
-        .map_err(|e| Error::git(format!("cannot resolve revision `{rev}`"), e))?
+    let tree_id = super::revision(repo, rev)?
         .object()
         .map_err(|e| Error::git(format!("cannot read `{rev}`"), e))?
         .peel_to_tree()

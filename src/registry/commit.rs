@@ -62,9 +62,7 @@ impl CommitTree {
     /// The tree of `rev` (a branch, tag, or full or abbreviated commit) in `repo`, below `prefix`
     /// (`""` or `dir/`).
     pub fn open(repo: &gix::Repository, rev: &str, prefix: &str) -> Result<CommitTree, Error> {
-        let id = repo
-            .rev_parse_single(rev)
-            .map_err(|e| Error::git(format!("cannot resolve revision `{rev}`"), e))?;
+        let id = super::revision(repo, rev)?;
         let commit = id
             .object()
             .map_err(|e| Error::git(format!("cannot read `{rev}`"), e))?

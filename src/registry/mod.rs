@@ -89,6 +89,17 @@ pub enum Error {
     /// and a run must not pass it unchecked.
     #[error("the file name `{0}` is not valid UTF-8: rename it so that it can be checked")]
     NameNotUtf8(String),
+    /// A revision given to the run names nothing in the repository.
+    #[error(
+        "`{rev}` names no commit, branch or tag of this repository{}",
+        if *empty { ": it has no commits yet" } else { "" }
+    )]
+    UnknownRevision {
+        /// The revision, as given.
+        rev: String,
+        /// The repository has no commits at all.
+        empty: bool,
+    },
     /// A git operation failed.
     #[error("{context}: {message}")]
     Git {
@@ -107,6 +118,15 @@ impl Error {
             message: error.to_string(),
         }
     }
+}
+
+/// The object the revision `rev` (a commit, branch, tag, or any rev-spec) names in `repo`.
+pub fn revision<'r>(repo: &'r gix::Repository, rev: &str) -> Result<gix::Id<'r>, Error> {
+    repo.rev_parse_single(rev)
+        .map_err(|_| Error::UnknownRevision {
+            rev: rev.to_owned(),
+            empty: repo.head().is_ok_and(|head| head.is_unborn()),
+        })
 }
 
 /// The registry as of one revision.

@@ -191,11 +191,18 @@ impl AllowList {
         };
         match &self.hosts {
             Some(hosts) if !hosts.contains(&host) => {
-                return Some(format!(
-                    "host `{host}` is not in allowed_hosts ({}) of {}",
-                    list(hosts.clone()),
-                    self.source
-                ));
+                return Some(match host.as_str() {
+                    "file" => format!(
+                        "a `file://` URL or an absolute path reads a repository of the machine that runs the check, and allowed_hosts ({}) of {} has no \"file\"; add it there to allow local repositories",
+                        list(hosts.clone()),
+                        self.source
+                    ),
+                    _ => format!(
+                        "host `{host}` is not in allowed_hosts ({}) of {}",
+                        list(hosts.clone()),
+                        self.source
+                    ),
+                });
             }
             Some(_) => {}
             None => {

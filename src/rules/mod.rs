@@ -218,6 +218,40 @@ pub fn find(id: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|rule| rule.id == id)
 }
 
+/// The rules a partial or mistyped id may mean, for a suggestion: those whose id ends with it
+/// after a `/` (`cycle`: `link/cycle`), else those containing it, case-insensitively.
+pub fn near(id: &str) -> Vec<&'static Rule> {
+    let id = id.trim().to_ascii_lowercase();
+    if id.is_empty() {
+        return Vec::new();
+    }
+    let ending: Vec<&'static Rule> = ALL
+        .iter()
+        .copied()
+        .filter(|rule| rule.id.ends_with(&format!("/{id}")))
+        .collect();
+    if !ending.is_empty() {
+        return ending;
+    }
+    ALL.iter()
+        .copied()
+        .filter(|rule| rule.id.contains(&id))
+        .collect()
+}
+
+#[cfg(test)]
+mod near_tests {
+    #[test]
+    fn a_short_name_suggests_the_rule_it_ends_or_the_ones_it_is_part_of() {
+        let ids = |id: &str| -> Vec<&str> { super::near(id).iter().map(|r| r.id).collect() };
+        assert_eq!(ids("cycle"), ["link/cycle"]);
+        assert_eq!(ids("CYCLE"), ["link/cycle"]);
+        assert!(ids("repo").contains(&"link/repo-not-found"));
+        assert!(ids("nothing-like-it").is_empty());
+        assert!(ids("").is_empty());
+    }
+}
+
 /// Test helpers shared by the rules' own tests: check in-memory files, keep one rule's findings.
 #[cfg(test)]
 pub(crate) mod testing {

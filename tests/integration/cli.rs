@@ -140,7 +140,23 @@ fn explain_prints_every_rule() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("link/path-not-found"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`--explain` with no rule lists them"));
+    // With no rule: every rule on a line, with its severity and summary.
+    let out = bin().args(["check", "--explain"]).output().unwrap();
+    assert!(out.status.success());
+    let list = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        list.lines().count(),
+        mlem_registry::rules::ALL.len(),
+        "{list}"
+    );
+    for rule in mlem_registry::rules::ALL {
+        assert!(
+            list.lines()
+                .any(|line| line.starts_with(rule.id) && line.ends_with(rule.summary)),
+            "{list}"
+        );
+    }
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod github_server;
 mod hooks;
 mod hostile;
 mod layering;
+mod messages;
 mod mlem_compat;
 mod pin;
 mod resolve_github;

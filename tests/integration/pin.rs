@@ -167,7 +167,10 @@ fn unresolvable_links_are_left_alone_with_exit_3() {
     );
     let (code, said) = pin(&server, &registry, &[]);
     assert_eq!(code, 3, "{said}");
-    assert!(said.contains("could not be resolved (network, rate limit): left as written"), "{said}");
+    assert!(
+        said.contains("could not be resolved (network, rate limit): left as written"),
+        "{said}"
+    );
     for (path, before, _) in cases() {
         let got = std::fs::read_to_string(registry.path().join(path)).unwrap();
         assert_eq!(got, before, "{path}");
