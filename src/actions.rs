@@ -95,16 +95,28 @@ fn append(name: &str, path: &Path) -> anyhow::Result<std::fs::File> {
         .map_err(|e| anyhow::anyhow!("{name}={}: cannot write to it: {e}", path.display()))
 }
 
-/// Publishes the check run; `false` when it could not be, and annotations must go to the log.
-pub fn check_run(name: &str, report: &Report, online: Option<&Online>, verdict: Verdict) -> bool {
+/// Publishes the check run; `false` when it could not be: under Actions (`in_actions`) the
+/// annotations then go to the log as workflow commands, elsewhere the findings are in the
+/// output already, once.
+pub fn check_run(
+    name: &str,
+    report: &Report,
+    online: Option<&Online>,
+    verdict: Verdict,
+    in_actions: bool,
+) -> bool {
+    let instead = match in_actions {
+        true => "annotations go to the log",
+        false => "the findings are below",
+    };
     let Some(online) = online else {
-        say!("warning: --check-run needs the network; --offline is set: annotations go to the log");
+        say!("warning: --check-run needs the network; --offline is set: {instead}");
         return false;
     };
     let target = match check_run_target(name) {
         Ok(target) => target,
         Err(why) => {
-            say!("warning: no check run: {why}; annotations go to the log");
+            say!("warning: no check run: {why}; {instead}");
             return false;
         }
     };
@@ -123,7 +135,7 @@ pub fn check_run(name: &str, report: &Report, online: Option<&Online>, verdict: 
             false
         }
         Err(why) => {
-            say!("warning: the check run was not published: {why}; annotations go to the log");
+            say!("warning: the check run was not published: {why}; {instead}");
             false
         }
     }

@@ -120,11 +120,14 @@ pub fn run(
     let color = terminal::color(args.color);
     let mut format = args.format.unwrap_or(default);
     if let Some(name) = &args.check_run {
-        let published = actions::check_run(name, &report, main_online.as_ref(), verdict);
+        let in_actions = actions.is_some();
+        let published =
+            actions::check_run(name, &report, main_online.as_ref(), verdict, in_actions);
         if published && args.format.is_none() {
             // The check run carries the annotations: the log gets the readable form.
             format = Format::Human;
-        } else if !published && format != Format::Github {
+        } else if !published && in_actions && format != Format::Github {
+            // Under Actions, annotations reach the pull request from the log.
             Format::Github
                 .reporter(false)
                 .write(&report, out.trusted()?)?;

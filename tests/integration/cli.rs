@@ -336,3 +336,25 @@ fn the_readme_has_the_exit_codes_help_prints() {
         "README.md lacks:\n{table}"
     );
 }
+
+#[test]
+fn check_run_outside_actions_reports_each_finding_once() {
+    let repo = Repo::new();
+    repo.write("broken.mlem", link("model", "nowhere"));
+    repo.commit("a broken link");
+    let out = bin()
+        .current_dir(repo.path())
+        .args(["check", "--check-run", "mlem-registry", "--offline"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // No workflow commands outside Actions: the finding is said once, in the human format.
+    assert!(!stdout.contains("::error"), "{stdout}");
+    assert_eq!(stdout.matches("link/path-not-found").count(), 1, "{stdout}");
+    assert!(
+        stderr.contains("--check-run needs the network; --offline is set: the findings are below"),
+        "{stderr}"
+    );
+}
