@@ -150,6 +150,10 @@ mod tests {
         }
     }
 
+    fn com_hosts() -> GitHubHosts {
+        GitHubHosts::default()
+    }
+
     #[test]
     fn spellings_of_one_repository_on_a_github_host_are_one_target() {
         let ghe = GitHubHosts::new(["ghe.example.com".to_owned()]);
@@ -161,6 +165,19 @@ mod tests {
         assert_eq!(
             key("https://github.com/ml/r", &GitHubHosts::default()),
             key("https://github.com/ml/r.git/", &GitHubHosts::default())
+        );
+        // A folder with or without its trailing `/` is one repository.
+        assert_eq!(
+            key("file:///srv/m", &com_hosts()),
+            key("file:///srv/m/", &com_hosts())
+        );
+        assert_eq!(
+            key("/srv/m/", &com_hosts()),
+            key("file:///srv/m", &com_hosts())
+        );
+        assert_eq!(
+            key("https://gitlab.com/o/r/", &com_hosts()),
+            key("https://gitlab.com/o/r", &com_hosts())
         );
         // Off the run's GitHub hosts, a URL is only itself.
         let com = GitHubHosts::default();

@@ -68,6 +68,10 @@ pub fn file_of(name: &str) -> String {
 /// A `--sp` value as MLEM writes it into `project:`: a local folder becomes a `file://` URL
 /// ending in `/`, a URL stays as written.
 pub fn project_url(value: &str) -> String {
+    if let Some(path) = value.strip_prefix("file://") {
+        // One spelling, as MLEM writes it: `file:///x` and `file:///x/` are one repository.
+        return format!("file://{}/", path.trim_end_matches('/'));
+    }
     if value.contains("://") || value.contains('@') && value.contains(':') {
         return value.to_owned();
     }
@@ -145,5 +149,7 @@ mod tests {
             "git@github.com:o/r.git"
         );
         assert_eq!(project_url("/nonexistent/dir/"), "file:///nonexistent/dir/");
+        assert_eq!(project_url("file:///x"), "file:///x/");
+        assert_eq!(project_url("file:///x//"), "file:///x/");
     }
 }

@@ -117,17 +117,19 @@ pub fn parse(value: &str, github: &GitHubHosts) -> Result<Target, ParseError> {
         if !path.starts_with('/') {
             return Err(error("a file:// URL needs an absolute path"));
         }
-        return Ok(plain(RepoId::Local(PathBuf::from(path))));
+        return Ok(plain(RepoId::Local(local_path(path))));
     }
     if trimmed.starts_with('/') {
-        return Ok(plain(RepoId::Local(PathBuf::from(trimmed))));
+        return Ok(plain(RepoId::Local(local_path(trimmed))));
     }
     if let Some((host, path)) = scp_like(trimmed) {
         return if let Some(host) = github.find(host) {
             github_path(host, path, false)
                 .ok_or_else(|| error("expected OWNER/REPO after the host"))
         } else {
-            Ok(plain(RepoId::Remote(trimmed.to_owned())))
+            Ok(plain(RepoId::Remote(
+                without_trailing_slash(trimmed).to_owned(),
+            )))
         };
     }
     let Some((scheme, rest)) = trimmed.split_once("://") else {
@@ -149,7 +151,23 @@ pub fn parse(value: &str, github: &GitHubHosts) -> Result<Target, ParseError> {
         return github_path(host, path, web)
             .ok_or_else(|| error("expected OWNER/REPO after the host"));
     }
-    Ok(plain(RepoId::Remote(trimmed.to_owned())))
+    Ok(plain(RepoId::Remote(
+        without_trailing_slash(trimmed).to_owned(),
+    )))
+}
+
+/// A local repository's folder, one spelling for `/x` and `/x/`.
+fn local_path(path: &str) -> PathBuf {
+    PathBuf::from(without_trailing_slash(path))
+}
+
+/// `value` without trailing `/`s (`/` itself kept): `/x/` and `/x` name one folder, and
+/// `https://host/o/r/` and `https://host/o/r` one repository.
+fn without_trailing_slash(value: &str) -> &str {
+    match value.trim_end_matches('/') {
+        "" => &value[..1.min(value.len())],
+        trimmed => trimmed,
+    }
 }
 
 /// Where links may point, from the config's `allowed_hosts` and `allowed_owners`: a link
@@ -449,6 +467,23 @@ mod tests {
 
     fn ok(value: &str) -> Target {
         parse(value, &GitHubHosts::default()).unwrap()
+    }
+
+    #[test]
+    fn a_trailing_slash_does_not_make_another_repository() {
+        assert_eq!(
+            ok("file:///srv/m/").repo.to_string(),
+            ok("file:///srv/m").repo.to_string()
+        );
+        assert_eq!(
+            ok("/srv/m//").repo.to_string(),
+            ok("/srv/m").repo.to_string()
+        );
+        assert_eq!(ok("file:///").repo.to_string(), "/");
+        assert_eq!(
+            ok("https://gitlab.com/o/r/").repo.to_string(),
+            ok("https://gitlab.com/o/r").repo.to_string()
+        );
     }
 
     #[test]

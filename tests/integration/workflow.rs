@@ -601,3 +601,43 @@ fn resolve_exits_like_check_and_follows_as_check_does() {
         "{err}"
     );
 }
+
+#[test]
+fn a_file_url_with_or_without_its_slash_is_one_repository() {
+    let server = GitHub::start();
+    let models = Repo::new();
+    models.write("models/rf.mlem", MODEL);
+    models.commit("models");
+    let registry = new_registry(&server);
+    registry.write(".mlem-registry.toml", "allowed_hosts = [\"file\"]\n");
+    let canonical = models.path().canonicalize().unwrap();
+    let bare = format!("file://{}", canonical.display());
+    let slashed = format!("{bare}/");
+    // `link` writes one spelling, MLEM's, however --sp was spelled.
+    for (name, sp) in [("a", &bare), ("b", &slashed)] {
+        let (code, _, err) = run(
+            &server,
+            registry.path(),
+            &["link", "--sp", sp, "--rev", "main", "models/rf", name],
+        );
+        assert_eq!(code, 0, "{err}");
+        let text = std::fs::read_to_string(registry.path().join(format!("{name}.mlem"))).unwrap();
+        assert!(text.contains(&format!("project: {slashed}\n")), "{text}");
+    }
+    // Written by hand both ways, they are one target for link/duplicate-target.
+    registry.remove("b.mlem");
+    registry.write(
+        "b.mlem",
+        format!("link_type: model\nobject_type: link\npath: models/rf.mlem\nproject: {bare}\nrev: main\n"),
+    );
+    registry.commit("links");
+    let (_, out, _) = run(&server, registry.path(), &["check", "--format", "json"]);
+    let json: Value = serde_json::from_str(&out).unwrap();
+    let duplicates = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "link/duplicate-target")
+        .count();
+    assert_eq!(duplicates, 1, "{json:#}");
+}
