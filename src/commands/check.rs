@@ -100,7 +100,7 @@ pub fn run(
             policy_change,
         })
     };
-    let progress = terminal::progress_bar();
+    let progress = terminal::progress_bar(args.github.timeout);
     let mut report = check::run(
         &args.path,
         &selection,

@@ -31,7 +31,7 @@ pub fn run(args: &cli::PinArgs, out: &mut dyn Write) -> anyhow::Result<Verdict> 
         &registry::Selection::Worktree,
         None,
         |_: &Path| anyhow::Ok(options.clone()),
-        &terminal::progress_bar(),
+        &terminal::progress_bar(args.github.timeout),
     )?;
     let root = report
         .root

@@ -11,12 +11,15 @@ use super::walk::{Step, Walk};
 use super::{Outcome, Resolved};
 
 /// How far the walks are, for a progress bar.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Progress {
     /// Links resolved so far.
     pub done: usize,
     /// Links to resolve in all.
     pub total: usize,
+    /// The hosts this round asks (`this machine` for local repositories), sorted: what the run
+    /// is waiting for. Empty when nothing is left to ask.
+    pub asking: Vec<String>,
 }
 
 /// The most rounds a run takes: a chain of `MAX_LINKS` hops, each up to three rounds.
@@ -46,12 +49,19 @@ pub async fn run(
                 false
             }
         });
-        progress(Progress { done, total });
-        if asked.is_empty() {
-            break;
-        }
         let mut questions: Vec<Question> = asked.into_iter().collect();
         questions.sort();
+        let mut asking: Vec<String> = questions.iter().map(|q| q.repo().host()).collect();
+        asking.sort();
+        asking.dedup();
+        progress(Progress {
+            done,
+            total,
+            asking,
+        });
+        if questions.is_empty() {
+            break;
+        }
         let answers = answerer.answer(questions.clone()).await;
         memo.extend(answers);
         for question in questions {

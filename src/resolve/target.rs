@@ -22,6 +22,20 @@ pub enum RepoId {
     Remote(String),
 }
 
+impl RepoId {
+    /// The host a question about this repository goes to, for saying what a run waits for:
+    /// `this machine` for a local repository.
+    pub fn host(&self) -> String {
+        match self {
+            RepoId::GitHub { host, .. } => host.clone(),
+            RepoId::Local(_) => "this machine".to_owned(),
+            RepoId::Remote(url) => {
+                host_and_owner(url).map_or_else(|| "a git remote".to_owned(), |(host, _)| host)
+            }
+        }
+    }
+}
+
 impl fmt::Display for RepoId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -679,3 +679,57 @@ fn a_folder_whose_name_is_not_utf8_is_still_walked() {
         checked.stderr
     );
 }
+
+/// `program args` run under a pseudo-terminal (util-linux `script`), as a user at a terminal
+/// runs it; everything it wrote to the terminal.
+fn at_a_terminal(dir: &Path, program: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let quote = |word: &str| format!("'{}'", word.replace('\'', r"'\''"));
+    let line: Vec<String> = std::iter::once(program.to_str().unwrap())
+        .chain(args.iter().copied())
+        .map(quote)
+        .collect();
+    let mut command = Command::new("script");
+    command
+        .current_dir(dir)
+        .args(["-q", "-e", "-c", &line.join(" "), "/dev/null"])
+        .stdin(Stdio::null());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let out = command
+        .output()
+        .expect("util-linux `script` runs the command on a terminal");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_stalled_api_is_said_on_a_terminal_with_how_to_stop_waiting() {
+    let api = Hostile::start(Behaviour::Silent);
+    let repo = registry(&["https://github.com/o/r".to_owned()]);
+    let url = format!("http://{}", api.address());
+    let args = [
+        vec!["check", "--request-timeout", "30", "--timeout", "5"],
+        vec!["--github-api-url", &url, "--color", "never"],
+    ]
+    .concat();
+    let bin = assert_cmd::cargo::cargo_bin("mlem-registry");
+    let env = [("GITHUB_TOKEN", "t"), ("TERM", "xterm")];
+    let said = at_a_terminal(repo.path(), &bin, &args, &env);
+    assert!(
+        said.contains("0/1 links (--offline skips them; --timeout 5s) waiting"),
+        "{said}"
+    );
+    assert!(said.contains(" for github.com"), "{said}");
+    // Not on a terminal: no progress line in a log.
+    let run = run(
+        repo.path(),
+        &args,
+        &[("GITHUB_TOKEN", "t")],
+        Duration::from_secs(30),
+    );
+    assert!(
+        !run.stderr.contains("--offline skips them"),
+        "{}",
+        run.stderr
+    );
+}
