@@ -92,6 +92,24 @@ fn the_readme_command_runs_on_the_bundled_example() {
             "{rule} missing from {found:?}"
         );
     }
+    // What the README says of that run stays true.
+    let mut distinct = found.clone();
+    distinct.sort();
+    distinct.dedup();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let said = format!(
+        "{} of the {}\nrules below fire there",
+        distinct.len(),
+        mlem_registry::rules::ALL.len()
+    );
+    assert!(readme.contains(&said), "README.md should say: {said}");
+    assert!(
+        readme.contains("cargo run --release -- check --offline examples/registry"),
+        "the README's first command"
+    );
+    let unverified = found.iter().filter(|r| *r == "link/unverified").count();
+    assert_eq!(unverified, 2, "README.md says: its two links to GitHub");
 }
 
 #[test]
