@@ -229,7 +229,14 @@ pub fn run<E: From<registry::Error>>(
             .filter_map(|f| f.strip_prefix(project.as_str()).map(str::to_owned))
             .collect();
         let view = nested::Nested::new(snapshot, project);
+        let selected = files.len();
         files.retain(|file| !options.config.is_ignored(&format!("{folder}{file}")));
+        if files.len() < selected {
+            report.notices.push(format!(
+                "not checked: {} the config's `ignore` matches",
+                crate::words::count(selected - files.len(), "file")
+            ));
+        }
         let mut part = check_files(&view, &files, &gone, &options, progress);
         part.rebase(&folder);
         if let Some(change) = &options.policy_change

@@ -353,9 +353,10 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
         Selection::Staged => {
             let staged = staged::Staged::open(&repo, &prefix)?;
             let changes = staged.changes()?;
+            let staged_mlem = changes.changed.iter().filter(|f| is_mlem_file(f)).count();
             notices.push(format!(
                 "checked {}",
-                crate::words::count(changes.changed.len(), "staged file")
+                crate::words::count(staged_mlem, "staged *.mlem file")
             ));
             Ok(Opened {
                 snapshot: Box::new(staged),

@@ -616,3 +616,19 @@ fn a_change_to_a_config_alone_is_reported() {
         "{json:#}"
     );
 }
+
+#[test]
+fn files_the_config_ignores_are_counted_in_a_notice() {
+    let repo = Repo::new();
+    repo.write(".mlem-registry.toml", "ignore = [\"scratch/**\"]\n");
+    repo.write("models/rf.mlem", MODEL);
+    repo.write("scratch/a.mlem", "not: [yaml");
+    repo.write("scratch/b.mlem", "not: [yaml");
+    repo.commit("scratch");
+    let (code, out) = common::check(repo.path(), &["--offline"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("not checked: 2 files the config's `ignore` matches"),
+        "{out}"
+    );
+}

@@ -306,7 +306,7 @@ fn files_given_are_checked_exactly_as_the_index_has_them() {
         .unwrap();
     assert!(staged.status.success(), "{}", text(&staged));
     assert!(
-        text(&staged).contains("checked 0 staged files"),
+        text(&staged).contains("checked 0 staged *.mlem files"),
         "{}",
         text(&staged)
     );
