@@ -69,7 +69,7 @@ impl<F: Fn(&str) -> Option<OsString>> Environment for F {
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     /// `--github-server-url` names no host.
-    #[error("--github-server-url {url}: expected a URL such as https://github.com")]
+    #[error("--github-server-url `{url}` names no host: expected a URL such as https://github.com")]
     ServerUrl {
         /// The URL as given.
         url: String,
@@ -129,7 +129,7 @@ impl Network {
     /// The main GitHub web host, lower-cased: the host whose links go through the main API.
     pub fn github_host(&self) -> Result<String, SettingsError> {
         endpoint::server_host(&self.server_url).map_err(|_| SettingsError::ServerUrl {
-            url: self.server_url.trim_end_matches('/').to_owned(),
+            url: self.server_url.clone(),
         })
     }
 

@@ -74,6 +74,10 @@ fn messages_snapshot() {
     said.run(registry.path(), &["check", "/definitely/not/here"]);
     said.run(registry.path(), &["check", "--rev", "nosuch"]);
     said.run(empty.path(), &["check", "--rev", "HEAD"]);
+    said.run(
+        registry.path(),
+        &["check", "--github-server-url", "https://"],
+    );
     said.run(registry.path(), &["check", "--explain", "cycle"]);
     said.run(registry.path(), &["check", "--explain", "nothing-like-it"]);
     // A `file://` link under a host list without "file"; counts of one.
