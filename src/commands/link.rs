@@ -30,6 +30,7 @@ pub fn run(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<Verdict>
         args.rev.as_deref(),
         args.legacy_repo_key,
         Some(&online),
+        &crate::terminal::progress_bar(args.github.timeout),
     )?;
     if !args.quiet {
         for file in &probe.loaded {

@@ -21,6 +21,7 @@ pub fn run(args: &cli::ResolveArgs, out: &mut dyn Write) -> anyhow::Result<Verdi
         !args.no_follow,
         &config.allow,
         online.as_ref(),
+        &crate::terminal::progress_bar(args.github.timeout),
     )?;
     match args.format {
         cli::ListFormat::Json => {

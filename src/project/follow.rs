@@ -64,13 +64,15 @@ pub struct ReachedObject {
 /// Follows `name` (a file of the project at `project_dir`, `.mlem` optional) through links in
 /// the project and, through `online`, in other repositories, to the object it lands on, as
 /// `check` follows a chain ([`Chain`]: its length limit, cycles, and `allow` at every hop).
-/// `follow: false` stops at the file itself (MLEM's `follow_links=False`).
+/// `follow: false` stops at the file itself (MLEM's `follow_links=False`). `progress` hears how
+/// far a lookup in another repository is.
 pub fn follow(
     project_dir: &Path,
     name: &str,
     follow: bool,
     allow: &AllowList,
     online: Option<&crate::resolve::online::Online>,
+    progress: &(dyn Fn(crate::resolve::rounds::Progress) + Sync),
 ) -> Result<Resolution, registry::Error> {
     let opened = registry::open(project_dir, &registry::Selection::Worktree)?;
     let reader = opened.snapshot.reader();
@@ -172,7 +174,7 @@ pub fn follow(
         }
         if link.project.is_some() {
             let resolved = match online {
-                Some(online) => crate::resolve::online::resolve(&[link], online, &|_| {})
+                Some(online) => crate::resolve::online::resolve(&[link], online, progress)
                     .0
                     .pop()
                     .unwrap_or_default(),

@@ -35,6 +35,7 @@ pub fn probe(
     rev: Option<&str>,
     legacy_repo_key: bool,
     online: Option<&crate::resolve::online::Online>,
+    progress: &(dyn Fn(crate::resolve::rounds::Progress) + Sync),
 ) -> Result<Probe, registry::Error> {
     // Any type but `link`: a link target is followed to the type it finally has.
     let asked = NewLink {
@@ -66,7 +67,7 @@ pub fn probe(
                 .resolve(&*reader, "", &link)
                 .into()
         }
-        Some(_) => resolve_online(&link, online),
+        Some(_) => resolve_online(&link, online, progress),
     };
     let (found_path, link_type) = match &resolved.outcome {
         crate::resolve::Outcome::Found {
@@ -91,7 +92,14 @@ pub fn probe(
         (None, _) => vec![written.path.clone()],
     };
     if let Some(found) = &found_path {
-        match land_on_final_object(&mut written, project_dir, found, &resolved, online)? {
+        match land_on_final_object(
+            &mut written,
+            project_dir,
+            found,
+            &resolved,
+            online,
+            progress,
+        )? {
             ChainEnd::At {
                 commit: landed,
                 chain,
@@ -108,7 +116,7 @@ pub fn probe(
     // that is the one resolved (its rev may be a tag where the one asked for was a branch).
     let resolved = match &written.project {
         Some(_) if problem.is_none() && written.link() != link => {
-            resolve_online(&written.link(), online)
+            resolve_online(&written.link(), online, progress)
         }
         _ => resolved,
     };
@@ -125,9 +133,10 @@ pub fn probe(
 fn resolve_online(
     link: &crate::mlem::Link,
     online: Option<&crate::resolve::online::Online>,
+    progress: &(dyn Fn(crate::resolve::rounds::Progress) + Sync),
 ) -> crate::resolve::Resolved {
     match online {
-        Some(online) => crate::resolve::online::resolve(&[link], online, &|_| {})
+        Some(online) => crate::resolve::online::resolve(&[link], online, progress)
             .0
             .pop()
             .unwrap_or_default(),
@@ -144,6 +153,7 @@ fn land_on_final_object(
     found: &str,
     resolved: &crate::resolve::Resolved,
     online: Option<&crate::resolve::online::Online>,
+    progress: &(dyn Fn(crate::resolve::rounds::Progress) + Sync),
 ) -> Result<ChainEnd, registry::Error> {
     match &link.project {
         Some(project) => {
@@ -165,7 +175,8 @@ fn land_on_final_object(
         }
         None => {
             let allow = online.map(|online| &online.allow);
-            let followed = follow(project_dir, found, true, allow.unwrap_or(&NO_LIST), online)?;
+            let allow = allow.unwrap_or(&NO_LIST);
+            let followed = follow(project_dir, found, true, allow, online, progress)?;
             let Some(target) = followed.target else {
                 return Ok(ChainEnd::Broken(followed.problem.unwrap_or_default()));
             };
