@@ -47,6 +47,21 @@ fn new_registry(server: &GitHub) -> Repo {
     registry
 }
 
+/// A repository with a model at `models/rf.mlem`, committed on `main`.
+fn models_repo() -> Repo {
+    let models = Repo::new();
+    models.write("models/rf.mlem", MODEL);
+    models.commit("models");
+    models
+}
+
+/// A new registry whose config allows links to repositories of this machine.
+fn registry_allowing_files(server: &GitHub) -> Repo {
+    let registry = new_registry(server);
+    registry.write(".mlem-registry.toml", "allowed_hosts = [\"file\"]\n");
+    registry
+}
+
 #[test]
 fn the_seeds_example_link_byte_for_byte_then_check_and_resolve() {
     let (server, example) = serve_example();
@@ -412,11 +427,8 @@ fn init_with_ci_in_a_subfolder_of_a_repository_writes_the_workflow_at_its_root()
 #[test]
 fn links_that_would_break_or_escape_are_refused() {
     let server = GitHub::start();
-    let models = Repo::new();
-    models.write("models/rf.mlem", MODEL);
-    models.commit("models");
-    let registry = new_registry(&server);
-    registry.write(".mlem-registry.toml", "allowed_hosts = [\"file\"]\n");
+    let models = models_repo();
+    let registry = registry_allowing_files(&server);
     registry.write("local/rf.mlem", MODEL);
     let file_link = |path: &str| {
         format!(
@@ -484,9 +496,7 @@ fn file_link(project: &Path, path: &str, rev: &str) -> String {
 #[test]
 fn link_through_a_chain_says_each_file_it_loads_and_warns_about_what_it_writes() {
     let server = GitHub::start();
-    let models = Repo::new();
-    models.write("models/rf.mlem", MODEL);
-    models.commit("models");
+    let models = models_repo();
     models.git(&["tag", "v1.0"]);
     let hops = Repo::new();
     hops.write(
@@ -498,8 +508,7 @@ fn link_through_a_chain_says_each_file_it_loads_and_warns_about_what_it_writes()
         file_link(models.path(), "models/rf.mlem", "main"),
     );
     hops.commit("hops");
-    let registry = new_registry(&server);
-    registry.write(".mlem-registry.toml", "allowed_hosts = [\"file\"]\n");
+    let registry = registry_allowing_files(&server);
     let hops_url = format!("file://{}/", hops.path().canonicalize().unwrap().display());
     let models_url = format!(
         "file://{}/",
@@ -605,11 +614,8 @@ fn resolve_exits_like_check_and_follows_as_check_does() {
 #[test]
 fn a_file_url_with_or_without_its_slash_is_one_repository() {
     let server = GitHub::start();
-    let models = Repo::new();
-    models.write("models/rf.mlem", MODEL);
-    models.commit("models");
-    let registry = new_registry(&server);
-    registry.write(".mlem-registry.toml", "allowed_hosts = [\"file\"]\n");
+    let models = models_repo();
+    let registry = registry_allowing_files(&server);
     let canonical = models.path().canonicalize().unwrap();
     let bare = format!("file://{}", canonical.display());
     let slashed = format!("{bare}/");
