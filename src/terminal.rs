@@ -16,10 +16,11 @@ use crate::cli;
 pub type Out<'a> = Guard<std::io::BufWriter<std::io::StdoutLock<'a>>>;
 
 /// See the `say!` macro: one message on standard error, every line of it
-/// [`guard::neutralise`]d, so a file name or YAML value in it cannot start a workflow command.
+/// [`guard::neutralise`]d and its control characters [`guard::printable`], so a file name or
+/// YAML value in it can neither start a workflow command nor drive the terminal.
 pub fn say_line(message: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", guard::neutralise(message));
+    let _ = writeln!(err, "{}", guard::neutralise(&guard::printable(message)));
 }
 
 /// Whether to color the output: as asked, or on a terminal without `NO_COLOR`.

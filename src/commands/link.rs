@@ -4,6 +4,7 @@ use std::io::Write;
 
 use mlem_registry::config::PolicyAt;
 use mlem_registry::policy::verdict::Verdict;
+use mlem_registry::report::guard::one_line;
 use mlem_registry::{project, registry, rules};
 
 use super::{load_config, online};
@@ -33,8 +34,9 @@ pub fn run(args: &cli::LinkArgs, out: &mut dyn Write) -> anyhow::Result<Verdict>
         &crate::terminal::progress_bar(args.github.timeout),
     )?;
     if !args.quiet {
+        // Paths another repository's link names: shown, never obeyed by the terminal.
         for file in &probe.loaded {
-            writeln!(out, "Loading meta from {file}")?;
+            writeln!(out, "Loading meta from {}", one_line(file))?;
         }
     }
     if let Some((message, help, unverified)) = probe.refusal(&file)? {

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use mlem_registry::policy::verdict::Verdict;
+use mlem_registry::report::guard::one_line;
 use mlem_registry::{project, registry};
 
 use crate::cli;
@@ -27,7 +28,7 @@ pub fn run(path: &Path, format: cli::ListFormat, out: &mut dyn Write) -> anyhow:
     let entries = project::list(&*opened.snapshot, &scope)?;
     match format {
         cli::ListFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &entries)?;
+            mlem_registry::report::json::write_pretty(out, &entries)?;
             writeln!(out)?;
         }
         cli::ListFormat::Human => table(&entries, out)?,
@@ -45,7 +46,7 @@ fn table(entries: &[project::Entry], out: &mut dyn Write) -> std::io::Result<()>
             .unwrap_or(0)
             .max(title.len())
     };
-    let name_width = width(&|e| e.name.len(), "NAME");
+    let name_width = width(&|e| one_line(&e.name).len(), "NAME");
     let type_width = width(&|e| e.shown_type().len(), "TYPE");
     let line = |name: &str, kind: &str, target: &str| {
         format!("{name:name_width$}  {kind:type_width$}  {target}")
@@ -68,7 +69,9 @@ fn table(entries: &[project::Entry], out: &mut dyn Write) -> std::io::Result<()>
             (None, Some(problem)) => format!("(not a MLEM object: {problem})"),
             (None, None) => String::new(),
         };
-        writeln!(out, "{}", line(&entry.name, entry.shown_type(), &target))?;
+        // Names and targets come from the tree and its files: one line each, no control codes.
+        let (name, target) = (one_line(&entry.name), one_line(&target));
+        writeln!(out, "{}", line(&name, entry.shown_type(), &target))?;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::io::Write;
 use mlem_registry::config::PolicyAt;
 use mlem_registry::policy::verdict::Verdict;
 use mlem_registry::project;
+use mlem_registry::report::guard::one_line;
 
 use super::{load_config, online};
 use crate::cli;
@@ -25,7 +26,7 @@ pub fn run(args: &cli::ResolveArgs, out: &mut dyn Write) -> anyhow::Result<Verdi
     )?;
     match args.format {
         cli::ListFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &found)?;
+            mlem_registry::report::json::write_pretty(out, &found)?;
             writeln!(out)?;
         }
         cli::ListFormat::Human => write_human(args, &found, out)?,
@@ -43,39 +44,43 @@ fn write_human(
     found: &project::Resolution,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    // Every value may come from a link file or another repository: one line, no control codes.
+    let v = |text: &str| one_line(text).into_owned();
     match (&found.target, &found.problem) {
         (Some(_), _) if args.no_follow && found.link.is_some() => {
             let link = found.link.as_ref().expect("checked above");
-            writeln!(out, "{}: a link to a {}", found.file, link.link_type)?;
-            writeln!(out, "  path:        {}", link.path)?;
+            writeln!(out, "{}: a link to a {}", v(&found.file), link.link_type)?;
+            writeln!(out, "  path:        {}", v(&link.path))?;
             let project = link.project.as_deref().unwrap_or("this project");
-            writeln!(out, "  project:     {project}")?;
+            writeln!(out, "  project:     {}", v(project))?;
             if let Some(rev) = &link.rev {
-                writeln!(out, "  rev:         {rev}")?;
+                writeln!(out, "  rev:         {}", v(rev))?;
             }
         }
         (Some(target), _) if found.link.is_none() => {
             writeln!(
                 out,
                 "{} is a {} object, not a link",
-                found.file, target.object_type
+                v(&found.file),
+                target.object_type
             )?;
         }
         (Some(target), _) => {
             // The chain ends on the object's own file.
-            writeln!(out, "{}", found.chain.join(" -> "))?;
+            let chain: Vec<_> = found.chain.iter().map(|hop| v(hop)).collect();
+            writeln!(out, "{}", chain.join(" -> "))?;
             let repository = target
                 .repository
                 .as_deref()
                 .unwrap_or("this project (working tree)");
-            writeln!(out, "  repository:  {repository}")?;
+            writeln!(out, "  repository:  {}", v(repository))?;
             if let Some(rev) = &target.rev {
-                writeln!(out, "  rev:         {rev}")?;
+                writeln!(out, "  rev:         {}", v(rev))?;
             }
             if let Some(commit) = &target.commit {
-                writeln!(out, "  commit:      {commit}")?;
+                writeln!(out, "  commit:      {}", v(commit))?;
             }
-            writeln!(out, "  path:        {}", target.path)?;
+            writeln!(out, "  path:        {}", v(&target.path))?;
             writeln!(out, "  object type: {}", target.object_type)?;
         }
         (None, problem) if found.unverified => {

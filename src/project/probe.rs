@@ -222,6 +222,19 @@ impl Probe {
         if let Some(problem) = &self.problem {
             return Ok(Some((problem.clone(), None, false)));
         }
+        // A target reached through another repository's link may carry a path no link file
+        // may hold: what `check` would reject is not written.
+        let value: serde_json::Value = serde_yaml::from_str(&self.link.text()?)?;
+        let invalid = crate::schema::validate(&value)
+            .into_iter()
+            .find_map(|issue| match issue.kind {
+                crate::schema::IssueKind::Invalid(why) => Some(why),
+                crate::schema::IssueKind::UnknownField(_) => None,
+            });
+        if let Some(why) = invalid {
+            let why = format!("the link would not be valid: {why} (schema/invalid)");
+            return Ok(Some((why, None, false)));
+        }
         Ok(self.findings(file)?.into_iter().find(is_blocking).map(|f| {
             let unverified = f.rule == crate::rules::link_unverified::RULE.id;
             (f.message, f.help, unverified)

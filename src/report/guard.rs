@@ -25,6 +25,25 @@ pub fn one_line(text: &str) -> Cow<'_, str> {
     Cow::Owned(shown)
 }
 
+/// `text` with every control character but a newline and a tab shown as a Rust escape: what a
+/// message may carry from a file or a server (an escape sequence, a carriage return, a bell)
+/// reaches a terminal as text, never as a command to it. Lines stay lines.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    Cow::Owned(shown)
+}
+
 /// Whether the runner would take `line` for a workflow command: `::` after leading whitespace
 /// (Unicode's, as .NET's `TrimStart` trims), or the legacy `##[` anywhere in the line.
 pub fn is_command(line: &str) -> bool {
@@ -117,6 +136,18 @@ impl<W: Write> Write for Guard<W> {
 impl<W: Write> Drop for Guard<W> {
     fn drop(&mut self) {
         let _ = self.flush();
+    }
+}
+
+#[cfg(test)]
+mod printable_tests {
+    #[test]
+    fn controls_but_newlines_and_tabs_are_escaped() {
+        assert_eq!(super::printable("a\tb\nc"), "a\tb\nc");
+        assert_eq!(
+            super::printable("x\u{1b}[2J\r\u{7}y\u{85}"),
+            "x\\u{1b}[2J\\r\\u{7}y\\u{85}"
+        );
     }
 }
 

@@ -76,7 +76,7 @@ impl Reporter for Sarif {
 
 /// Writes the log of `report` in the code scanning `category`, pretty-printed, with a newline.
 fn write_log(report: &Report, category: Option<&str>, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &sarif_log(report, category))?;
+    super::json::write_pretty(out, &sarif_log(report, category))?;
     writeln!(out)
 }
 

@@ -733,3 +733,68 @@ fn a_stalled_api_is_said_on_a_terminal_with_how_to_stop_waiting() {
         run.stderr
     );
 }
+
+#[test]
+fn names_from_a_change_never_break_json_nor_drive_the_terminal() {
+    let repo = Repo::new();
+    repo.write(".mlem.yaml", "");
+    repo.write(
+        "a##[b.mlem",
+        "link_type: model\nobject_type: link\npath: nope##[x\n",
+    );
+    repo.commit("names");
+    let tool = |args: &[&str]| {
+        let out = common::bin()
+            .current_dir(repo.path())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Every JSON format on standard output stays JSON, with the names as they are.
+    for args in [
+        &["check", "--offline", "--format", "json"][..],
+        &["check", "--offline", "--format", "sarif"],
+        &["ls", "--format", "json"],
+        &["resolve", "a##[b", "--format", "json", "--offline"],
+    ] {
+        let (out, _) = tool(args);
+        let json: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}\n{out}"));
+        assert!(
+            json.to_string().contains("##["),
+            "{args:?}: the names, as they are"
+        );
+    }
+    // Another repository's link names a path with an escape sequence and a newline: `link`
+    // and `resolve` show it, escaped, on one line.
+    let other = Repo::new();
+    let evil = "m\u{1b}[2J\n::error::forged.mlem";
+    other.write(evil, "object_type: model\n");
+    other.commit("a model with a name");
+    let hops = Repo::new();
+    hops.write(
+        "hop.mlem",
+        format!(
+            "link_type: model\nobject_type: link\npath: {}\nproject: file://{}/\nrev: main\n",
+            serde_json::to_string(evil).unwrap(),
+            other.path().canonicalize().unwrap().display()
+        ),
+    );
+    hops.commit("a hop");
+    repo.write(".mlem-registry.toml", "allowed_hosts = [\"file\"]\n");
+    let hops_dir = hops.path().to_str().unwrap().to_owned();
+    let (out, err) = tool(&["link", "--sp", &hops_dir, "--rev", "main", "hop", "mine"]);
+    for said in [&out, &err] {
+        assert!(!said.contains('\u{1b}'), "{said}");
+        assert!(
+            said.lines()
+                .all(|line| !line.trim_start().starts_with("::")),
+            "{said}"
+        );
+    }
+    assert!(out.contains("m\\u{1b}[2J\\n::error::forged.mlem"), "{out}");
+}
