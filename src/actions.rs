@@ -209,9 +209,11 @@ pub fn action_args() -> anyhow::Result<(cli::CheckArgs, Option<PathBuf>)> {
         var(&format!("INPUT_{name}")).or_else(|| var(&format!("INPUT_{}", name.replace('-', "_"))))
     };
     let path = input("path").unwrap_or_else(|| ".".into());
-    let mut argv: Vec<String> = vec!["mlem-registry".into(), "check".into(), path.clone()];
+    // Values are given as `--flag=VALUE` and the path after `--`: an input that starts with
+    // `-` is a value, never another flag.
+    let mut argv: Vec<String> = vec!["mlem-registry".into(), "check".into()];
     if let Some(level) = input("fail-on") {
-        argv.extend(["--fail-on".into(), level]);
+        argv.push(format!("--fail-on={level}"));
     }
     if input("token").is_some() {
         argv.extend(["--token-env".into(), "INPUT_TOKEN".into()]);
@@ -225,24 +227,25 @@ pub fn action_args() -> anyhow::Result<(cli::CheckArgs, Option<PathBuf>)> {
                 "the base commit {base} of the change is not in the checkout, so the policy that judges the change (the base's .mlem-registry.toml) cannot be read: check out with `fetch-depth: 0`"
             );
         }
-        argv.extend(["--policy-from".into(), base.clone()]);
+        argv.push(format!("--policy-from={base}"));
         if input("changed-only").as_deref() == Some("true") {
-            argv.extend(["--changed-since".into(), base]);
+            argv.push(format!("--changed-since={base}"));
         }
     }
     if let Some(config) = input("config") {
-        argv.extend(["--config".into(), config]);
+        argv.push(format!("--config={config}"));
     }
     if let Some(name) = input("check-run") {
-        argv.extend(["--check-run".into(), name]);
+        argv.push(format!("--check-run={name}"));
     }
     let sarif = input("sarif-file").map(PathBuf::from);
     if let Some(sarif) = &sarif {
-        argv.extend(["--output".into(), format!("sarif={}", sarif.display())]);
+        argv.push(format!("--output=sarif={}", sarif.display()));
     }
     if let Some(extra) = input("args") {
         argv.extend(extra.split_whitespace().map(str::to_owned));
     }
+    argv.extend(["--".into(), path]);
     let parsed = <cli::Cli as clap::Parser>::try_parse_from(&argv)
         .map_err(|e| anyhow::anyhow!("the action's inputs make no valid command: {e}"))?;
     match parsed.command {

@@ -529,3 +529,36 @@ fn the_action_judges_the_links_a_changed_target_breaks() {
         "{stdout}"
     );
 }
+
+#[test]
+fn an_input_that_starts_with_a_dash_is_a_value_never_a_flag() {
+    let job = Job::new(1);
+    let server = job.serve();
+    // A registry whose folder name reads like a flag, with two broken links.
+    let dashed = Repo::new();
+    dashed.write("one.mlem", link("model", "nowhere"));
+    dashed.write("two.mlem", link("model", "nowhere"));
+    dashed.commit("two broken links");
+    std::os::unix::fs::symlink(
+        dashed.path(),
+        job.workspace.path().join("--pass-unverified"),
+    )
+    .unwrap();
+    std::fs::write(job.file("push.json"), "{}").unwrap();
+    let output = job
+        .action(&server)
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", job.file("push.json"))
+        .env("INPUT_PATH", "--pass-unverified")
+        .env("INPUT_ARGS", "--offline")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // That folder is checked, not the workspace with `--pass-unverified` set.
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert_eq!(stdout.matches("::error ").count(), 2, "{stdout}");
+    assert!(
+        stdout.contains("one.mlem") && stdout.contains("two.mlem"),
+        "{stdout}"
+    );
+}
