@@ -79,16 +79,25 @@ allowed_hosts = [\"github.com\"]
 production = [\"production/**\"]
 ";
 
-/// A folder name as a YAML scalar: plain when YAML reads it back as the same string.
+/// A folder name as a YAML double-quoted scalar that every YAML reader reads back as the same
+/// string: `"`, `\` and every character YAML does not print as it is (controls, DEL, C1, the
+/// line and paragraph separators, a byte order mark) escaped. Never plain: `true`, `null` or
+/// `010` would read back as something else.
 fn yaml_scalar(text: &str) -> String {
-    let plain = text
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
-        && !text.starts_with(['.', '-']);
-    match plain {
-        true => text.to_owned(),
-        false => serde_json::to_string(text).unwrap_or_default(),
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                quoted.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => quoted.push(c),
+        }
     }
+    quoted.push('"');
+    quoted
 }
 
 /// What `init` did, file by file.
@@ -168,15 +177,18 @@ fn shown_root(dir: &Path, folder: &str, root: Option<&Path>) -> PathBuf {
 /// there are kept.
 pub fn init(dir: &Path, with_ci: bool) -> Result<Initialized, Error> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut files = vec![(dir.join(MARKER), String::new())];
+    // Each file with how many of its folders `init` may create (the workflow's `.github` and
+    // `.github/workflows`), none of which may be a symbolic link.
+    let mut files = vec![(dir.join(MARKER), String::new(), 0)];
     let mut workflow = None;
     if with_ci {
         let place = Workflow::place(dir);
         files.push((
             place.file.clone(),
             ci_workflow(crate::build_info::RELEASE.as_ref(), &place.folder),
+            2,
         ));
-        files.push((dir.join(crate::config::FILE_NAME), CI_CONFIG.to_owned()));
+        files.push((dir.join(crate::config::FILE_NAME), CI_CONFIG.to_owned(), 0));
         workflow = Some(place);
     }
     let mut done = Initialized {
@@ -184,15 +196,30 @@ pub fn init(dir: &Path, with_ci: bool) -> Result<Initialized, Error> {
         kept: Vec::new(),
         workflow,
     };
-    for (path, text) in files {
-        if path.exists() {
+    for (path, text, folders) in files {
+        let mut on_the_way = path.ancestors().skip(1).take(folders).collect::<Vec<_>>();
+        on_the_way.reverse();
+        for at in on_the_way.iter().copied().chain([path.as_path()]) {
+            if std::fs::symlink_metadata(at).is_ok_and(|meta| meta.file_type().is_symlink()) {
+                return Err(Error::SymbolicLink {
+                    path: at.display().to_string(),
+                });
+            }
+        }
+        if std::fs::symlink_metadata(&path).is_ok() {
             done.kept.push(path);
             continue;
         }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
         }
-        std::fs::write(&path, text).map_err(io(&path))?;
+        // `create_new`: a file (or a link) that appeared since is never written through.
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io(&path))?;
         done.written.push(path);
     }
     Ok(done)
@@ -290,6 +317,49 @@ mod tests {
             done.written
                 .contains(&project.join(crate::config::FILE_NAME))
         );
+    }
+
+    #[test]
+    fn folder_names_read_back_as_written_by_any_yaml_reader() {
+        for folder in [
+            "reg",
+            "true",
+            "null",
+            "010",
+            "0x10",
+            "a: b #c",
+            "--x",
+            "q\"\\",
+            "a\u{7f}b\u{85}c\u{2028}",
+        ] {
+            let text = format!("path: {}\n", yaml_scalar(folder));
+            let value: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+            assert_eq!(value["path"].as_str(), Some(folder), "{text}");
+            assert!(
+                !text.chars().any(|c| c.is_control() && c != '\n'),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_on_the_way_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        gix::init(dir.path()).unwrap();
+        // `.github` leads elsewhere: refused, nothing written there.
+        std::os::unix::fs::symlink(outside.path(), dir.path().join(".github")).unwrap();
+        let refused = init(&dir.path().join("reg"), true).unwrap_err();
+        assert!(matches!(refused, Error::SymbolicLink { .. }), "{refused}");
+        assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+        // A dangling link where the marker goes: refused, its target not created.
+        let project = tempfile::tempdir().unwrap();
+        let target = outside.path().join("pwned");
+        std::os::unix::fs::symlink(&target, project.path().join(MARKER)).unwrap();
+        let refused = init(project.path(), false).unwrap_err();
+        assert!(matches!(refused, Error::SymbolicLink { .. }), "{refused}");
+        assert!(!target.exists());
     }
 
     #[test]

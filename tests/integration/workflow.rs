@@ -410,7 +410,7 @@ fn init_with_ci_in_a_subfolder_of_a_repository_writes_the_workflow_at_its_root()
     );
     let text = std::fs::read_to_string(repo.path().join(workflow)).unwrap();
     assert!(text.contains("        with:\n"), "{text}");
-    assert!(text.contains("          path: teams/reg\n"), "{text}");
+    assert!(text.contains("          path: \"teams/reg\"\n"), "{text}");
     // A second project in the same repository keeps the workflow and says what to add.
     let (code, out, err) = run(&server, repo.path(), &["init", "other", "--with-ci"]);
     assert_eq!(code, 0, "{err}");
