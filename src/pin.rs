@@ -88,17 +88,35 @@ pub struct Change {
     pub pins: Vec<(usize, String)>,
 }
 
+/// Whether `file` is at or below one of `within` (empty: everywhere).
+fn in_scope(file: &str, within: &[String]) -> bool {
+    within.is_empty()
+        || within.iter().any(|scope| {
+            scope.is_empty()
+                || file == scope
+                || file.starts_with(&format!("{}/", scope.trim_end_matches('/')))
+        })
+}
+
+/// The findings in `within` that keep a link from being pinned: errors (a rev, repository or
+/// path that is not there, a file that is no link) and links that could not be verified. `pin`
+/// leaves those files as they are and says why, file by file.
+pub fn left_alone<'r>(report: &'r Report, within: &[String]) -> Vec<&'r crate::finding::Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| in_scope(&f.file, within))
+        .filter(|f| {
+            f.severity == crate::finding::Severity::Error
+                || f.rule == rules::link_unverified::RULE.id
+        })
+        .collect()
+}
+
 /// The changes that pin every unpinned link of `report` in files at or below one of `within`
 /// (repository-relative files or folders; empty: everywhere).
 pub fn plan(report: &Report, within: &[String]) -> Vec<Change> {
-    let selected = |file: &str| {
-        within.is_empty()
-            || within.iter().any(|scope| {
-                scope.is_empty()
-                    || file == scope
-                    || file.starts_with(&format!("{}/", scope.trim_end_matches('/')))
-            })
-    };
+    let selected = |file: &str| in_scope(file, within);
     let mut changes: Vec<Change> = Vec::new();
     for finding in &report.findings {
         let Some(fix) = &finding.fix else { continue };

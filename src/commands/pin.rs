@@ -59,13 +59,22 @@ pub fn run(args: &cli::PinArgs, out: &mut dyn Write) -> anyhow::Result<Verdict> 
         count(pinned, "link"),
         count(changes.len(), "file")
     )?;
-    let unverified = report.summary.unverified;
-    if unverified > 0 {
+    // What could not be pinned, file by file, as `check` would say it.
+    let mut verdict = Verdict::Clean;
+    for finding in pin::left_alone(&report, &scopes) {
+        let unverified = finding.rule == mlem_registry::rules::link_unverified::RULE.id;
+        let (level, this) = match unverified {
+            true => ("warning", Verdict::Unverified),
+            false => ("error", Verdict::Findings),
+        };
         say!(
-            "warning: {} could not be resolved (network, rate limit): left as written",
-            count(unverified, "link")
+            "{level}: {}:{}: not pinned: {} ({})",
+            finding.file,
+            finding.span.start.line,
+            finding.message,
+            finding.rule
         );
-        return Ok(Verdict::Unverified);
+        verdict = verdict.worse(this);
     }
-    Ok(Verdict::Clean)
+    Ok(verdict)
 }

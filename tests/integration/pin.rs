@@ -168,11 +168,28 @@ fn unresolvable_links_are_left_alone_with_exit_3() {
     let (code, said) = pin(&server, &registry, &[]);
     assert_eq!(code, 3, "{said}");
     assert!(
-        said.contains("could not be resolved (network, rate limit): left as written"),
+        said.contains(": not pinned: ") && said.contains("(link/unverified)"),
         "{said}"
     );
     for (path, before, _) in cases() {
         let got = std::fs::read_to_string(registry.path().join(path)).unwrap();
         assert_eq!(got, before, "{path}");
     }
+}
+
+#[test]
+fn a_broken_link_is_not_pinned_and_said_with_exit_1() {
+    let (server, _example, registry, _main) = setup();
+    registry.write(
+        "broken.mlem",
+        "link_type: model\nobject_type: link\npath: models/rf.mlem\nproject: https://github.com/iterative/example-mlem-get-started\nrev: nope\n",
+    );
+    let (code, said) = pin(&server, &registry, &["broken.mlem"]);
+    assert_eq!(code, 1, "{said}");
+    assert!(
+        said.contains("error: broken.mlem:5: not pinned: ")
+            && said.contains("(link/rev-not-found)"),
+        "{said}"
+    );
+    assert!(said.contains("pinned 0 links in 0 files"), "{said}");
 }
