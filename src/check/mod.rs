@@ -157,16 +157,22 @@ pub fn run<E: From<registry::Error>>(
         };
         let reaching = reaching_in_projects(snapshot, &selected, &deleted, ids, &mut index);
         index.save();
-        if !reaching.is_empty() {
-            notices.push(format!(
-                "also checked {} link files whose links lead to {}",
-                reaching.len(),
-                match selection {
-                    registry::Selection::File(file) => format!("`{file}`"),
-                    _ => "a file the change touches".to_owned(),
-                }
-            ));
-            selected.extend(reaching);
+        if !reaching.files.is_empty() {
+            let target = match selection {
+                registry::Selection::File(file) => format!("`{file}`"),
+                _ => "a file the change touches".to_owned(),
+            };
+            let count = crate::words::count(reaching.files.len(), "other *.mlem file");
+            notices.push(match reaching.every_file {
+                true => format!(
+                    "also checked the {count}: the tree may hold symbolic links, through which any link may lead to {target}"
+                ),
+                false => format!(
+                    "also checked {} whose links lead to {target}",
+                    crate::words::count(reaching.files.len(), "link file")
+                ),
+            });
+            selected.extend(reaching.files);
             selected.sort();
         }
     }

@@ -10,6 +10,15 @@ use crate::registry::link_index::LinkIndex;
 use crate::registry::{Content, Lookup, Snapshot, nested};
 use crate::rules;
 
+/// What else a check of some files must judge.
+pub(super) struct Reaching {
+    /// The files, sorted.
+    pub(super) files: Vec<String>,
+    /// Every other `*.mlem` file, since the tree may hold symbolic links (through which any link
+    /// may reach a file it does not name) and it is not known which.
+    pub(super) every_file: bool,
+}
+
 /// The files (in `snapshot`) of links outside `files` that reach one of `files` or `deleted`
 /// (split by project), each project searched from its own folder.
 pub(super) fn reaching_in_projects(
@@ -18,14 +27,17 @@ pub(super) fn reaching_in_projects(
     deleted: &[nested::Group],
     ids: &dyn Snapshot,
     index: &mut LinkIndex,
-) -> Vec<String> {
+) -> Reaching {
     // Through a symbolic link a link may reach a file it does not name, and a link file may change
     // with a file that is no `*.mlem` file: with one in the registry (or not knowing), every link
     // file is judged, whatever the change touches.
     if ids.has_symlinks() != Some(false) {
         let mut all = ids.mlem_files().unwrap_or_default();
         all.retain(|f| files.binary_search(f).is_err());
-        return all;
+        return Reaching {
+            files: all,
+            every_file: true,
+        };
     }
     // Full paths in the snapshot of every file the change touches.
     let touched_files: Vec<String> = files
@@ -71,7 +83,10 @@ pub(super) fn reaching_in_projects(
     }
     reaching.sort();
     reaching.dedup();
-    reaching
+    Reaching {
+        files: reaching,
+        every_file: false,
+    }
 }
 
 /// The link files outside `checked` whose link, or chain of links, lands on one of `touched`

@@ -335,7 +335,10 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             tree.set_too_deep(pushed.too_deep.clone());
             notices.push(format!(
                 "checked {} changed by {} (up to {})",
-                crate::words::count(pushed.changed.len(), "file"),
+                crate::words::count(
+                    pushed.changed.iter().filter(|f| is_mlem_file(f)).count(),
+                    "*.mlem file"
+                ),
                 crate::words::count(pushed.commits, "pushed commit"),
                 tree.commit.to_hex_with_len(12)
             ));
@@ -401,7 +404,10 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             tree.set_too_deep(deep);
             notices.push(format!(
                 "checked {} changed since {rev}{}",
-                crate::words::count(changes.changed.len(), "file"),
+                crate::words::count(
+                    changes.changed.iter().filter(|f| is_mlem_file(f)).count(),
+                    "*.mlem file"
+                ),
                 match changes.deleted.len() {
                     0 => String::new(),
                     n => format!(" ({n} deleted)"),

@@ -301,7 +301,10 @@ fn the_action_entry_point_reads_its_inputs_and_checks_only_the_change() {
         stdout.contains("::error file=registry/links/broken-002.mlem"),
         "{stdout}"
     );
-    let notice = format!("::notice::checked 3 files changed since {}", job.base);
+    let notice = format!(
+        "::notice::checked 3 *.mlem files changed since {}",
+        job.base
+    );
     assert!(stdout.contains(&notice), "{stdout}");
     assert!(job.read("output.txt").contains("errors=3"));
     assert!(server.requests().is_empty());

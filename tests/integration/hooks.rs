@@ -105,7 +105,7 @@ fn only_the_pushed_changes_are_checked() {
     let push = git(registry.path(), &["push", "origin", "main"]);
     assert!(push.status.success(), "{}", text(&push));
     assert!(
-        text(&push).contains("checked 1 file changed by 1 pushed commit"),
+        text(&push).contains("checked 1 *.mlem file changed by 1 pushed commit"),
         "{}",
         text(&push)
     );
@@ -483,7 +483,7 @@ fn the_first_push_of_a_new_repository_checks_every_link_file() {
     let said = text(&push);
     assert!(!push.status.success(), "{said}");
     assert!(
-        said.contains("checked 3 files changed by 2 pushed commits"),
+        said.contains("checked 3 *.mlem files changed by 2 pushed commits"),
         "{said}"
     );
     assert!(
