@@ -246,8 +246,11 @@ pub fn action_args() -> anyhow::Result<(cli::CheckArgs, Option<PathBuf>)> {
         argv.extend(extra.split_whitespace().map(str::to_owned));
     }
     argv.extend(["--".into(), path]);
-    let parsed = <cli::Cli as clap::Parser>::try_parse_from(&argv)
-        .map_err(|e| anyhow::anyhow!("the action's inputs make no valid command: {e}"))?;
+    let parsed = <cli::Cli as clap::Parser>::try_parse_from(&argv).map_err(|e| {
+        let why = e.to_string();
+        let why = why.trim_start_matches("error: ").trim_end();
+        anyhow::anyhow!("the action's inputs make no valid command: {why}")
+    })?;
     match parsed.command {
         cli::Command::Check(args) => Ok((*args, sarif)),
         _ => anyhow::bail!("the action's inputs make no `check` command"),

@@ -21,10 +21,13 @@ const NETWORK: &str = "Network";
 /// The exit codes, one table for every subcommand: what `--help` ends with.
 pub const EXIT_CODES: &str = "\
 Exit codes:
-  0  clean: nothing at or above --fail-on, every link verified (or --pass-unverified)
-  1  findings at or above --fail-on; link, resolve or pin refused a link
-  2  usage error, or a file or repository could not be read or written
-  3  nothing failed, but some link could not be verified (offline, network, rate limit)";
+  0    clean: nothing at or above --fail-on, and every link verified or let through
+       (check --offline lists unverified links as notes; --pass-unverified; the git hooks)
+  1    findings at or above --fail-on; link, resolve or pin refused a link
+  2    usage error, or a file or repository could not be read or written
+  3    nothing failed, but some link could not be verified (network, rate limit, --timeout;
+       resolve --offline too)
+  130  interrupted (Ctrl-C)";
 
 /// The command line with [`EXIT_CODES`] at the end of every subcommand's help.
 pub fn command() -> clap::Command {
@@ -92,8 +95,9 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
-    /// A folder inside the registry: the whole git repository containing it is checked. A
-    /// `*.mlem` file: that file, with every link file whose links reach it.
+    /// A folder inside the registry: the MLEM project around it is checked (the nearest folder
+    /// at or above it with `.mlem.yaml` or `.mlem/`), or the whole git repository when there is
+    /// none. A `*.mlem` file: that file, with every link file whose links reach it.
     #[arg(default_value = ".")]
     pub path: PathBuf,
 
@@ -130,8 +134,8 @@ pub struct CheckArgs {
     #[arg(help_heading = REPORT, long, value_enum)]
     pub format: Option<Format>,
 
-    /// Also write FORMAT to PATH (`-`: standard output), e.g. `--output sarif=results.sarif`;
-    /// repeat it to feed several consumers from one run.
+    /// Also write FORMAT to PATH, e.g. `--output sarif=results.sarif`; repeat it to feed several
+    /// consumers from one run. `-` is standard output, instead of --format's report.
     #[arg(help_heading = REPORT, long, value_name = "FORMAT=PATH", value_parser = parse_output)]
     pub output: Vec<(Format, PathBuf)>,
 
@@ -238,7 +242,7 @@ pub struct LinkArgs {
     #[arg(long)]
     pub legacy_repo_key: bool,
     /// Refuse unless the target is an object of this type.
-    #[arg(long = "type", value_name = "TYPE")]
+    #[arg(long = "type", value_name = "TYPE", value_parser = object_types())]
     pub object_type: Option<String>,
     /// The project the link is saved in.
     #[arg(long = "target-project", visible_alias = "tp", default_value = ".")]
@@ -275,7 +279,7 @@ pub struct ResolveArgs {
 
 #[derive(Debug, Args)]
 pub struct PinArgs {
-    /// Files or folders inside the registry whose links to pin [default: the whole registry].
+    /// Files or folders inside the registry whose links to pin (`.`: the whole registry).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
@@ -363,6 +367,15 @@ enum OutputArgError {
     NoPath(String),
 }
 
+/// MLEM's object types, for `link --type`.
+fn object_types() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        mlem_registry::mlem::ObjectType::ALL
+            .iter()
+            .map(|kind| clap::builder::PossibleValue::new(kind.as_str())),
+    )
+}
+
 /// `FORMAT=PATH` for `--output`.
 fn parse_output(value: &str) -> Result<(Format, PathBuf), OutputArgError> {
     let (format, path) = value
@@ -443,7 +456,8 @@ pub struct GitHubArgs {
     pub max_rate_limit_wait: u64,
 
     /// Requests to GitHub in flight at once.
-    #[arg(help_heading = NETWORK, long, value_name = "N", default_value_t = 8)]
+    #[arg(help_heading = NETWORK, long, value_name = "N", default_value_t = 8,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub concurrency: usize,
 }
 

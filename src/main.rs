@@ -36,6 +36,11 @@ fn main() -> ExitCode {
         {
             ExitCode::from(Verdict::Clean.exit_code())
         }
+        // A bare I/O error is a failed write of the output (reads say their path).
+        Err(error) if error.is::<std::io::Error>() => {
+            say!("error: cannot write the output: {error:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
         Err(error) => {
             say!("error: {error:#}");
             ExitCode::from(EXIT_ERROR)
@@ -48,18 +53,26 @@ fn run(cli: cli::Cli) -> anyhow::Result<Verdict> {
     let stdout = std::io::stdout();
     // Buffered: a report of 100,000 findings is written in large blocks, not a line at a time.
     let mut out = Guard::new(std::io::BufWriter::new(stdout.lock()));
+    let verdict = command(cli, &mut out)?;
+    // What is still buffered must reach standard output, or the run did not do its job.
+    std::io::Write::flush(&mut out)?;
+    Ok(verdict)
+}
+
+/// Runs one subcommand, its output to `out`.
+fn command(cli: cli::Cli, out: &mut terminal::Out<'_>) -> anyhow::Result<Verdict> {
     match cli.command {
-        cli::Command::Check(args) => commands::check::run(&args, None, &mut out),
+        cli::Command::Check(args) => commands::check::run(&args, None, out),
         cli::Command::Action => {
             let (args, sarif) = actions::action_args()?;
-            commands::check::run(&args, sarif.as_deref(), &mut out)
+            commands::check::run(&args, sarif.as_deref(), out)
         }
-        cli::Command::Hook { command } => commands::hook::run(command, &mut out),
-        cli::Command::Pin(args) => commands::pin::run(&args, &mut out),
-        cli::Command::Init { path, with_ci } => commands::init::run(&path, with_ci, &mut out),
-        cli::Command::Link(args) => commands::link::run(&args, &mut out),
-        cli::Command::Resolve(args) => commands::resolve::run(&args, &mut out),
-        cli::Command::Ls { path, format } => commands::ls::run(&path, format, &mut out),
+        cli::Command::Hook { command } => commands::hook::run(command, out),
+        cli::Command::Pin(args) => commands::pin::run(&args, out),
+        cli::Command::Init { path, with_ci } => commands::init::run(&path, with_ci, out),
+        cli::Command::Link(args) => commands::link::run(&args, out),
+        cli::Command::Resolve(args) => commands::resolve::run(&args, out),
+        cli::Command::Ls { path, format } => commands::ls::run(&path, format, out),
         cli::Command::Schema { name } => {
             use std::io::Write;
             writeln!(out, "{}", name.text().trim_end())?;

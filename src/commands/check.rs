@@ -58,6 +58,20 @@ pub fn run(
     if let Some(id) = &args.explain {
         return explain(id, out);
     }
+    // Standard output holds one document: `--format`'s report, or the one `--output F=-` names.
+    let to_stdout: Vec<Format> = args
+        .output
+        .iter()
+        .filter(|(_, path)| path == Path::new("-"))
+        .map(|(format, _)| *format)
+        .collect();
+    match (to_stdout.as_slice(), args.format) {
+        ([], _) | ([_], None) => {}
+        ([_], Some(_)) => anyhow::bail!(
+            "--format and --output FORMAT=- would both write to standard output: drop one"
+        ),
+        _ => anyhow::bail!("only one --output FORMAT=- can write to standard output"),
+    }
     let one_file = one_file(args)?;
     let args = one_file.as_ref().unwrap_or(args);
     let selection = match (&args.selection, &args.rev, &args.changed_since) {
@@ -134,6 +148,8 @@ pub fn run(
         }
     }
     match format {
+        // `--output F=-` has standard output.
+        _ if !to_stdout.is_empty() => {}
         // The one format that writes commands, each escaped as the runner unescapes it.
         Format::Github => format.reporter(color).write(&report, out.trusted()?)?,
         _ => format.reporter(color).write(&report, out)?,

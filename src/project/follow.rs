@@ -213,7 +213,8 @@ pub fn follow(
         let candidates = match crate::resolve::local::candidates(link) {
             Ok(candidates) => candidates,
             Err(why) => {
-                resolution.problem = Some(format!("{current}: `{}` {why}", link.path));
+                let at = hop_prefix(&current, &resolution.file);
+                resolution.problem = Some(format!("{at}`{}` leaves the project: {why}", link.path));
                 return Ok(resolution);
             }
         };
@@ -226,13 +227,23 @@ pub fn follow(
                 current = next.clone();
             }
             None => {
+                let at = hop_prefix(&current, &resolution.file);
                 resolution.problem = Some(format!(
-                    "{current}: link target `{}` not found (tried {})",
+                    "{at}link target `{}` not found (tried {})",
                     link.path,
                     candidates.join(", ")
                 ));
                 return Ok(resolution);
             }
         }
+    }
+}
+
+/// How a problem names the hop it is at: `""` at the file asked about (the message names it
+/// already), else `FILE: `.
+fn hop_prefix(current: &str, asked: &str) -> String {
+    match current == asked {
+        true => String::new(),
+        false => format!("{current}: "),
     }
 }

@@ -329,9 +329,7 @@ fn help_snapshots() {
         let help = String::from_utf8(out.stdout).unwrap();
         // Every subcommand's help ends with the one table of exit codes.
         assert!(
-            help.trim_end().ends_with(
-                "3  nothing failed, but some link could not be verified (offline, network, rate limit)"
-            ),
+            help.trim_end().ends_with("130  interrupted (Ctrl-C)"),
             "{command:?}: {help}"
         );
         let name = match command.join("-") {
@@ -374,5 +372,49 @@ fn check_run_outside_actions_reports_each_finding_once() {
     assert!(
         stderr.contains("--check-run needs the network; --offline is set: the findings are below"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn output_to_standard_output_is_the_one_document_there() {
+    let repo = example_repo();
+    let out = bin()
+        .current_dir(repo.path())
+        .args(["check", "--offline", "--output", "json=-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["version"], 1);
+    let both = bin()
+        .current_dir(repo.path())
+        .args([
+            "check",
+            "--offline",
+            "--output",
+            "json=-",
+            "--format",
+            "human",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("both write to standard output"));
+}
+
+#[test]
+fn a_failed_write_of_the_output_is_an_error() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    let Ok(full) = full else { return };
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("mlem-registry"))
+        .args(["schema", "link"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("error: cannot write the output: "),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

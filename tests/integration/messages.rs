@@ -60,6 +60,7 @@ fn messages_snapshot() {
     registry.write(".mlem.yaml", "");
     registry.write("models/rf.mlem", MODEL);
     registry.write("rf.mlem", link("model", "models/rf"));
+    registry.write("gone.mlem", link("model", "models/gone"));
     let url = format!(
         "file://{}/",
         models.path().canonicalize().unwrap().display()
@@ -79,6 +80,11 @@ fn messages_snapshot() {
         &["check", "--github-server-url", "https://"],
     );
     said.run(registry.path(), &["check", "--explain", "cycle"]);
+    said.run(registry.path(), &["resolve", "gone"]);
+    said.run(
+        registry.path(),
+        &["link", "--type", "bogus", "models/rf", "x"],
+    );
     said.run(registry.path(), &["check", "--explain", "nothing-like-it"]);
     // A `file://` link under a host list without "file"; counts of one.
     said.run(registry.path(), &["check", "local.mlem", "--offline"]);
