@@ -137,6 +137,9 @@ pub fn parse(value: &str, github: &GitHubHosts) -> Result<Target, ParseError> {
         return Ok(plain(RepoId::Local(local_path(trimmed))));
     }
     if let Some((host, path)) = scp_like(trimmed) {
+        if climbs(path) {
+            return Err(error(CLIMBS));
+        }
         return if let Some(host) = github.find(host) {
             github_path(host, path, false)
                 .ok_or_else(|| error("expected OWNER/REPO after the host"))
@@ -160,6 +163,9 @@ pub fn parse(value: &str, github: &GitHubHosts) -> Result<Target, ParseError> {
     }
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
     let host = host_of(authority).ok_or_else(|| error("the URL has no plain host"))?;
+    if climbs(path) {
+        return Err(error(CLIMBS));
+    }
     if let Some(host) = github.find(host) {
         let web = matches!(scheme.as_str(), "https" | "http");
         return github_path(host, path, web)
@@ -168,6 +174,21 @@ pub fn parse(value: &str, github: &GitHubHosts) -> Result<Target, ParseError> {
     Ok(plain(RepoId::Remote(
         without_trailing_slash(trimmed).to_owned(),
     )))
+}
+
+/// Why a repository URL with a `.` or `..` segment is refused.
+const CLIMBS: &str = "a repository URL may not have `.` or `..` segments (plain or %-encoded) nor a `\\`: the server would resolve them to another owner than the one the allow-list was asked about";
+
+/// Whether a URL's path has a segment a server would resolve away (`.`, `..`, also
+/// %-encoded) or a backslash some servers read as `/`: the owner the allow-list judged (the
+/// first segment) would not be the one asked.
+fn climbs(path: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    path.contains('\\')
+        || path.split('/').any(|segment| {
+            let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+            decoded == "." || decoded == ".." || decoded.contains(['/', '\\'])
+        })
 }
 
 /// A local repository's folder, one spelling for `/x` and `/x/`.
@@ -481,6 +502,24 @@ mod tests {
 
     fn ok(value: &str) -> Target {
         parse(value, &GitHubHosts::default()).unwrap()
+    }
+
+    #[test]
+    fn a_url_that_climbs_past_its_owner_is_no_repository() {
+        for value in [
+            "http://127.0.0.1:1/good/../evil/repo",
+            "https://gitlab.com/good/%2e%2e/evil/r",
+            "https://gitlab.com/good/%2E./evil/r",
+            "https://gitlab.com/good/./r",
+            "https://gitlab.com/good%2f..%2fevil/r",
+            "https://gitlab.com/good\\..\\evil/r",
+            "git@gitlab.com:good/../evil/r.git",
+            "https://github.com/good/../evil",
+        ] {
+            let parsed = parse(value, &GitHubHosts::default());
+            assert!(parsed.is_err(), "{value}: {parsed:?}");
+        }
+        assert!(parse("https://gitlab.com/good/r.v2", &GitHubHosts::default()).is_ok());
     }
 
     #[test]

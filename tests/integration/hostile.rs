@@ -798,3 +798,40 @@ fn names_from_a_change_never_break_json_nor_drive_the_terminal() {
     }
     assert!(out.contains("m\\u{1b}[2J\\n::error::forged.mlem"), "{out}");
 }
+
+#[test]
+fn a_url_that_climbs_out_of_an_allowed_owner_is_never_contacted() {
+    let server = Hostile::start(Behaviour::Silent);
+    let repo = Repo::new();
+    repo.write(
+        ".mlem-registry.toml",
+        "allowed_hosts = [\"127.0.0.1\"]\nallowed_owners = [\"good\"]\n",
+    );
+    for (i, path) in ["good/../evil/repo", "good/%2e%2e/evil/repo"]
+        .iter()
+        .enumerate()
+    {
+        repo.write(
+            &format!("l{i}.mlem"),
+            format!(
+                "link_type: model\nobject_type: link\npath: m.mlem\nrepo: http://{}/{path}\nrev: v1\n",
+                server.address()
+            ),
+        );
+    }
+    repo.commit("links");
+    let run = run(repo.path(), &check("2"), &[], Duration::from_secs(30));
+    let json = run.json();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["link/repo-not-found", "link/repo-not-found"],
+        "{json:#}"
+    );
+    assert!(server.accepted().is_empty(), "the server was contacted");
+}
