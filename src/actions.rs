@@ -131,7 +131,7 @@ pub fn check_run(
             true
         }
         Ok(Published::NotPermitted(why)) => {
-            say!("warning: {why}");
+            say!("warning: {why}; {instead}");
             false
         }
         Err(why) => {

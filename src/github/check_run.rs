@@ -105,7 +105,7 @@ pub fn publish(
             201 | 200 => {}
             403 | 404 => {
                 return Ok(Published::NotPermitted(format!(
-                    "the token may not create check runs on {} ({}): annotations go to the log instead",
+                    "the token may not create check runs on {} ({})",
                     target.repo,
                     super::error::message(&created.body)
                 )));
@@ -118,7 +118,8 @@ pub fn publish(
         let run_path = format!("{path}/{id}");
         let (title, summary) = (&output.title, &output.summary);
         for batch in output.annotations.chunks(ANNOTATIONS_PER_REQUEST) {
-            let body = json!({"output": {"title": title, "summary": summary, "annotations": batch}});
+            let body =
+                json!({"output": {"title": title, "summary": summary, "annotations": batch}});
             expect_ok(&client.patch(&run_path, &body).await?, "adding annotations")?;
         }
         let body = json!({

@@ -68,7 +68,10 @@ pub fn file_of(name: &str) -> String {
 /// A `--sp` value as MLEM writes it into `project:`: a local folder becomes a `file://` URL
 /// ending in `/`, a URL stays as written.
 pub fn project_url(value: &str) -> String {
-    if let Some(path) = value.strip_prefix("file://") {
+    if let Some(path) = value
+        .strip_prefix("file://")
+        .filter(|path| !path.is_empty())
+    {
         // One spelling, as MLEM writes it: `file:///x` and `file:///x/` are one repository.
         return format!("file://{}/", path.trim_end_matches('/'));
     }
@@ -151,5 +154,7 @@ mod tests {
         assert_eq!(project_url("/nonexistent/dir/"), "file:///nonexistent/dir/");
         assert_eq!(project_url("file:///x"), "file:///x/");
         assert_eq!(project_url("file:///x//"), "file:///x/");
+        // No path: left for the resolver to refuse, not taken for the root.
+        assert_eq!(project_url("file://"), "file://");
     }
 }

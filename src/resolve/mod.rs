@@ -122,7 +122,7 @@ pub struct Landing {
 /// A file in another repository as MLEM names it when loading it: `REPO/PATH@REV`.
 pub fn meta_location(repo: &str, path: &str, rev: Option<&str>) -> String {
     let rev = rev.map_or(String::new(), |rev| format!("@{rev}"));
-    format!("{}/{path}{rev}", repo.trim_end_matches('/'))
+    format!("{}/{path}{rev}", repo.strip_suffix('/').unwrap_or(repo))
 }
 
 impl Resolved {
