@@ -255,6 +255,16 @@ pub fn run<E: From<registry::Error>>(
     }
     report_too_deep(snapshot, &mut report);
     report.finish();
+    // A whole tree with nothing to check must not read like a clean registry.
+    let whole = matches!(
+        selection,
+        registry::Selection::Worktree | registry::Selection::Revision(_)
+    );
+    if whole && report.summary.files == 0 {
+        report
+            .notices
+            .push("found no *.mlem files: nothing was checked".to_owned());
+    }
     Ok(report)
 }
 

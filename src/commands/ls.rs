@@ -11,6 +11,12 @@ use crate::cli;
 
 /// Runs `ls PATH`: PATH is a folder or a `*.mlem` file of the project.
 pub fn run(path: &Path, format: cli::ListFormat, out: &mut dyn Write) -> anyhow::Result<Verdict> {
+    // A name as MLEM takes it: `models/rf` is `models/rf.mlem`.
+    let with_suffix = path.with_added_extension("mlem");
+    let path = match !path.exists() && with_suffix.is_file() {
+        true => with_suffix.as_path(),
+        false => path,
+    };
     let folder = match path.is_file() {
         true => match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -26,6 +32,9 @@ pub fn run(path: &Path, format: cli::ListFormat, out: &mut dyn Write) -> anyhow:
         .and_then(|(path, project)| registry::path::relative_to(&path, &project))
         .unwrap_or_default();
     let entries = project::list(&*opened.snapshot, &scope)?;
+    if entries.is_empty() {
+        say!("note: no *.mlem files in {}", path.display());
+    }
     match format {
         cli::ListFormat::Json => {
             mlem_registry::report::json::write_pretty(out, &entries)?;
@@ -46,7 +55,7 @@ fn table(entries: &[project::Entry], out: &mut dyn Write) -> std::io::Result<()>
             .unwrap_or(0)
             .max(title.len())
     };
-    let name_width = width(&|e| one_line(&e.name).len(), "NAME");
+    let name_width = width(&|e| one_line(&shown_name(e)).len(), "NAME");
     let type_width = width(&|e| e.shown_type().len(), "TYPE");
     let line = |name: &str, kind: &str, target: &str| {
         format!("{name:name_width$}  {kind:type_width$}  {target}")
@@ -66,12 +75,23 @@ fn table(entries: &[project::Entry], out: &mut dyn Write) -> std::io::Result<()>
                 }
                 shown
             }
+            (None, Some(problem)) if entry.object_type.is_some() => format!("({problem})"),
             (None, Some(problem)) => format!("(not a MLEM object: {problem})"),
             (None, None) => String::new(),
         };
         // Names and targets come from the tree and its files: one line each, no control codes.
-        let (name, target) = (one_line(&entry.name), one_line(&target));
+        let name = shown_name(entry);
+        let (name, target) = (one_line(&name), one_line(&target));
         writeln!(out, "{}", line(&name, entry.shown_type(), &target))?;
     }
     Ok(())
+}
+
+/// An entry's name, with its file when that is not `NAME.mlem` (MLEM 0.2's `.mlem/TYPE/`): two
+/// entries of one name are told apart.
+fn shown_name(entry: &project::Entry) -> String {
+    match entry.path == format!("{}.mlem", entry.name) {
+        true => entry.name.clone(),
+        false => format!("{} ({})", entry.name, entry.path),
+    }
 }

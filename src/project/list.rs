@@ -82,6 +82,9 @@ fn entry(reader: &dyn Reader, path: &str) -> Result<Entry, registry::Error> {
     Ok(match object {
         Ok(object) => {
             let link = own_link(&object);
+            // A link file whose link does not validate (`link_type: modle`): say so.
+            let problem = (object.object_type == crate::mlem::ObjectType::Link && link.is_none())
+                .then(|| "not a valid link: `mlem-registry check` says why".to_owned());
             Entry {
                 name,
                 path: path.to_owned(),
@@ -92,7 +95,7 @@ fn entry(reader: &dyn Reader, path: &str) -> Result<Entry, registry::Error> {
                     project: link.project.as_ref().map(|(_, project)| project.clone()),
                     rev: link.rev.clone(),
                 }),
-                problem: None,
+                problem,
             }
         }
         Err(problem) => Entry {

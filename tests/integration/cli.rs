@@ -418,3 +418,48 @@ fn a_failed_write_of_the_output_is_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn ls_tells_entries_apart_and_takes_names_as_mlem_does() {
+    let repo = example_repo();
+    let ls = |args: &[&str]| {
+        let out = bin()
+            .current_dir(repo.path())
+            .arg("ls")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (table, _) = ls(&[]);
+    // Two entries answer to `rf-alias`: the one in MLEM 0.2's layout shows its file.
+    assert!(
+        table.contains("\nrf-alias (.mlem/link/rf-alias.mlem)  model "),
+        "{table}"
+    );
+    assert!(
+        table.contains("\nrf-alias                             model "),
+        "{table}"
+    );
+    // A link file whose link is not valid says so.
+    let typo = table
+        .lines()
+        .find(|l| l.starts_with("links/broken/typo "))
+        .unwrap();
+    assert!(
+        typo.ends_with("(not a valid link: `mlem-registry check` says why)"),
+        "{typo}"
+    );
+    // A name without `.mlem`, as MLEM takes it.
+    let (table, _) = ls(&["models/rf"]);
+    assert_eq!(table.lines().count(), 2, "{table}");
+    assert!(table.contains("\nmodels/rf "), "{table}");
+    // Nothing there: said.
+    let (table, said) = ls(&["README.md"]);
+    assert_eq!(table.lines().count(), 1, "{table}");
+    assert_eq!(said, "note: no *.mlem files in README.md\n");
+}

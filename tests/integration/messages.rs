@@ -75,6 +75,7 @@ fn messages_snapshot() {
     said.run(registry.path(), &["check", "/definitely/not/here"]);
     said.run(registry.path(), &["check", "--rev", "nosuch"]);
     said.run(empty.path(), &["check", "--rev", "HEAD"]);
+    said.run(empty.path(), &["check", "--offline"]);
     said.run(
         registry.path(),
         &["check", "--github-server-url", "https://"],
