@@ -83,7 +83,16 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 /// The folder git runs hooks from for the repository around `path`: `core.hooksPath` when set
 /// (relative to the working tree, `~/` expanded), else `hooks/` in the common git directory.
 pub fn hooks_dir(path: &Path) -> Result<PathBuf, Error> {
-    let repo = gix::discover(path).map_err(|e| Error::NotARepository {
+    // A path that is not there is said as such, and a file stands for its folder.
+    let meta = std::fs::metadata(path).map_err(io(path))?;
+    let folder = match meta.is_file() {
+        true => path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+        false => path,
+    };
+    let repo = gix::discover(folder).map_err(|e| Error::NotARepository {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;

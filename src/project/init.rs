@@ -176,6 +176,11 @@ fn shown_root(dir: &Path, folder: &str, root: Option<&Path>) -> PathBuf {
 /// `.mlem.yaml`; `with_ci` adds the pull-request workflow and the config file. Files already
 /// there are kept.
 pub fn init(dir: &Path, with_ci: bool) -> Result<Initialized, Error> {
+    if std::fs::metadata(dir).is_ok_and(|meta| !meta.is_dir()) {
+        return Err(Error::NotAFolder {
+            path: dir.display().to_string(),
+        });
+    }
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     // Each file with how many of its folders `init` may create (the workflow's `.github` and
     // `.github/workflows`), none of which may be a symbolic link.

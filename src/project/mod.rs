@@ -39,6 +39,12 @@ pub enum Error {
         /// The file.
         path: String,
     },
+    /// `init` was given a file: a project is a folder.
+    #[error("{path} is a file: a MLEM project is a folder")]
+    NotAFolder {
+        /// The file.
+        path: String,
+    },
     /// The file is a symbolic link: writing would write wherever it points.
     #[error("{path} is a symbolic link: not writing through it")]
     SymbolicLink {

@@ -92,6 +92,11 @@ fn messages_snapshot() {
     registry.write(".mlem-registry.toml", "allowed_hosts = [\"file\"]\n");
     said.run(registry.path(), &["pin", "local.mlem", "--dry-run"]);
     said.run(registry.path(), &["hook", "uninstall"]);
+    said.run(
+        registry.path(),
+        &["hook", "install", "--path", "/definitely/not/here"],
+    );
+    said.run(registry.path(), &["init", "rf.mlem"]);
     std::fs::write(registry.path().join(".git/hooks/pre-push"), "#!/bin/sh\n").unwrap();
     said.run(registry.path(), &["hook", "uninstall"]);
     said.run(registry.path(), &["hook", "install", "--force"]);
