@@ -61,8 +61,8 @@ pub enum Outcome {
     RevNotFound {
         /// The repository, as the link names it.
         repo: String,
-        /// The revision, as the link names it.
-        rev: String,
+        /// The revision, as the link names it; `None`: no `rev`, and no default branch.
+        rev: Option<String>,
     },
     /// The target is in another repository and was not checked.
     Unverified {
@@ -117,6 +117,17 @@ pub struct Landing {
     pub object_type: crate::mlem::ObjectType,
     /// Every file read on the way, the object's last, as [`meta_location`] names them.
     pub loaded: Vec<String>,
+}
+
+/// What is missing when a rev names nothing in `repo`: the rev, or (no `rev`) the default
+/// branch, which an empty repository lacks.
+pub fn missing_rev(repo: &str, rev: Option<&str>) -> String {
+    match rev {
+        Some(rev) => format!("revision `{rev}` not found in `{repo}`"),
+        None => format!(
+            "`{repo}` has no default branch (an empty repository has none), and the link names no `rev`"
+        ),
+    }
 }
 
 /// A file in another repository as MLEM names it when loading it: `REPO/PATH@REV`.

@@ -195,10 +195,7 @@ impl Walk {
             Some(Answer::Rev(RevAnswer::NotFound)) => {
                 let outcome = Outcome::RevNotFound {
                     repo: hop.shown.clone(),
-                    rev: hop
-                        .rev
-                        .clone()
-                        .unwrap_or_else(|| "the default branch".into()),
+                    rev: hop.rev.clone(),
                 };
                 ControlFlow::Break(self.done(outcome))
             }
@@ -435,7 +432,7 @@ impl Walk {
 fn what_broke(outcome: &Outcome) -> String {
     match outcome {
         Outcome::RepoNotFound { repo, .. } => format!("repository `{repo}` not found"),
-        Outcome::RevNotFound { repo, rev } => format!("revision `{rev}` not found in `{repo}`"),
+        Outcome::RevNotFound { repo, rev } => super::missing_rev(repo, rev.as_deref()),
         Outcome::NotFound { tried, within } => format!(
             "no MLEM file{} (tried {})",
             within

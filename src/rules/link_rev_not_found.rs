@@ -20,13 +20,10 @@ Fix: correct `rev`, or push the branch or tag it names.",
     trigger: Trigger::Link(judge),
 };
 
-/// The finding for a link whose `rev` (at `span`) is not in `repo`.
-pub fn finding(file: &str, span: Span, repo: &str, rev: &str) -> Finding {
-    RULE.finding(
-        file,
-        span,
-        format!("revision `{rev}` not found in `{repo}`"),
-    )
+/// The finding for a link whose `rev` (at `span`; `None`: no `rev`, the default branch) is not
+/// in `repo`.
+pub fn finding(file: &str, span: Span, repo: &str, rev: Option<&str>) -> Finding {
+    RULE.finding(file, span, crate::resolve::missing_rev(repo, rev))
 }
 
 /// Fires when the repository has no such rev.
@@ -34,7 +31,7 @@ fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
     let Outcome::RevNotFound { repo, rev } = &facts.resolved.outcome else {
         return None;
     };
-    Some(finding(facts.file, facts.rev_span(), repo, rev))
+    Some(finding(facts.file, facts.rev_span(), repo, rev.as_deref()))
 }
 
 #[cfg(test)]
@@ -46,7 +43,7 @@ mod tests {
     fn points_at_the_rev() {
         let outcome = Outcome::RevNotFound {
             repo: "https://github.com/org/models".into(),
-            rev: "v9".into(),
+            rev: Some("v9".into()),
         };
         let found = remote_findings(
             "project: https://github.com/org/models\nrev: v9\n",

@@ -34,12 +34,13 @@ impl Transcript {
         let out = bin().current_dir(dir).args(args).output().unwrap();
         let mut said = String::from_utf8_lossy(&out.stdout).into_owned();
         said.push_str(&String::from_utf8_lossy(&out.stderr));
+        let mut line = args.join(" ");
         for (path, name) in &self.names {
             said = said.replace(path.as_str(), name);
+            line = line.replace(path.as_str(), name);
         }
         self.text.push_str(&format!(
-            "$ mlem-registry {}\n{said}[exit {}]\n\n",
-            args.join(" "),
+            "$ mlem-registry {line}\n{said}[exit {}]\n\n",
             out.status.code().unwrap_or(-1)
         ));
     }
@@ -91,6 +92,12 @@ fn messages_snapshot() {
     said.run(registry.path(), &["check", "local.mlem", "--offline"]);
     registry.write(".mlem-registry.toml", "allowed_hosts = [\"file\"]\n");
     said.run(registry.path(), &["pin", "local.mlem", "--dry-run"]);
+    // A link to a repository with no commits.
+    let empty_dir = empty.path().to_str().unwrap().to_owned();
+    said.run(
+        registry.path(),
+        &["link", "--sp", &empty_dir, "models/rf", "y"],
+    );
     said.run(registry.path(), &["hook", "uninstall"]);
     said.run(
         registry.path(),
