@@ -173,13 +173,7 @@ pub fn follow(
             return Ok(resolution);
         }
         if link.project.is_some() {
-            let resolved = match online {
-                Some(online) => crate::resolve::online::resolve(&[link], online, progress)
-                    .0
-                    .pop()
-                    .unwrap_or_default(),
-                None => crate::resolve::Resolved::unverified(link, "--offline"),
-            };
+            let resolved = crate::resolve::online::resolve_one(link, online, progress);
             let locator = crate::mlem::locate::Locator::new(&parsed.text);
             let blocking: Vec<crate::finding::Finding> = crate::policy::link_findings(
                 &current,

@@ -67,7 +67,7 @@ pub fn probe(
                 .resolve(&*reader, "", &link)
                 .into()
         }
-        Some(_) => resolve_online(&link, online, progress),
+        Some(_) => crate::resolve::online::resolve_one(&link, online, progress),
     };
     let (found_path, link_type) = match &resolved.outcome {
         crate::resolve::Outcome::Found {
@@ -116,7 +116,7 @@ pub fn probe(
     // that is the one resolved (its rev may be a tag where the one asked for was a branch).
     let resolved = match &written.project {
         Some(_) if problem.is_none() && written.link() != link => {
-            resolve_online(&written.link(), online, progress)
+            crate::resolve::online::resolve_one(&written.link(), online, progress)
         }
         _ => resolved,
     };
@@ -127,21 +127,6 @@ pub fn probe(
         commit,
         problem,
     })
-}
-
-/// Resolves `link`, to another repository, through `online` (`None`: offline, unverified).
-fn resolve_online(
-    link: &crate::mlem::Link,
-    online: Option<&crate::resolve::online::Online>,
-    progress: &(dyn Fn(crate::resolve::rounds::Progress) + Sync),
-) -> crate::resolve::Resolved {
-    match online {
-        Some(online) => crate::resolve::online::resolve(&[link], online, progress)
-            .0
-            .pop()
-            .unwrap_or_default(),
-        None => crate::resolve::Resolved::unverified(link, "--offline"),
-    }
 }
 
 /// Points `link` at the object a chain of links starting at `found` ends on, as MLEM's `link`

@@ -45,6 +45,22 @@ pub struct Stats {
     pub requests: usize,
 }
 
+/// Resolves one link to another repository through `online`; `None` (no network): the link is
+/// unverified, for `--offline`.
+pub fn resolve_one(
+    link: &Link,
+    online: Option<&Online>,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Resolved {
+    match online {
+        Some(online) => resolve(&[link], online, progress)
+            .0
+            .pop()
+            .unwrap_or_default(),
+        None => Resolved::unverified(link, "--offline"),
+    }
+}
+
 /// Resolves `links` (each names another repository), in order.
 pub fn resolve(
     links: &[&Link],
