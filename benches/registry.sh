@@ -42,7 +42,7 @@ echo "wall (best of 5): $(best_of_5 "$bin" check --offline --format json .)"
 echo "peak RSS: $(peak "$bin" check --offline --format json .)"
 
 echo "== the same without the registry-wide link/duplicate-target notes (the generator's 80 aliases"
-echo "   per 10 models make 69,999 of them): [severity] \"link/duplicate-target\" = \"off\""
+echo "   per 10 models make 10,000 groups, one note each): [severity] \"link/duplicate-target\" = \"off\""
 printf '[severity]\n"link/duplicate-target" = "off"\n' > "$work/quiet.toml"
 echo "wall (best of 5): $(best_of_5 "$bin" check --offline --format json --config "$work/quiet.toml" .)"
 echo "peak RSS: $(peak "$bin" check --offline --format json --config "$work/quiet.toml" .)"

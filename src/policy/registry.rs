@@ -49,39 +49,37 @@ pub fn target_key(link: &Link, hosts: &GitHubHosts) -> Option<String> {
     ))
 }
 
-/// A `link/duplicate-target` note on every link file whose target an earlier one names too, in
-/// path order with files MLEM can load by their name first (`unreachable` says which it cannot:
-/// a `.mlem/TYPE/NAME.mlem` behind `NAME.mlem`, `link/name-collision`), so the note never
-/// advises pointing at a link no one can load.
+/// One `link/duplicate-target` note per group of link files that name one target, on the
+/// group's first file (in path order, files MLEM can load by their name first: `unreachable`
+/// says which it cannot, a `.mlem/TYPE/NAME.mlem` behind `NAME.mlem`), listing the others. A
+/// registry's cost is its groups, not its files; the note never advises pointing at a link no one
+/// can load.
 pub fn duplicate_targets(
     files: &[LinkFile<'_>],
     hosts: &GitHubHosts,
     unreachable: &dyn Fn(&str) -> bool,
 ) -> Vec<Finding> {
-    let mut first: HashMap<String, &str> = HashMap::new();
-    let mut found = Vec::new();
-    let mut sorted: Vec<&LinkFile<'_>> = files.iter().collect();
-    sorted.sort_by_cached_key(|f| (unreachable(f.path), f.path));
-    for file in sorted {
-        let Some(key) = target_key(file.link, hosts) else {
-            continue;
-        };
-        match first.get(key.as_str()) {
-            None => {
-                first.insert(key, file.path);
-            }
-            Some(earlier) => {
-                let locator = Locator::new(file.text);
-                let span = locator.span(&file.link.field_route("path"), Part::Value);
-                found.push(rules::link_duplicate_target::finding(
-                    file.path,
-                    span,
-                    earlier,
-                    &file.link.points_to(true),
-                ));
-            }
+    let mut groups: HashMap<String, Vec<&LinkFile<'_>>> = HashMap::new();
+    for file in files {
+        if let Some(key) = target_key(file.link, hosts) {
+            groups.entry(key).or_default().push(file);
         }
     }
+    let mut found = Vec::new();
+    for mut group in groups.into_values().filter(|group| group.len() > 1) {
+        group.sort_by_cached_key(|f| (unreachable(f.path), f.path));
+        let (first, others) = group.split_first().expect("two or more");
+        let others: Vec<&str> = others.iter().map(|f| f.path).collect();
+        let locator = Locator::new(first.text);
+        let span = locator.span(&first.link.field_route("path"), Part::Value);
+        found.push(rules::link_duplicate_target::finding(
+            first.path,
+            span,
+            &others,
+            &first.link.points_to(true),
+        ));
+    }
+    found.sort_by(|a, b| a.file.cmp(&b.file));
     found
 }
 
