@@ -91,11 +91,9 @@ pub struct Change {
 /// Whether `file` is at or below one of `within` (empty: everywhere).
 fn in_scope(file: &str, within: &[String]) -> bool {
     within.is_empty()
-        || within.iter().any(|scope| {
-            scope.is_empty()
-                || file == scope
-                || file.starts_with(&format!("{}/", scope.trim_end_matches('/')))
-        })
+        || within
+            .iter()
+            .any(|scope| crate::registry::path::is_at_or_under(file, scope))
 }
 
 /// The findings in `within` that keep a link from being pinned: errors (a rev, repository or
@@ -106,10 +104,7 @@ pub fn left_alone<'r>(report: &'r Report, within: &[String]) -> Vec<&'r crate::f
         .findings
         .iter()
         .filter(|f| in_scope(&f.file, within))
-        .filter(|f| {
-            f.severity == crate::finding::Severity::Error
-                || f.rule == rules::link_unverified::RULE.id
-        })
+        .filter(|f| crate::policy::verdict::stops_a_write(f))
         .collect()
 }
 

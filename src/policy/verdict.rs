@@ -59,6 +59,13 @@ impl Verdict {
     }
 }
 
+/// A finding that stops `link`, `resolve` and `pin` from writing or landing: an error, or a
+/// link that could not be verified.
+pub fn stops_a_write(finding: &crate::finding::Finding) -> bool {
+    finding.severity == crate::finding::Severity::Error
+        || finding.rule == crate::rules::link_unverified::RULE.id
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,10 +5,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::file_of;
 use super::list::own_link;
-use super::{file_of, is_blocking};
 use crate::mlem::ObjectType;
 use crate::mlem::file::parse_content;
+use crate::policy::verdict::stops_a_write;
 use crate::registry::{self, Content, Lookup};
 use crate::resolve::ChainProblem;
 use crate::resolve::chain::{Chain, MAX_LINKS};
@@ -183,7 +184,7 @@ pub fn follow(
                 crate::rules::Remote::Online,
             )
             .into_iter()
-            .filter(is_blocking)
+            .filter(stops_a_write)
             .collect();
             let unverified = crate::rules::link_unverified::RULE.id;
             resolution.unverified =

@@ -50,22 +50,12 @@ pub fn list(snapshot: &dyn registry::Snapshot, scope: &str) -> Result<Vec<Entry>
     let reader = snapshot.reader();
     let mut entries = Vec::new();
     for path in snapshot.mlem_files()? {
-        if in_scope(&path, scope) {
+        if registry::path::is_at_or_under(&path, scope) {
             entries.push(entry(&*reader, &path)?);
         }
     }
     entries.sort_by(|a, b| (&a.name, &a.path).cmp(&(&b.name, &b.path)));
     Ok(entries)
-}
-
-/// Whether `path` is `scope` or under it (`""`: everything).
-fn in_scope(path: &str, scope: &str) -> bool {
-    let scope = scope.trim_end_matches('/');
-    scope.is_empty()
-        || path == scope
-        || path
-            .strip_prefix(scope)
-            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn entry(reader: &dyn Reader, path: &str) -> Result<Entry, registry::Error> {
@@ -112,19 +102,4 @@ fn entry(reader: &dyn Reader, path: &str) -> Result<Entry, registry::Error> {
 /// A link file's own link.
 pub fn own_link(object: &MlemObject) -> Option<&Link> {
     object.links.first().filter(|l| l.route.is_empty())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scope_is_a_folder_or_a_file_never_a_prefix_of_a_name() {
-        assert!(in_scope("team/rf.mlem", ""));
-        assert!(in_scope("team/rf.mlem", "team"));
-        assert!(in_scope("team/rf.mlem", "team/"));
-        assert!(in_scope("team/rf.mlem", "team/rf.mlem"));
-        assert!(!in_scope("teams/rf.mlem", "team"));
-        assert!(!in_scope("rf.mlem", "team"));
-    }
 }

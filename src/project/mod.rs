@@ -89,12 +89,6 @@ pub fn project_url(value: &str) -> String {
     format!("file://{}/", path.trim_end_matches('/'))
 }
 
-/// A finding that stops `link` and `resolve`: an error, or a target that could not be verified.
-fn is_blocking(finding: &crate::finding::Finding) -> bool {
-    finding.severity == crate::finding::Severity::Error
-        || finding.rule == crate::rules::link_unverified::RULE.id
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use super::follow::follow;
-use super::{Error, NewLink, file_of, is_blocking, project_url};
+use super::{Error, NewLink, file_of, project_url};
 use crate::mlem::ObjectType;
+use crate::policy::verdict::stops_a_write;
 use crate::registry;
 use crate::resolve::target::AllowList;
 
@@ -220,10 +221,14 @@ impl Probe {
             let why = format!("the link would not be valid: {why} (schema/invalid)");
             return Ok(Some((why, None, false)));
         }
-        Ok(self.findings(file)?.into_iter().find(is_blocking).map(|f| {
-            let unverified = f.rule == crate::rules::link_unverified::RULE.id;
-            (f.message, f.help, unverified)
-        }))
+        Ok(self
+            .findings(file)?
+            .into_iter()
+            .find(stops_a_write)
+            .map(|f| {
+                let unverified = f.rule == crate::rules::link_unverified::RULE.id;
+                (f.message, f.help, unverified)
+            }))
     }
 
     /// What `check` would say about the link once written: its findings, errors first.

@@ -120,6 +120,12 @@ impl Error {
     }
 }
 
+/// How many of `paths` are `*.mlem` files, for a notice: a change's selection also holds the
+/// config files it touches.
+fn mlem_count(paths: &[String]) -> usize {
+    paths.iter().filter(|path| is_mlem_file(path)).count()
+}
+
 /// The object the revision `rev` (a commit, branch, tag, or any rev-spec) names in `repo`.
 pub fn revision<'r>(repo: &'r gix::Repository, rev: &str) -> Result<gix::Id<'r>, Error> {
     repo.rev_parse_single(rev)
@@ -335,10 +341,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             tree.set_too_deep(pushed.too_deep.clone());
             notices.push(format!(
                 "checked {} changed by {} (up to {})",
-                crate::words::count(
-                    pushed.changed.iter().filter(|f| is_mlem_file(f)).count(),
-                    "*.mlem file"
-                ),
+                crate::words::count(mlem_count(&pushed.changed), "*.mlem file"),
                 crate::words::count(pushed.commits, "pushed commit"),
                 tree.commit.to_hex_with_len(12)
             ));
@@ -356,10 +359,9 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
         Selection::Staged => {
             let staged = staged::Staged::open(&repo, &prefix)?;
             let changes = staged.changes()?;
-            let staged_mlem = changes.changed.iter().filter(|f| is_mlem_file(f)).count();
             notices.push(format!(
                 "checked {}",
-                crate::words::count(staged_mlem, "staged *.mlem file")
+                crate::words::count(mlem_count(&changes.changed), "staged *.mlem file")
             ));
             Ok(Opened {
                 snapshot: Box::new(staged),
@@ -404,10 +406,7 @@ pub fn open(path: &std::path::Path, selection: &Selection) -> Result<Opened, Err
             tree.set_too_deep(deep);
             notices.push(format!(
                 "checked {} changed since {rev}{}",
-                crate::words::count(
-                    changes.changed.iter().filter(|f| is_mlem_file(f)).count(),
-                    "*.mlem file"
-                ),
+                crate::words::count(mlem_count(&changes.changed), "*.mlem file"),
                 match changes.deleted.len() {
                     0 => String::new(),
                     n => format!(" ({n} deleted)"),

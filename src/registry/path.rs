@@ -43,6 +43,16 @@ fn has_drive(path: &str) -> bool {
     bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
 }
 
+/// Whether the repository-relative `path` is `scope` or below it (`""`: everything): `team` holds
+/// `team/rf.mlem`, never `teams/rf.mlem`.
+pub fn is_at_or_under(path: &str, scope: &str) -> bool {
+    let scope = scope.trim_end_matches('/');
+    scope.is_empty()
+        || path
+            .strip_prefix(scope)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// The directory part of a normalized path (`""` for a file at the root).
 pub fn parent(path: &str) -> &str {
     path.rfind('/').map_or("", |i| &path[..i])
@@ -135,6 +145,16 @@ pub fn relative_to(path: &std::path::Path, root: &std::path::Path) -> Option<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scope_is_a_folder_or_a_file_never_a_prefix_of_a_name() {
+        assert!(is_at_or_under("team/rf.mlem", ""));
+        assert!(is_at_or_under("team/rf.mlem", "team"));
+        assert!(is_at_or_under("team/rf.mlem", "team/"));
+        assert!(is_at_or_under("team/rf.mlem", "team/rf.mlem"));
+        assert!(!is_at_or_under("teams/rf.mlem", "team"));
+        assert!(!is_at_or_under("rf.mlem", "team"));
+    }
 
     #[test]
     fn paths_relative_to_a_root_use_slashes() {

@@ -11,26 +11,19 @@ use std::io::Write;
 /// `text` on one line: control characters (a newline, a carriage return, an escape) shown as
 /// Rust escapes (`\n`, `\r`, `\u{1b}`), everything else as it is.
 pub fn one_line(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return Cow::Borrowed(text);
-    }
-    let mut shown = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() {
-            shown.extend(c.escape_default());
-        } else {
-            shown.push(c);
-        }
-    }
-    Cow::Owned(shown)
+    escape(text, char::is_control)
 }
 
 /// `text` with every control character but a newline and a tab shown as a Rust escape: what a
 /// message may carry from a file or a server (an escape sequence, a carriage return, a bell)
 /// reaches a terminal as text, never as a command to it. Lines stay lines.
 pub fn printable(text: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
-    if !text.chars().any(unsafe_char) {
+    escape(text, |c| c.is_control() && c != '\n' && c != '\t')
+}
+
+/// `text` with every character `unsafe_char` picks shown as a Rust escape.
+fn escape(text: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&unsafe_char) {
         return Cow::Borrowed(text);
     }
     let mut shown = String::with_capacity(text.len() + 8);
