@@ -22,5 +22,6 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod schema;
+pub mod scratch;
 pub mod settings;
 pub mod words;

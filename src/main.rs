@@ -12,6 +12,7 @@ macro_rules! say {
 mod actions;
 mod cli;
 mod commands;
+mod interrupt;
 mod terminal;
 
 use std::process::ExitCode;
@@ -21,6 +22,7 @@ use mlem_registry::policy::verdict::{EXIT_ERROR, Verdict};
 use mlem_registry::report::guard::Guard;
 
 fn main() -> ExitCode {
+    interrupt::clean_up_before_ending();
     let matches = cli::command().get_matches_from(cli::files_as_files(
         std::env::args_os().collect(),
         std::path::Path::new("."),

@@ -835,3 +835,37 @@ fn a_url_that_climbs_out_of_an_allowed_owner_is_never_contacted() {
     );
     assert!(server.accepted().is_empty(), "the server was contacted");
 }
+
+#[test]
+fn scratch_space_is_removed_when_the_run_is_ended_by_a_signal() {
+    use std::os::unix::process::ExitStatusExt;
+    let silent = Hostile::start(Behaviour::Silent);
+    let repo = registry(&[format!("git://{}/x.git", silent.address())]);
+    for signal in [libc::SIGTERM, libc::SIGINT] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("mlem-registry"))
+            .args(check("30"))
+            .current_dir(repo.path())
+            .env("TMPDIR", tmp.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The scratch repository exists once the silent remote is being asked.
+        let start = Instant::now();
+        while std::fs::read_dir(tmp.path()).unwrap().count() == 0 {
+            assert!(start.elapsed() < Duration::from_secs(20), "no scratch made");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // SAFETY: a plain signal to our own child, not yet reaped.
+        unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+        let status = child.wait().unwrap();
+        assert_eq!(
+            status.signal(),
+            Some(signal),
+            "ended by its signal: {status:?}"
+        );
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert!(left.is_empty(), "scratch left behind: {left:?}");
+    }
+}

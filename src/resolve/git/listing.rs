@@ -59,11 +59,11 @@ enum Listing {
     Failed(Unverified),
 }
 
-/// A bare repository in a fresh temporary directory (created by `tempfile`: a new name, never
-/// an existing path or a symbolic link), removed when the run ends.
+/// A bare repository in a fresh temporary directory ([`crate::scratch::Dir`]), removed when the
+/// run ends.
 struct Scratch {
     repo: gix::ThreadSafeRepository,
-    _dir: tempfile::TempDir,
+    _dir: crate::scratch::Dir,
 }
 
 impl RemoteRepos {
@@ -186,10 +186,7 @@ impl RemoteRepos {
 impl Scratch {
     fn new() -> Result<Scratch, Unverified> {
         let setup = |e: &dyn std::fmt::Display| failed_why(format!("cannot set up git: {e}"));
-        let dir = tempfile::Builder::new()
-            .prefix("mlem-registry-")
-            .tempdir()
-            .map_err(|e| setup(&e))?;
+        let dir = crate::scratch::Dir::new("mlem-registry-").map_err(|e| setup(&e))?;
         gix::init_bare(dir.path()).map_err(|e| setup(&e))?;
         // Nothing may prompt or hang: ssh in batch mode, time limits on HTTP (the listing's own
         // deadline and byte cap bound every transport besides).
