@@ -24,4 +24,5 @@ pub mod rules;
 pub mod schema;
 pub mod scratch;
 pub mod settings;
+pub mod tls;
 pub mod words;

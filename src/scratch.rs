@@ -4,23 +4,31 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// The directories now alive, removed by [`remove_all`] when the run is interrupted.
-static ALIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// The run's directories now alive.
+static ALIVE: Alive = Alive(Mutex::new(Some(Vec::new())));
+
+/// Directories alive, removed by [`remove_all`] when the run is interrupted; `None` once they
+/// have been, so no new one is made.
+#[derive(Debug)]
+struct Alive(Mutex<Option<Vec<PathBuf>>>);
 
 /// A fresh temporary directory (from `tempfile`: a new name, never an existing path nor a
 /// symbolic link), removed when dropped or by [`remove_all`].
 #[derive(Debug)]
 pub struct Dir {
     dir: tempfile::TempDir,
+    alive: &'static Alive,
 }
 
 impl Dir {
-    /// Creates one under the system's temporary folder, its name starting with `prefix`.
-    pub fn new(prefix: &str) -> std::io::Result<Dir> {
-        let mut alive = lock();
-        let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
-        alive.push(dir.path().to_owned());
-        Ok(Dir { dir })
+    /// Creates one under the system's temporary folder, its name starting with `prefix`, and
+    /// lets `fill` write into it; an interrupted run waits until it is done, so nothing is
+    /// written into the directory after it was removed.
+    pub fn new<T, E: From<std::io::Error>>(
+        prefix: &str,
+        fill: impl FnOnce(&Path) -> Result<T, E>,
+    ) -> Result<(Dir, T), E> {
+        ALIVE.make(prefix, fill)
     }
 
     /// Where it is.
@@ -31,40 +39,70 @@ impl Dir {
 
 impl Drop for Dir {
     fn drop(&mut self) {
-        lock().retain(|alive| alive != self.dir.path());
+        if let Some(alive) = self.alive.lock().as_mut() {
+            alive.retain(|alive| alive != self.dir.path());
+        }
     }
 }
 
-/// Removes every directory still alive: what a run interrupted by a signal calls before it
-/// ends. Later [`Dir`]s are still removed when dropped.
+/// Removes every directory of the run still alive: what a run interrupted by a signal calls
+/// before it ends. No [`Dir`] is made after it.
 pub fn remove_all() {
-    for dir in lock().drain(..) {
-        // Best effort: the run is ending, and nothing is left to report to.
-        let _ = std::fs::remove_dir_all(dir);
-    }
+    ALIVE.remove_all();
 }
 
-fn lock() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
-    ALIVE.lock().unwrap_or_else(|p| p.into_inner())
+impl Alive {
+    fn make<T, E: From<std::io::Error>>(
+        &'static self,
+        prefix: &str,
+        fill: impl FnOnce(&Path) -> Result<T, E>,
+    ) -> Result<(Dir, T), E> {
+        let mut alive = self.lock();
+        let Some(alive) = alive.as_mut() else {
+            return Err(std::io::Error::other("the run is ending").into());
+        };
+        let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
+        let filled = fill(dir.path())?;
+        alive.push(dir.path().to_owned());
+        Ok((Dir { dir, alive: self }, filled))
+    }
+
+    fn remove_all(&self) {
+        for dir in self.lock().take().unwrap_or_default() {
+            // Best effort: the run is ending, and nothing is left to report to.
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Vec<PathBuf>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn filled(path: &Path) -> std::io::Result<PathBuf> {
+        std::fs::write(path.join("config"), "")?;
+        Ok(path.to_owned())
+    }
+
     #[test]
-    fn a_dir_is_removed_when_dropped_or_by_remove_all() {
-        let dropped = Dir::new("mlem-registry-test-").unwrap();
-        let path = dropped.path().to_owned();
-        assert!(path.is_dir());
+    fn a_dir_is_removed_when_dropped_or_by_remove_all_and_none_is_made_after() {
+        // A set of its own: the run's is shared by every test of this process.
+        let alive: &'static Alive = Box::leak(Box::new(Alive(Mutex::new(Some(Vec::new())))));
+        let (dropped, path) = alive.make("mlem-registry-test-", filled).unwrap();
+        assert!(path.join("config").is_file());
         drop(dropped);
         assert!(!path.exists());
 
-        let interrupted = Dir::new("mlem-registry-test-").unwrap();
-        let path = interrupted.path().to_owned();
-        remove_all();
+        let (interrupted, path) = alive.make("mlem-registry-test-", filled).unwrap();
+        alive.remove_all();
         assert!(!path.exists());
         // Its drop afterwards finds nothing to remove, and says nothing.
         drop(interrupted);
+        let refused = alive.make("mlem-registry-test-", filled).unwrap_err();
+        assert_eq!(refused.to_string(), "the run is ending");
     }
 }

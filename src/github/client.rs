@@ -371,6 +371,7 @@ fn split_url(url: &str) -> Result<(String, String), Error> {
 
 /// An octocrab instance whose base is `base`: relative paths get the token, nothing else does.
 fn build(config: &Config, base: &str) -> Result<Octocrab, Error> {
+    crate::tls::install_provider();
     let mut builder = Octocrab::builder()
         .base_uri(base)
         .map_err(|e| Error::Setup(format!("`{base}` is not a URL: {e}")))?

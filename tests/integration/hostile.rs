@@ -869,3 +869,60 @@ fn scratch_space_is_removed_when_the_run_is_ended_by_a_signal() {
         assert!(left.is_empty(), "scratch left behind: {left:?}");
     }
 }
+
+/// A server on 127.0.0.1 that reads what each connection sends first and hangs up; it says
+/// whether one opened with a TLS handshake record (content type 22, version 3.x) within 20 s.
+fn tls_hello_seen() -> (String, std::thread::JoinHandle<bool>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let seen = std::thread::spawn(move || {
+        listener.set_nonblocking(true).unwrap();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    stream.set_nonblocking(false).unwrap();
+                    stream
+                        .set_read_timeout(Some(Duration::from_secs(5)))
+                        .unwrap();
+                    let mut first = [0; 2];
+                    if std::io::Read::read_exact(&mut stream, &mut first).is_ok()
+                        && first == [22, 3]
+                    {
+                        return true;
+                    }
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+        false
+    });
+    (address, seen)
+}
+
+#[test]
+fn https_to_the_api_and_to_git_remotes_starts_tls() {
+    // One TLS provider serves both clients: each opens with a ClientHello (not a failure for a
+    // missing provider), and a server that then hangs up leaves the link unverified.
+    let (api, api_hello) = tls_hello_seen();
+    let (git, git_hello) = tls_hello_seen();
+    let repo = registry(&[
+        "https://github.com/o/r".to_owned(),
+        format!("https://{git}/x.git"),
+    ]);
+    let api = format!("https://{api}");
+    let args = [check("5"), vec!["--github-api-url", &api]].concat();
+    let run = run(
+        repo.path(),
+        &args,
+        &[("GITHUB_TOKEN", "t")],
+        Duration::from_secs(60),
+    );
+    all_unverified(&run, 2);
+    assert!(
+        api_hello.join().unwrap(),
+        "no TLS to the API: {}",
+        run.stdout
+    );
+    assert!(git_hello.join().unwrap(), "no TLS to git: {}", run.stdout);
+}

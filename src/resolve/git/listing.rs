@@ -185,18 +185,27 @@ impl RemoteRepos {
 
 impl Scratch {
     fn new() -> Result<Scratch, Unverified> {
-        let setup = |e: &dyn std::fmt::Display| failed_why(format!("cannot set up git: {e}"));
-        let dir = crate::scratch::Dir::new("mlem-registry-").map_err(|e| setup(&e))?;
-        gix::init_bare(dir.path()).map_err(|e| setup(&e))?;
+        crate::tls::install_provider();
+        let (dir, repo) = crate::scratch::Dir::new("mlem-registry-", Scratch::fill)
+            .map_err(|e| failed_why(format!("cannot set up git: {e}")))?;
+        Ok(Scratch {
+            repo: repo.into_sync(),
+            _dir: dir,
+        })
+    }
+
+    /// Makes a bare repository at `dir` whose config is its own and bounds every transport.
+    fn fill(dir: &std::path::Path) -> Result<gix::Repository, Box<dyn std::error::Error>> {
+        gix::init_bare(dir)?;
         // Nothing may prompt or hang: ssh in batch mode, time limits on HTTP (the listing's own
         // deadline and byte cap bound every transport besides).
         // No redirects: a link names its host, and the allow-list judged that host only.
         let settings = "[http]\n\tlowSpeedLimit = 1024\n\tlowSpeedTime = 10\n\tfollowRedirects = false\n\
                         [gitoxide \"http\"]\n\tconnectTimeout = 10000\n";
-        let config = dir.path().join("config");
+        let config = dir.join("config");
         let mut text = std::fs::read_to_string(&config).unwrap_or_default();
         text.push_str(settings);
-        std::fs::write(&config, text).map_err(|e| setup(&e))?;
+        std::fs::write(&config, text)?;
         // Only the scratch repository's own config: never the user's or the system's (an
         // `http.extraHeader` or credential helper there would go to whatever host a link names),
         // nor GIT_CONFIG_* from the environment.
@@ -204,15 +213,8 @@ impl Scratch {
             config: gix::open::permissions::Config::isolated(),
             ..gix::open::Permissions::default()
         };
-        let repo = gix::open_opts(
-            dir.path(),
-            gix::open::Options::default().permissions(permissions),
-        )
-        .map_err(|e| setup(&e))?;
-        Ok(Scratch {
-            repo: repo.into_sync(),
-            _dir: dir,
-        })
+        let options = gix::open::Options::default().permissions(permissions);
+        Ok(gix::open_opts(dir, options)?)
     }
 }
 
