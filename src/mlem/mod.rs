@@ -1,6 +1,7 @@
 //! The MLEM object model: object types, links and where they point, read from parsed YAML.
 
 pub mod file;
+pub mod flat;
 pub mod json_value;
 pub mod locate;
 pub mod parse;

@@ -81,6 +81,16 @@ pub fn parse_text(text: &str) -> Result<Value, Problem> {
     if text.trim_start_matches('\u{feff}').trim().is_empty() {
         return Err(Problem::Empty);
     }
+    // Most link files are flat mappings of one-line strings, read without the full parser.
+    match super::flat::read(text) {
+        Some(value) => Ok(value),
+        None => parse_full(text),
+    }
+}
+
+/// [`parse_text`] by the full YAML parser alone, for text that is not blank: what the fast
+/// reader ([`super::flat`]) must agree with.
+pub fn parse_full(text: &str) -> Result<Value, Problem> {
     if let Some(offset) = too_deep(text) {
         return Err(Problem::Syntax {
             message: format!("nesting deeper than {MAX_FLOW_DEPTH} levels"),
