@@ -24,7 +24,7 @@ pub(super) fn resolve_remote(
     let mut at = Vec::new();
     let mut links: Vec<&Link> = Vec::new();
     for (file, result) in results.iter().enumerate() {
-        if let Ok(object) = &result.parsed.object {
+        if let Ok(object) = &result.object {
             for (index, link) in object.links.iter().enumerate() {
                 if link.project.is_some() && !refused.contains(&(file, index)) {
                     at.push((file, index));
@@ -59,10 +59,10 @@ pub(super) fn resolve_remote(
         if resolved.is_empty() {
             continue;
         }
-        let Ok(object) = &result.parsed.object else {
+        let Ok(object) = &result.object else {
             continue;
         };
-        let locator = Locator::new(&result.parsed.text);
+        let locator = Locator::new(&result.text);
         for (index, resolved) in resolved {
             let link = &object.links[index];
             let found = policy::link_findings(&result.path, &locator, link, &resolved, remote);
@@ -84,7 +84,7 @@ fn refuse_disallowed(
 ) -> std::collections::HashSet<(usize, usize)> {
     let mut refused = std::collections::HashSet::new();
     for (file, result) in results.iter_mut().enumerate() {
-        let Ok(object) = &result.parsed.object else {
+        let Ok(object) = &result.object else {
             continue;
         };
         for (index, link) in object.links.iter().enumerate() {
@@ -95,7 +95,7 @@ fn refuse_disallowed(
                 continue;
             };
             refused.insert((file, index));
-            let locator = Locator::new(&result.parsed.text);
+            let locator = Locator::new(&result.text);
             let found = vec![policy::refused_finding(&result.path, &locator, link, &why)];
             if options.record_links {
                 let resolved = Resolved::unverified(link, &why);

@@ -12,7 +12,6 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::finding::Finding;
-use crate::mlem::file::ParsedFile;
 use crate::mlem::locate::Locator;
 use crate::policy;
 use crate::registry::link_index::LinkIndex;
@@ -275,10 +274,14 @@ fn report_too_deep(snapshot: &dyn Snapshot, report: &mut Report) {
     }
 }
 
-/// What one file contributed: its findings, its links and its text.
+/// What one file contributed: its object (or why it holds none), its findings, its links, and
+/// its text while spans may still be needed. Nothing else of the parse is kept: a registry of
+/// 100,000 files holds 100,000 of these.
 struct FileResult {
     path: String,
-    parsed: ParsedFile,
+    /// The file's text; emptied once no finding can need a span in it.
+    text: String,
+    object: Result<crate::mlem::MlemObject, crate::mlem::NotObject>,
     findings: Vec<Finding>,
     links: Vec<LinkRecord>,
 }
@@ -303,23 +306,28 @@ pub fn check_files(
             |reader, path| read_and_validate(&**reader, path),
         )
         .collect_into_vec(&mut read);
-    let mut results: Vec<FileResult> = read.into_iter().flatten().collect();
+    // Collected in place (an `Option` of a result is as large as the result): no second vector.
+    #[expect(
+        clippy::filter_map_identity,
+        reason = "flatten would not collect in place"
+    )]
+    let mut results: Vec<FileResult> = read.into_iter().filter_map(|read| read).collect();
     for result in &results {
         resolver.seed(
             result.path.clone(),
-            FileTarget::from_parsed(result.parsed.object()),
+            FileTarget::from_parsed(result.object.as_ref()),
         );
     }
     results.par_iter_mut().for_each_init(
         || snapshot.reader(),
         |reader, result| {
-            let Ok(object) = &result.parsed.object else {
+            let Ok(object) = &result.object else {
                 return;
             };
             if object.links.is_empty() {
                 return;
             }
-            let locator = Locator::new(&result.parsed.text);
+            let locator = Locator::new(&result.text);
             for link in object.links.iter().filter(|l| l.project.is_none()) {
                 let resolved = resolver.resolve(&**reader, &result.path, link).into();
                 let found = policy::link_findings(&result.path, &locator, link, &resolved, remote);
@@ -331,6 +339,8 @@ pub fn check_files(
             }
         },
     );
+    // Every relative link is resolved: what the resolver read need not outlive it.
+    drop(resolver);
     if !deleted.is_empty() {
         name_deleted_targets(&mut results, deleted);
     }
@@ -340,7 +350,7 @@ pub fn check_files(
     report.summary.files = results.len();
     report.summary.requests = requests;
     for result in results {
-        if let Ok(object) = &result.parsed.object {
+        if let Ok(object) = &result.object {
             report.summary.links += object.links.len();
         }
         report.summary.unverified += result
@@ -349,9 +359,7 @@ pub fn check_files(
             .filter(|f| f.rule == rules::link_unverified::RULE.id)
             .count();
         if !result.findings.is_empty() {
-            report
-                .sources
-                .insert(result.path.clone(), result.parsed.text);
+            report.sources.insert(result.path.clone(), result.text);
         }
         report.findings.extend(result.findings);
         report.links.extend(result.links);

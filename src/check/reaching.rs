@@ -187,10 +187,10 @@ pub(super) fn name_deleted_targets(results: &mut [FileResult], deleted: &[String
         if !result.findings.iter().any(|f| f.rule == not_found) {
             continue;
         }
-        let Ok(object) = &result.parsed.object else {
+        let Ok(object) = &result.object else {
             continue;
         };
-        let locator = Locator::new(&result.parsed.text);
+        let locator = Locator::new(&result.text);
         for link in object.links.iter().filter(|l| l.project.is_none()) {
             let Ok(candidates) = crate::resolve::local::candidates(link) else {
                 continue;

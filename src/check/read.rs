@@ -53,7 +53,8 @@ pub(super) fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Op
     }
     Some(FileResult {
         path: path.to_owned(),
-        parsed,
+        text: parsed.text,
+        object: parsed.object,
         findings,
         links: Vec::new(),
     })

@@ -14,11 +14,11 @@ pub(super) fn registry_wide(snapshot: &dyn Snapshot, results: &mut [FileResult],
     let link_files: Vec<policy::registry::LinkFile<'_>> = results
         .iter()
         .filter_map(|result| {
-            let object = result.parsed.object.as_ref().ok()?;
+            let object = result.object.as_ref().ok()?;
             let link = object.links.first().filter(|l| l.route.is_empty())?;
             Some(policy::registry::LinkFile {
                 path: &result.path,
-                text: &result.parsed.text,
+                text: &result.text,
                 link,
             })
         })

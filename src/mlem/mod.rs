@@ -150,7 +150,8 @@ pub struct MlemObject {
     /// The file's `object_type`.
     pub object_type: ObjectType,
     /// The file itself when it is a link, and every link embedded in it.
-    pub links: Vec<Link>,
+    /// Shared: the relative resolver keeps a link file's link as its target without a copy.
+    pub links: Vec<std::sync::Arc<Link>>,
 }
 
 /// Why a file holds no MLEM object.
@@ -205,12 +206,12 @@ impl MlemObject {
         };
         let mut links = Vec::new();
         if object_type == ObjectType::Link {
-            links.extend(Link::from_mapping(Vec::new(), map));
+            links.extend(Link::from_mapping(Vec::new(), map).map(std::sync::Arc::new));
         }
         for (key, value) in map {
             if let (true, Value::Object(embedded)) = (key.ends_with("_link"), value) {
                 let route = vec![Segment::Key(key.clone())];
-                links.extend(Link::from_mapping(route, embedded));
+                links.extend(Link::from_mapping(route, embedded).map(std::sync::Arc::new));
             }
         }
         // Most files have no link or one; a registry holds 100,000 of these.

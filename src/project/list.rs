@@ -101,5 +101,9 @@ fn entry(reader: &dyn Reader, path: &str) -> Result<Entry, registry::Error> {
 
 /// A link file's own link.
 pub fn own_link(object: &MlemObject) -> Option<&Link> {
-    object.links.first().filter(|l| l.route.is_empty())
+    object
+        .links
+        .first()
+        .filter(|l| l.route.is_empty())
+        .map(|l| &**l)
 }

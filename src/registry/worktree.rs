@@ -119,9 +119,15 @@ fn canonical(path: &Path) -> Result<PathBuf, Error> {
 /// The `*.mlem` files of the working tree as git sees it, in one `.gitignore`-aware walk: tracked
 /// files present on disk (even inside an ignored folder) and untracked files not ignored.
 fn git_mlem_files(repo: &gix::Repository) -> Result<Listing, Error> {
-    let index = repo
-        .index_or_empty()
-        .map_err(|e| Error::git("cannot read the git index", e))?;
+    // Read afresh rather than through the repository's cache: the index (11 MB for 100,000
+    // files) serves this walk only, and the cache would hold it for the whole run.
+    let index = if repo.index_path().is_file() {
+        repo.open_index()
+            .map_err(|e| Error::git("cannot read the git index", e))?
+    } else {
+        let empty = gix::index::State::new(repo.object_hash());
+        gix::index::File::from_state(empty, repo.index_path())
+    };
     let options = repo
         .dirwalk_options()
         .map_err(|e| Error::git("cannot configure the directory walk", e))?

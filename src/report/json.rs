@@ -86,7 +86,7 @@ pub struct Json;
 #[derive(Serialize)]
 struct Document<'a> {
     version: u32,
-    findings: Vec<JsonFinding<'a>>,
+    findings: Findings<'a>,
     summary: Summary,
     notices: &'a [String],
 }
@@ -122,39 +122,50 @@ struct JsonEdit<'a> {
     text: &'a str,
 }
 
+/// The findings, each turned into its JSON shape as it is written: nothing is built whole.
+struct Findings<'a>(&'a [crate::finding::Finding]);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(JsonFinding::from))
+    }
+}
+
+impl<'a> From<&'a crate::finding::Finding> for JsonFinding<'a> {
+    fn from(f: &'a crate::finding::Finding) -> JsonFinding<'a> {
+        JsonFinding {
+            rule: f.rule,
+            severity: f.severity,
+            file: &f.file,
+            line: f.span.start.line,
+            column: f.span.start.column,
+            end_line: f.span.end.line,
+            end_column: f.span.end.column,
+            message: &f.message,
+            help: f.help.as_deref(),
+            fix: f.fix.as_ref().map(|fix| JsonFix {
+                description: &fix.description,
+                edits: fix
+                    .edits
+                    .iter()
+                    .map(|e| JsonEdit {
+                        line: e.span.start.line,
+                        column: e.span.start.column,
+                        end_line: e.span.end.line,
+                        end_column: e.span.end.column,
+                        text: &e.text,
+                    })
+                    .collect(),
+            }),
+        }
+    }
+}
+
 impl Reporter for Json {
     fn write(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         let document = Document {
             version: VERSION,
-            findings: report
-                .findings
-                .iter()
-                .map(|f| JsonFinding {
-                    rule: f.rule,
-                    severity: f.severity,
-                    file: &f.file,
-                    line: f.span.start.line,
-                    column: f.span.start.column,
-                    end_line: f.span.end.line,
-                    end_column: f.span.end.column,
-                    message: &f.message,
-                    help: f.help.as_deref(),
-                    fix: f.fix.as_ref().map(|fix| JsonFix {
-                        description: &fix.description,
-                        edits: fix
-                            .edits
-                            .iter()
-                            .map(|e| JsonEdit {
-                                line: e.span.start.line,
-                                column: e.span.start.column,
-                                end_line: e.span.end.line,
-                                end_column: e.span.end.column,
-                                text: &e.text,
-                            })
-                            .collect(),
-                    }),
-                })
-                .collect(),
+            findings: Findings(&report.findings),
             summary: report.summary,
             notices: &report.notices,
         };

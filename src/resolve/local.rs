@@ -23,8 +23,8 @@ enum Cached {
 /// A file a link may land on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileTarget {
-    /// A MLEM object, and the link it is when it is one.
-    Object(ObjectType, Option<Link>),
+    /// A MLEM object, and the link it is when it is one (shared with the parsed file's).
+    Object(ObjectType, Option<std::sync::Arc<Link>>),
     /// A file that is not a MLEM object, and why.
     NotObject(String),
 }
@@ -98,7 +98,7 @@ impl LocalResolver {
             }
             let (path, target) = self.hop(reader, &current).ok()?;
             let next = match &*target {
-                FileTarget::Object(_, Some(next)) => Some(next.clone()),
+                FileTarget::Object(_, Some(next)) => Some(Link::clone(next)),
                 _ => None,
             };
             if let Err(problem) = chain.arrive(path, next.is_some()) {
