@@ -58,7 +58,7 @@ pub fn check_snapshot(
 ) -> Result<Report, registry::Error> {
     let mut files = snapshot.mlem_files()?;
     files.retain(|file| !options.config.is_ignored(file));
-    let mut report = check_files(snapshot, &files, &[], options, &|_| {});
+    let mut report = check_files(snapshot, files, &[], options, &|_| {});
     policy::grade::apply(&options.config, &mut report);
     report_too_deep(snapshot, &mut report);
     Ok(report)
@@ -242,7 +242,7 @@ pub fn run<E: From<registry::Error>>(
                 crate::words::count(selected - files.len(), "file")
             ));
         }
-        let mut part = check_files(&view, &files, &gone, &options, progress);
+        let mut part = check_files(&view, files, &gone, &options, progress);
         part.rebase(&folder);
         if let Some(change) = &options.policy_change
             && policy_changes.insert(change.file.clone())
@@ -290,7 +290,7 @@ struct FileResult {
 /// points at one of `deleted` gets `link/target-deleted`.
 pub fn check_files(
     snapshot: &dyn Snapshot,
-    files: &[String],
+    files: Vec<String>,
     deleted: &[String],
     options: &Options,
     progress: &(dyn Fn(Progress) + Sync),
@@ -299,8 +299,9 @@ pub fn check_files(
     let resolver = LocalResolver::default();
     // Collected into an exactly sized vector: no growth, no intermediate lists.
     let mut read: Vec<Option<FileResult>> = Vec::with_capacity(files.len());
+    // Each path moves into its file's result.
     files
-        .par_iter()
+        .into_par_iter()
         .map_init(
             || snapshot.reader(),
             |reader, path| read_and_validate(&**reader, path),

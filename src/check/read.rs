@@ -10,25 +10,25 @@ use crate::rules;
 
 /// Reads, parses and validates one listed file; `None` when it is gone from disk (a tracked file
 /// deleted in the working tree is not part of the working tree git sees).
-pub(super) fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Option<FileResult> {
+pub(super) fn read_and_validate(reader: &dyn registry::Reader, path: String) -> Option<FileResult> {
     let mut findings = Vec::new();
-    let parsed = match reader.lookup(path) {
+    let parsed = match reader.lookup(&path) {
         Ok(Lookup::File(content)) => parse_content(content),
         Ok(Lookup::Escapes(why)) => {
             let span = crate::finding::Span::file_start();
             findings.push(rules::link_path_escapes_repo::finding(
-                path, span, path, &why,
+                &path, span, &path, &why,
             ));
             unreadable(NotObject::Escapes(why))
         }
         Ok(Lookup::Missing | Lookup::NotAFile) => return None,
         Ok(Lookup::Special(kind)) => {
-            findings.push(rules::file_special::finding(path, kind));
+            findings.push(rules::file_special::finding(&path, kind));
             unreadable(NotObject::Special(kind))
         }
         Err(error) => {
             findings.push(rules::yaml_syntax::RULE.finding(
-                path,
+                &path,
                 crate::finding::Span::file_start(),
                 format!("cannot read the file: {error}"),
             ));
@@ -37,13 +37,13 @@ pub(super) fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Op
     };
     let mut parsed = parsed;
     if let Some(problem) = &parsed.problem {
-        findings.push(policy::problem_finding(path, &parsed.text, problem));
+        findings.push(policy::problem_finding(&path, &parsed.text, problem));
     } else if let Some(value) = parsed.value.take() {
         // The value is needed for validation only: a 100,000-file registry must not keep them all.
         let issues = crate::schema::validate(&value);
         if !issues.is_empty() {
             let locator = Locator::new(&parsed.text);
-            findings.extend(policy::schema_findings(path, &locator, &issues));
+            findings.extend(policy::schema_findings(&path, &locator, &issues));
         }
     }
     // The text is kept for spans: findings have them now, links may get them after resolution.
@@ -52,7 +52,7 @@ pub(super) fn read_and_validate(reader: &dyn registry::Reader, path: &str) -> Op
         parsed.text = String::new();
     }
     Some(FileResult {
-        path: path.to_owned(),
+        path,
         text: parsed.text,
         object: parsed.object,
         findings,

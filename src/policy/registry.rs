@@ -1,8 +1,6 @@
 //! Registry-wide rules: what only shows when link files are compared with each other and with
 //! the rest of the registry (`link/duplicate-target`, `link/name-collision`).
 
-use std::collections::HashMap;
-
 use crate::finding::Finding;
 use crate::mlem::locate::{Locator, Part};
 use crate::mlem::{Link, ObjectType};
@@ -49,6 +47,43 @@ pub fn target_key(link: &Link, hosts: &GitHubHosts) -> Option<String> {
     ))
 }
 
+/// The groups of two or more link files naming one target. The keys are hashed, not kept (a
+/// registry of 100,000 link files would hold 100,000 strings): (hash, file) pairs sorted by hash
+/// bring candidates together, and files with equal hashes are split by their full keys, so a
+/// collision never joins two targets.
+fn groups<'f, 'a>(files: &'f [LinkFile<'a>], hosts: &GitHubHosts) -> Vec<Vec<&'f LinkFile<'a>>> {
+    use std::hash::{Hash, Hasher};
+    let hash = |key: &str| {
+        let mut hasher = std::hash::DefaultHasher::new();
+        key.hash(&mut hasher);
+        hasher.finish()
+    };
+    let mut hashed: Vec<(u64, usize)> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, file)| Some((hash(&target_key(file.link, hosts)?), i)))
+        .collect();
+    hashed.sort_unstable();
+    let mut groups = Vec::new();
+    for run in hashed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        let mut keyed: Vec<(String, usize)> = run
+            .iter()
+            .filter_map(|&(_, i)| Some((target_key(files[i].link, hosts)?, i)))
+            .collect();
+        keyed.sort_unstable();
+        for same in keyed
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|same| same.len() > 1)
+        {
+            groups.push(same.iter().map(|&(_, i)| &files[i]).collect());
+        }
+    }
+    groups
+}
+
 /// One `link/duplicate-target` note per group of link files that name one target, on the
 /// group's first file (in path order, files MLEM can load by their name first: `unreachable`
 /// says which it cannot, a `.mlem/TYPE/NAME.mlem` behind `NAME.mlem`), listing the others. A
@@ -59,14 +94,8 @@ pub fn duplicate_targets(
     hosts: &GitHubHosts,
     unreachable: &dyn Fn(&str) -> bool,
 ) -> Vec<Finding> {
-    let mut groups: HashMap<String, Vec<&LinkFile<'_>>> = HashMap::new();
-    for file in files {
-        if let Some(key) = target_key(file.link, hosts) {
-            groups.entry(key).or_default().push(file);
-        }
-    }
     let mut found = Vec::new();
-    for mut group in groups.into_values().filter(|group| group.len() > 1) {
+    for mut group in groups(files, hosts) {
         group.sort_by_cached_key(|f| (unreachable(f.path), f.path));
         let (first, others) = group.split_first().expect("two or more");
         let others: Vec<&str> = others.iter().map(|f| f.path).collect();

@@ -86,6 +86,7 @@ impl Worktree {
         };
         listing.files.sort();
         listing.files.dedup();
+        listing.files.shrink_to_fit();
         listing.special.sort();
         Ok(listing)
     }

@@ -66,7 +66,7 @@ mod tests {
             ["escaped.mlem", "uses-gbt.mlem", "via-uses-gbt.mlem"]
         );
         let files = [checked, reaching].concat();
-        let report = check_files(&tree, &files, &deleted, &Options::default(), &|_| {});
+        let report = check_files(&tree, files, &deleted, &Options::default(), &|_| {});
         let found: Vec<_> = report
             .findings
             .iter()
