@@ -1,14 +1,38 @@
 #!/usr/bin/env bash
 # Benchmark: `check --offline` on a generated 100,000-file registry in a git repository, and
-# `--changed-since` with one changed file. Reports wall time (hyperfine when installed, else the
-# best of 5 runs) and peak memory (GNU time's maximum resident set size).
+# `--changed-since` with one changed file. Reports wall time (the best of 5 runs) and peak memory
+# (GNU time's maximum resident set size), and ends with issue 17's table in one place: the full
+# check, its memory, this tool against check-jsonschema (PyPI) on the same 10,000 files,
+# `--changed-since HEAD` after one edit against `git status --porcelain`, and a clean release
+# build (first, on a quiet machine; BENCH_BUILD=0 skips it).
 #
 #   bash benches/registry.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-100000}
+root=$PWD
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+build_row="skipped (BENCH_BUILD=0)"
+if [ "${BENCH_BUILD:-1}" = 1 ]; then
+  echo "== clean cargo build --release --locked (a target directory of its own; downloads cached)"
+  start=$(date +%s%N)
+  CARGO_TARGET_DIR="$work/build" cargo build --release --locked --quiet
+  build_row="$(( ($(date +%s%N) - start) / 1000000000 )) s"
+  rm -rf "$work/build"
+  echo "wall: $build_row"
+fi
+
+# check-jsonschema from PyPI, in a venv of its own under target/ (as .ci/run installs hadolint).
+CHECK_JSONSCHEMA_VERSION=0.33.0
+cj_venv=target/ci/check-jsonschema-venv
+if ! "$cj_venv/bin/check-jsonschema" --version 2>/dev/null | grep -F "$CHECK_JSONSCHEMA_VERSION" >/dev/null; then
+  python3 -m venv --clear "$cj_venv"
+  "$cj_venv/bin/python" -m pip install --quiet --disable-pip-version-check "check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
+fi
+cj=$PWD/$cj_venv/bin/check-jsonschema
+schemas=$PWD/schemas
 
 cargo build --release --quiet --bin mlem-registry --example gen_registry
 bin=$PWD/target/release/mlem-registry
@@ -38,8 +62,10 @@ peak() {
 
 echo "== check --offline, $N files (full walk)"
 { "$bin" check --offline --format json . || true; } | python3 -c 'import json,sys; print("summary:", json.load(sys.stdin)["summary"])'
-echo "wall (best of 5): $(best_of_5 "$bin" check --offline --format json .)"
-echo "peak RSS: $(peak "$bin" check --offline --format json .)"
+full_row=$(best_of_5 "$bin" check --offline --format json .)
+echo "wall (best of 5): $full_row"
+memory_row=$(peak "$bin" check --offline --format json .)
+echo "peak RSS: $memory_row"
 
 echo "== the same without the registry-wide link/duplicate-target notes (the generator's 80 aliases"
 echo "   per 10 models make 10,000 groups, one note each): [severity] \"link/duplicate-target\" = \"off\""
@@ -106,3 +132,49 @@ echo "== reference: git itself on the same repository (the floor for --changed-s
 echo "   tracked file and reads every directory for untracked ones)"
 echo "git status --porcelain: $(best_of_5 git status --porcelain)"
 echo "git status --porcelain --untracked-files=no: $(best_of_5 git status --porcelain --untracked-files=no)"
+
+echo "== --changed-since HEAD after one edit (uncommitted), and git status on the same tree"
+printf 'link_type: model\nobject_type: link\npath: team000/batch0000/m1\n' > team000/batch0000/l21.mlem
+changed_ms=$(best_of_5 "$bin" check --offline --format json --changed-since HEAD .)
+status_ms=$(best_of_5 git status --porcelain)
+echo "check --changed-since HEAD: $changed_ms; git status --porcelain: $status_ms"
+git checkout -q -- team000/batch0000/l21.mlem
+
+echo "== the same 10,000 files: this tool (check --offline) vs check-jsonschema (schema only)"
+small="$work/small"
+"$root/target/release/examples/gen_registry" "$small" 10000 >/dev/null 2>&1
+(
+  cd "$small"
+  git init -q -b main .
+  git add -A
+  git -c user.name=bench -c user.email=bench@example.invalid commit -q -m registry
+)
+mapfile -t small_files < <(cd "$small" && find . -name '*.mlem' -type f)
+tool_ms=$(cd "$small" && best_of_5 "$bin" check --offline --format json .)
+best_of_3() {
+  local best=999999
+  for _ in 1 2 3; do
+    local start end ms
+    start=$(date +%s%N)
+    "$@" >/dev/null 2>&1 || true
+    end=$(date +%s%N)
+    ms=$(( (end - start) / 1000000 ))
+    if (( ms < best )); then best=$ms; fi
+  done
+  echo "${best} ms"
+}
+# The schema's $id is a URL: --base-uri resolves its $ref (link.schema.json) next to it on disk.
+cj_ms=$(cd "$small" && best_of_3 "$cj" --default-filetype yaml --base-uri "file://$schemas/object.schema.json" \
+  --schemafile "$schemas/object.schema.json" "${small_files[@]}")
+echo "this tool: $tool_ms; check-jsonschema $CHECK_JSONSCHEMA_VERSION: $cj_ms (${#small_files[@]} files)"
+
+ratio() { python3 -c "import sys; a, b = (float(x.split()[0]) for x in sys.argv[1:]); print(f'{a / b:.1f}x')" "$1" "$2"; }
+echo
+echo "== issue 17's table, this run"
+echo "| | measured | goal |"
+echo "|---|---|---|"
+echo "| check --offline, $N files, default rules, wall | $full_row | <= 1,000 ms |"
+echo "| peak memory, same run | $memory_row | <= 100 MB |"
+echo "| 10,000 files: this tool vs check-jsonschema | $tool_ms vs $cj_ms: $(ratio "$cj_ms" "$tool_ms") | >= 80x |"
+echo "| --changed-since HEAD after one edit vs git status --porcelain | $changed_ms vs $status_ms: $(ratio "$changed_ms" "$status_ms") git status | <= 1.0x |"
+echo "| clean cargo build --release --locked | $build_row | half of 4 min 19 s |"
