@@ -4,7 +4,7 @@
 # docs/github-action.md.
 
 # Build: the same locked release build CI runs. The slim Rust image already has gcc and
-# libc6-dev, which aws-lc-sys (the TLS library's crypto) needs to compile its C code.
+# libc6-dev, which ring (the TLS library's crypto) and tree-sitter need to compile their C code.
 FROM rust:1.95-slim-bookworm AS builder
 WORKDIR /build
 

@@ -4,10 +4,10 @@
 /// The signals that end a run and are caught to clean up first.
 const ENDING: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
-/// Blocks the ending signals (those not ignored already, as `nohup` does) in this thread and
-/// every thread it starts, and waits for them on a thread of its own. Called first in `main`,
-/// before any other thread exists. Child processes start with no signal blocked (std resets the
-/// mask), so an ssh the run starts still ends on Ctrl-C.
+/// Blocks the ending signals in this thread and every thread it starts, and waits for them on a
+/// thread of its own; a signal already ignored (under `nohup`, say) stays ignored. Called first
+/// in `main`, before any other thread exists. The ssh a listing starts unblocks them for itself
+/// (std would pass the mask on), and is killed here too.
 pub fn clean_up_before_ending() {
     let set = signal_set(ENDING.into_iter().filter(|&signal| !ignored(signal)));
     // SAFETY: `set` is an initialised signal set; only this thread's mask changes.
@@ -30,8 +30,13 @@ fn wait_then_end(set: &libc::sigset_t) {
     let mut signal = 0;
     // SAFETY: `set` is initialised and blocked in every thread; sigwait writes one signal number.
     if unsafe { libc::sigwait(set, &mut signal) } != 0 {
+        // Nobody waits for them now: let them act as they did (in this thread, which any thread
+        // may deliver them to).
+        // SAFETY: only this thread's mask changes.
+        unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, set, std::ptr::null_mut()) };
         return;
     }
+    mlem_registry::resolve::git::stop_listings();
     mlem_registry::scratch::remove_all();
     let this_one = signal_set([signal].into_iter());
     // SAFETY: restores the default action and unblocks the signal in this thread only, then sends

@@ -16,7 +16,8 @@ struct Alive(Mutex<Option<Vec<PathBuf>>>);
 /// symbolic link), removed when dropped or by [`remove_all`].
 #[derive(Debug)]
 pub struct Dir {
-    dir: tempfile::TempDir,
+    /// `None` only while it is being removed.
+    dir: Option<tempfile::TempDir>,
     alive: &'static Alive,
 }
 
@@ -33,14 +34,20 @@ impl Dir {
 
     /// Where it is.
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        self.dir.as_ref().expect("alive until dropped").path()
     }
 }
 
 impl Drop for Dir {
     fn drop(&mut self) {
-        if let Some(alive) = self.alive.lock().as_mut() {
-            alive.retain(|alive| alive != self.dir.path());
+        // Removed under the lock an interrupted run takes: it never finds one half removed.
+        let mut alive = self.alive.lock();
+        if let Some(dir) = self.dir.take() {
+            if let Some(alive) = alive.as_mut() {
+                alive.retain(|alive| alive != dir.path());
+            }
+            // Best effort, as `TempDir`'s own drop is.
+            let _ = dir.close();
         }
     }
 }
@@ -64,7 +71,13 @@ impl Alive {
         let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
         let filled = fill(dir.path())?;
         alive.push(dir.path().to_owned());
-        Ok((Dir { dir, alive: self }, filled))
+        Ok((
+            Dir {
+                dir: Some(dir),
+                alive: self,
+            },
+            filled,
+        ))
     }
 
     fn remove_all(&self) {

@@ -5,7 +5,8 @@
 //! escapes, comment and blank lines. Anything else (flow style or any bracket, anchors, tags,
 //! nesting, multi-line or empty values, numbers, booleans, duplicate keys, a BOM, CR, tabs,
 //! non-ASCII) is `None`, and
-//! [`super::parse`] gives it to the full parser. The fuzz target `flat` compares the two.
+//! [`super::parse::parse_text`] gives it to the full parser. The fuzz target `flat` compares the
+//! two.
 
 use serde_json::{Map, Value};
 
@@ -35,7 +36,8 @@ pub fn read(text: &str) -> Option<Value> {
     (!mapping.is_empty()).then_some(Value::Object(mapping))
 }
 
-/// The longest key read here: YAML allows an implicit key of at most 1024 characters.
+/// The longest key read here: YAML allows an implicit key of at most 1024 characters, and a key
+/// near that limit is no key MLEM writes, so it is left to the parser with room to spare.
 const MAX_KEY: usize = 1000;
 
 /// Whether `key` is a plain scalar made of word characters that YAML reads as that string.

@@ -6,6 +6,7 @@
 mod bounded;
 mod listing;
 
+pub use bounded::stop_listings;
 pub use listing::{MAX_LISTING_BYTES, MAX_LISTINGS_BYTES, RemoteRepos};
 
 use super::github::answer_for_blob;

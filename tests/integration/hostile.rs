@@ -613,51 +613,114 @@ fn a_working_tree_nested_past_the_limit_fails_the_run() {
 #[test]
 fn a_silent_ssh_remote_is_killed_not_left_behind() {
     let scripts = tempfile::tempdir().unwrap();
-    let pid_file = scripts.path().join("pid");
-    let fake_ssh = scripts.path().join("ssh");
-    std::fs::write(
-        &fake_ssh,
-        format!(
-            "#!/bin/sh\necho $$ > {}\nexec sleep 600\n",
-            pid_file.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(
-        &fake_ssh,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    let ssh = FakeSsh::new(scripts.path());
     let repo = registry(&["ssh://git@127.0.0.1/x.git".to_owned()]);
-    let ssh = fake_ssh.to_str().unwrap();
     let run = run(
         repo.path(),
         &check("2"),
-        &[("GIT_SSH", ssh)],
+        &[("GIT_SSH", ssh.program())],
         Duration::from_secs(30),
     );
     all_unverified(&run, 1);
-    let pid = std::fs::read_to_string(&pid_file).unwrap();
-    let stat = Path::new("/proc").join(pid.trim()).join("stat");
-    // Gone, or a zombie waiting for init to reap it: never still running.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let state = std::fs::read_to_string(&stat).unwrap_or_default();
-        let running = state
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
-            && !state.is_empty();
-        if !running {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "ssh {} still runs: {state}",
-            pid.trim()
-        );
-        std::thread::sleep(Duration::from_millis(100));
+    ssh.assert_gone();
+}
+
+/// An ssh that says its pid, then stays silent (as `sleep`).
+struct FakeSsh {
+    script: std::path::PathBuf,
+    pid_file: std::path::PathBuf,
+}
+
+impl FakeSsh {
+    fn new(dir: &Path) -> FakeSsh {
+        let ssh = FakeSsh {
+            script: dir.join("ssh"),
+            pid_file: dir.join("pid"),
+        };
+        std::fs::write(
+            &ssh.script,
+            format!(
+                "#!/bin/sh\necho $$ > {}\nexec sleep 600\n",
+                ssh.pid_file.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            &ssh.script,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        ssh
     }
+
+    fn program(&self) -> &str {
+        self.script.to_str().unwrap()
+    }
+
+    /// The signals it blocks, once it waits as `sleep` (a shell blocks signals while it forks).
+    fn blocked_signals(&self) -> String {
+        let start = Instant::now();
+        loop {
+            let pid = std::fs::read_to_string(&self.pid_file).unwrap_or_default();
+            let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim()));
+            if let Ok(status) = status
+                && status.lines().next() == Some("Name:\tsleep")
+            {
+                let blocked = status.lines().find_map(|l| l.strip_prefix("SigBlk:"));
+                return blocked.unwrap_or_default().trim().to_owned();
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "ssh never ran");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// It is gone (or a zombie waiting for init to reap it) within 5 s: never still running.
+    fn assert_gone(&self) {
+        let pid = std::fs::read_to_string(&self.pid_file).unwrap();
+        let stat = Path::new("/proc").join(pid.trim()).join("stat");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let state = std::fs::read_to_string(&stat).unwrap_or_default();
+            let running = state
+                .rsplit(')')
+                .next()
+                .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+                && !state.is_empty();
+            if !running {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "ssh {} still runs: {state}",
+                pid.trim()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+#[test]
+fn an_ssh_listing_ends_with_a_run_ended_by_a_signal() {
+    use std::os::unix::process::ExitStatusExt;
+    let scripts = tempfile::tempdir().unwrap();
+    let ssh = FakeSsh::new(scripts.path());
+    let repo = registry(&["ssh://git@127.0.0.1/x.git".to_owned()]);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("mlem-registry"))
+        .args(check("30"))
+        .current_dir(repo.path())
+        .env("GIT_SSH", ssh.program())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // It ignores no signal the run blocks for itself.
+    assert_eq!(ssh.blocked_signals(), "0000000000000000");
+    // Only the run is told to stop (not its process group, as a terminal's Ctrl-C would be).
+    // SAFETY: a plain signal to our own child, not yet reaped.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
+    ssh.assert_gone();
 }
 
 #[test]

@@ -208,6 +208,18 @@ fn ssh(url: &gix::Url, limits: &Limits) -> Result<Box<dyn Transport + Send>, Con
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
+    // The child starts with no signal blocked, whatever this process blocks (the binary waits
+    // for Ctrl-C on a thread of its own): std passes the mask on, and an ssh that ignored a
+    // cancelled job's signals would outlive it.
+    // SAFETY: sigemptyset and pthread_sigmask are async-signal-safe, as pre_exec requires.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            let mut none: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut none);
+            libc::pthread_sigmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+            Ok(())
+        });
+    }
     let mut child = command.spawn().map_err(ConnectError::SshSpawn)?;
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         let _ = child.kill();
