@@ -30,11 +30,13 @@ fn wait_then_end(set: &libc::sigset_t) {
     let mut signal = 0;
     // SAFETY: `set` is initialised and blocked in every thread; sigwait writes one signal number.
     if unsafe { libc::sigwait(set, &mut signal) } != 0 {
-        // Nobody waits for them now: let them act as they did (in this thread, which any thread
-        // may deliver them to).
+        // Nobody can wait for them: this thread takes them unblocked, as the run would have
+        // before (a signal to the process goes to a thread that does not block it), and stays.
         // SAFETY: only this thread's mask changes.
         unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, set, std::ptr::null_mut()) };
-        return;
+        loop {
+            std::thread::park();
+        }
     }
     mlem_registry::resolve::git::stop_listings();
     mlem_registry::scratch::remove_all();
