@@ -38,8 +38,10 @@ fn wait_then_end(set: &libc::sigset_t) {
             std::thread::park();
         }
     }
+    // Scratch first, held: the run's own threads cannot finish it (a killed listing would let
+    // it report and exit) before this thread ends it by the signal.
+    let _ending = mlem_registry::scratch::remove_all();
     mlem_registry::resolve::git::stop_listings();
-    mlem_registry::scratch::remove_all();
     let this_one = signal_set([signal].into_iter());
     // SAFETY: restores the default action and unblocks the signal in this thread only, then sends
     // it to this thread: the default action ends the whole process.

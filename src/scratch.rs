@@ -53,10 +53,15 @@ impl Drop for Dir {
 }
 
 /// Removes every directory of the run still alive: what a run interrupted by a signal calls
-/// before it ends. No [`Dir`] is made after it.
-pub fn remove_all() {
-    ALIVE.remove_all();
+/// before it ends. No [`Dir`] is made after it, and until the returned guard is dropped, a thread
+/// that makes or drops one waits: the run cannot finish on its own before the caller ends it.
+#[must_use = "the guard keeps the run from finishing while it is ended"]
+pub fn remove_all() -> Ending {
+    Ending(ALIVE.remove_all())
 }
+
+/// Held by the thread that ends an interrupted run; see [`remove_all`].
+pub struct Ending(#[allow(dead_code)] std::sync::MutexGuard<'static, Option<Vec<PathBuf>>>);
 
 impl Alive {
     fn make<T, E: From<std::io::Error>>(
@@ -80,11 +85,13 @@ impl Alive {
         ))
     }
 
-    fn remove_all(&self) {
-        for dir in self.lock().take().unwrap_or_default() {
+    fn remove_all(&self) -> std::sync::MutexGuard<'_, Option<Vec<PathBuf>>> {
+        let mut alive = self.lock();
+        for dir in alive.take().unwrap_or_default() {
             // Best effort: the run is ending, and nothing is left to report to.
             let _ = std::fs::remove_dir_all(dir);
         }
+        alive
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Vec<PathBuf>>> {
@@ -111,7 +118,7 @@ mod tests {
         assert!(!path.exists());
 
         let (interrupted, path) = alive.make("mlem-registry-test-", filled).unwrap();
-        alive.remove_all();
+        drop(alive.remove_all());
         assert!(!path.exists());
         // Its drop afterwards finds nothing to remove, and says nothing.
         drop(interrupted);

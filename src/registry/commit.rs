@@ -31,6 +31,9 @@ pub struct CommitTree {
     cut: Option<String>,
     /// The commit the snapshot reads.
     pub commit: ObjectId,
+    /// The git index, when it holds exactly this commit's tree: blob ids and whether there are
+    /// symbolic links are read from it, without listing the tree.
+    index: Option<gix::worktree::Index>,
 }
 
 /// Every entry of the tree, by project-relative path.
@@ -79,7 +82,36 @@ impl CommitTree {
             listing: OnceLock::new(),
             cut: None,
             commit: commit.id,
+            index: None,
         })
+    }
+
+    /// [`CommitTree::open`], answering [`Snapshot::blob_id`] and [`Snapshot::has_symlinks`]
+    /// from the git index when the index holds exactly the revision's tree (its cache tree says
+    /// so: nothing staged, no conflict, not sparse), as it usually does for `--changed-since
+    /// HEAD`: a binary search in a file already read, where the tree is one object per folder.
+    pub fn open_with_index(
+        repo: &gix::Repository,
+        rev: &str,
+        prefix: &str,
+    ) -> Result<CommitTree, Error> {
+        let mut tree = CommitTree::open(repo, rev, prefix)?;
+        let Ok(index) = repo.index_or_empty() else {
+            return Ok(tree);
+        };
+        let same_tree = index
+            .tree()
+            .is_some_and(|root| root.num_entries.is_some() && root.id == tree.root);
+        let unconflicted = || {
+            index
+                .entries()
+                .iter()
+                .all(|e| e.stage() == gix::index::entry::Stage::Unconflicted)
+        };
+        if same_tree && !index.is_sparse() && unconflicted() {
+            tree.index = Some(index);
+        }
+        Ok(tree)
     }
 
     fn listing(&self) -> Result<&Listing, Error> {
@@ -157,10 +189,37 @@ impl CommitTree {
 
 impl Snapshot for CommitTree {
     fn mlem_files(&self) -> Result<Vec<String>, Error> {
-        Ok(self.listing()?.mlem_files.clone())
+        let Some(index) = &self.index else {
+            return Ok(self.listing()?.mlem_files.clone());
+        };
+        // As the listing has them: every entry (a symbolic link too) named *.mlem below the
+        // prefix and within the limits; the index holds them sorted.
+        let mut files = Vec::new();
+        for entry in index.entries() {
+            let full: &[u8] = entry.path(index);
+            if super::too_deep(full) {
+                continue;
+            }
+            let Some(path) = super::utf8_name(full)? else {
+                continue;
+            };
+            if let Some(relative) = super::strip_prefix(path, &self.prefix)
+                && is_mlem_file(relative)
+            {
+                files.push(relative.to_owned());
+            }
+        }
+        Ok(files)
     }
 
     fn has_symlinks(&self) -> Option<bool> {
+        if let Some(index) = &self.index {
+            let prefix = self.prefix.as_bytes();
+            return Some(index.entries().iter().any(|entry| {
+                entry.mode == gix::index::entry::Mode::SYMLINK
+                    && entry.path(index).starts_with(prefix)
+            }));
+        }
         let listing = self.listing().ok()?;
         Some(
             listing
@@ -178,6 +237,12 @@ impl Snapshot for CommitTree {
     }
 
     fn blob_id(&self, path: &str) -> Option<ObjectId> {
+        if let Some(index) = &self.index {
+            use gix::index::entry::Mode;
+            let full = format!("{}{path}", self.prefix);
+            let entry = index.entry_by_path(full.as_str().into())?;
+            return matches!(entry.mode, Mode::FILE | Mode::FILE_EXECUTABLE).then_some(entry.id);
+        }
         match self.listing().ok()?.entries.get(path)? {
             (id, Kind::Blob) => Some(*id),
             _ => None,
@@ -434,5 +499,67 @@ mod tests {
                 ));
             }
         }
+    }
+
+    fn git(dir: &std::path::Path, args: &[&str]) {
+        let ok = std::process::Command::new("git")
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.invalid"])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(dir)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    /// What the reaching search asks of a revision: its *.mlem files, their blob ids, and
+    /// whether it holds a symbolic link.
+    fn answers(tree: &CommitTree) -> (Vec<String>, Vec<Option<ObjectId>>, Option<bool>) {
+        let files = tree.mlem_files().unwrap();
+        let mut asked = files.clone();
+        asked.extend([
+            "x.txt".into(),
+            "s".into(),
+            "d".into(),
+            "missing.mlem".into(),
+        ]);
+        let ids = asked.iter().map(|f| tree.blob_id(f)).collect();
+        (files, ids, tree.has_symlinks())
+    }
+
+    #[test]
+    fn an_index_holding_the_revision_answers_as_its_tree_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        for (path, text) in [
+            ("a.mlem", "object_type: model\n"),
+            ("p/b.mlem", "object_type: model\n"),
+            ("p/d/e/c.mlem", "object_type: data\n"),
+            ("p/x.txt", "x"),
+            ("q/r.mlem", "object_type: model\n"),
+        ] {
+            std::fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
+            std::fs::write(root.join(path), text).unwrap();
+        }
+        std::os::unix::fs::symlink("d", root.join("p/s")).unwrap();
+        std::os::unix::fs::symlink("a.mlem", root.join("q/l.mlem")).unwrap();
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "one"]);
+        let repo = gix::open(root).unwrap();
+        for prefix in ["", "p/", "q/", "p/d/"] {
+            let by_index = CommitTree::open_with_index(&repo, "HEAD", prefix).unwrap();
+            assert!(by_index.index.is_some(), "the index holds HEAD");
+            let by_tree = CommitTree::open(&repo, "HEAD", prefix).unwrap();
+            assert_eq!(answers(&by_index), answers(&by_tree), "prefix {prefix:?}");
+            assert_eq!(by_index.has_symlinks(), Some(prefix != "p/d/"));
+        }
+        // Something staged: the index is not the revision, and the tree answers.
+        std::fs::write(root.join("q/r.mlem"), "object_type: data\n").unwrap();
+        git(root, &["add", "q/r.mlem"]);
+        let repo = gix::open(root).unwrap();
+        let staged = CommitTree::open_with_index(&repo, "HEAD", "").unwrap();
+        assert!(staged.index.is_none());
     }
 }

@@ -256,7 +256,9 @@ pub fn tree_at(
             e,
         )
     })?;
-    Ok(Box::new(commit::CommitTree::open(&repo, rev, prefix)?))
+    Ok(Box::new(commit::CommitTree::open_with_index(
+        &repo, rev, prefix,
+    )?))
 }
 
 /// Whether the git repository around `path` has the commit (or ref) `rev`: a shallow checkout
