@@ -302,7 +302,7 @@ struct DiskReader<'a> {
     /// links, or known to be special, without another system call.
     listing: Option<&'a Listing>,
     /// Directories already checked: `true` when their real path is inside the root.
-    safe_dirs: RefCell<HashMap<String, bool>>,
+    safe_dirs: RefCell<HashMap<String, Option<bool>>>,
 }
 
 impl DiskReader<'_> {
@@ -311,11 +311,16 @@ impl DiskReader<'_> {
             return Ok(Some(true));
         }
         if let Some(&inside) = self.safe_dirs.borrow().get(dir) {
-            return Ok(Some(inside));
+            return Ok(inside);
         }
         let inside = match std::fs::canonicalize(self.root.join(dir)) {
             Ok(real) => is_inside(&real, self.root),
-            Err(e) if is_missing(&e) => return Ok(None),
+            // Missing is remembered too: every broken link of a folder asks for the same
+            // `.mlem/TYPE/` candidates, and each canonicalisation costs a syscall per folder.
+            Err(e) if is_missing(&e) => {
+                self.safe_dirs.borrow_mut().insert(dir.to_owned(), None);
+                return Ok(None);
+            }
             Err(source) => {
                 return Err(Error::Io {
                     path: dir.to_owned(),
@@ -323,7 +328,7 @@ impl DiskReader<'_> {
                 });
             }
         };
-        self.safe_dirs.borrow_mut().insert(dir.to_owned(), inside);
+        self.safe_dirs.borrow_mut().insert(dir.to_owned(), Some(inside));
         Ok(Some(inside))
     }
 }
