@@ -33,7 +33,7 @@ pub struct CommitTree {
     pub commit: ObjectId,
     /// The git index, when it holds exactly this commit's tree: blob ids and whether there are
     /// symbolic links are read from it, without listing the tree.
-    index: Option<gix::worktree::Index>,
+    index: Option<gix::index::File>,
 }
 
 /// Every entry of the tree, by project-relative path.
@@ -96,7 +96,16 @@ impl CommitTree {
         prefix: &str,
     ) -> Result<CommitTree, Error> {
         let mut tree = CommitTree::open(repo, rev, prefix)?;
-        let Ok(index) = repo.index_or_empty() else {
+        // Only for HEAD's commit, the one an index may hold unchanged: any other revision (a
+        // push's remote ref, a pull request's base) is not worth reading the index for. Read
+        // afresh, not through the repository's cache, which would keep it for the run.
+        let is_head = repo
+            .head_id()
+            .is_ok_and(|head| head.detach() == tree.commit);
+        if !is_head || !repo.index_path().is_file() {
+            return Ok(tree);
+        }
+        let Ok(index) = repo.open_index() else {
             return Ok(tree);
         };
         let same_tree = index

@@ -328,7 +328,9 @@ impl DiskReader<'_> {
                 });
             }
         };
-        self.safe_dirs.borrow_mut().insert(dir.to_owned(), Some(inside));
+        self.safe_dirs
+            .borrow_mut()
+            .insert(dir.to_owned(), Some(inside));
         Ok(Some(inside))
     }
 }
