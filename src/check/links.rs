@@ -68,9 +68,9 @@ pub(super) fn resolve_remote(
             let found = policy::link_findings(&result.path, &locator, link, &resolved, remote);
             if options.record_links {
                 let record = record(&result.path, locator.text(), link, &resolved, &found);
-                result.links.push(record);
+                super::Outputs::of(&mut result.out).links.push(record);
             }
-            result.findings.extend(found);
+            super::Outputs::add(&mut result.out, found);
         }
     }
     requests
@@ -100,9 +100,9 @@ fn refuse_disallowed(
             if options.record_links {
                 let resolved = Resolved::unverified(link, &why);
                 let record = record(&result.path, locator.text(), link, &resolved, &found);
-                result.links.push(record);
+                super::Outputs::of(&mut result.out).links.push(record);
             }
-            result.findings.extend(found);
+            super::Outputs::add(&mut result.out, found);
         }
     }
     refused

@@ -282,8 +282,35 @@ struct FileResult {
     /// The file's text; emptied once no finding can need a span in it.
     text: String,
     object: Result<crate::mlem::MlemObject, crate::mlem::NotObject>,
+    /// Its findings and link records, boxed on first use: most files have neither.
+    out: Option<Box<Outputs>>,
+}
+
+/// What a file adds to the report.
+#[derive(Default)]
+struct Outputs {
     findings: Vec<Finding>,
     links: Vec<LinkRecord>,
+}
+
+impl Outputs {
+    /// A file's outputs, made on first use.
+    fn of(out: &mut Option<Box<Outputs>>) -> &mut Outputs {
+        out.get_or_insert_default()
+    }
+
+    /// Adds `found` to a file's findings (nothing is made for none).
+    fn add(out: &mut Option<Box<Outputs>>, found: Vec<Finding>) {
+        if !found.is_empty() {
+            Outputs::of(out).findings.extend(found);
+        }
+    }
+}
+
+impl FileResult {
+    fn findings(&self) -> &[Finding] {
+        self.out.as_deref().map_or(&[], |out| &out.findings)
+    }
 }
 
 /// Checks `files` (paths in `snapshot`); links resolve against the whole snapshot. A link that
@@ -334,9 +361,9 @@ pub fn check_files(
                 let found = policy::link_findings(&result.path, &locator, link, &resolved, remote);
                 if options.record_links {
                     let record = record(&result.path, locator.text(), link, &resolved, &found);
-                    result.links.push(record);
+                    Outputs::of(&mut result.out).links.push(record);
                 }
-                result.findings.extend(found);
+                Outputs::add(&mut result.out, found);
             }
         },
     );
@@ -355,15 +382,17 @@ pub fn check_files(
             report.summary.links += object.links.len();
         }
         report.summary.unverified += result
-            .findings
+            .findings()
             .iter()
             .filter(|f| f.rule == rules::link_unverified::RULE.id)
             .count();
-        if !result.findings.is_empty() {
+        if !result.findings().is_empty() {
             report.sources.insert(result.path.clone(), result.text);
         }
-        report.findings.extend(result.findings);
-        report.links.extend(result.links);
+        if let Some(out) = result.out {
+            report.findings.extend(out.findings);
+            report.links.extend(out.links);
+        }
     }
     report.finish();
     report

@@ -184,7 +184,7 @@ fn local_targets(bytes: Vec<u8>) -> Vec<String> {
 pub(super) fn name_deleted_targets(results: &mut [FileResult], deleted: &[String]) {
     let not_found = rules::link_path_not_found::RULE.id;
     for result in results.iter_mut() {
-        if !result.findings.iter().any(|f| f.rule == not_found) {
+        if !result.findings().iter().any(|f| f.rule == not_found) {
             continue;
         }
         let Ok(object) = &result.object else {
@@ -199,7 +199,7 @@ pub(super) fn name_deleted_targets(results: &mut [FileResult], deleted: &[String
                 continue;
             };
             let span = locator.span(&link.field_route("path"), crate::mlem::locate::Part::Value);
-            for finding in result.findings.iter_mut() {
+            for finding in super::Outputs::of(&mut result.out).findings.iter_mut() {
                 if finding.rule == not_found && finding.span == span {
                     *finding = rules::link_target_deleted::finding(&result.path, span, target);
                 }

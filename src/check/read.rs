@@ -55,8 +55,12 @@ pub(super) fn read_and_validate(reader: &dyn registry::Reader, path: String) -> 
         path,
         text: parsed.text,
         object: parsed.object,
-        findings,
-        links: Vec::new(),
+        out: (!findings.is_empty()).then(|| {
+            Box::new(super::Outputs {
+                findings,
+                links: Vec::new(),
+            })
+        }),
     })
 }
 

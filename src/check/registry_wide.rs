@@ -91,7 +91,9 @@ pub(super) fn registry_wide(snapshot: &dyn Snapshot, results: &mut [FileResult],
         .collect();
     for finding in found {
         if let Some(&index) = at.get(&finding.file) {
-            results[index].findings.push(finding);
+            super::Outputs::of(&mut results[index].out)
+                .findings
+                .push(finding);
         }
     }
 }
