@@ -278,9 +278,9 @@ fn report_too_deep(snapshot: &dyn Snapshot, report: &mut Report) {
 /// its text while spans may still be needed. Nothing else of the parse is kept: a registry of
 /// 100,000 files holds 100,000 of these.
 struct FileResult {
-    path: String,
+    path: Box<str>,
     /// The file's text; emptied once no finding can need a span in it.
-    text: String,
+    text: Box<str>,
     object: Result<crate::mlem::MlemObject, crate::mlem::NotObject>,
     /// Its findings and link records, boxed on first use: most files have neither.
     out: Option<Box<Outputs>>,
@@ -342,7 +342,7 @@ pub fn check_files(
     let mut results: Vec<FileResult> = read.into_iter().filter_map(|read| read).collect();
     for result in &results {
         resolver.seed(
-            result.path.clone(),
+            result.path.to_string(),
             FileTarget::from_parsed(result.object.as_ref()),
         );
     }
@@ -387,7 +387,9 @@ pub fn check_files(
             .filter(|f| f.rule == rules::link_unverified::RULE.id)
             .count();
         if !result.findings().is_empty() {
-            report.sources.insert(result.path.clone(), result.text);
+            report
+                .sources
+                .insert(result.path.to_string(), result.text.into());
         }
         if let Some(out) = result.out {
             report.findings.extend(out.findings);

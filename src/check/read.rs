@@ -52,8 +52,8 @@ pub(super) fn read_and_validate(reader: &dyn registry::Reader, path: String) -> 
         parsed.text = String::new();
     }
     Some(FileResult {
-        path,
-        text: parsed.text,
+        path: path.into_boxed_str(),
+        text: parsed.text.into_boxed_str(),
         object: parsed.object,
         out: (!findings.is_empty()).then(|| {
             Box::new(super::Outputs {

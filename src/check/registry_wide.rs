@@ -84,16 +84,21 @@ pub(super) fn registry_wide(snapshot: &dyn Snapshot, results: &mut [FileResult],
     if found.is_empty() {
         return;
     }
-    let at: std::collections::HashMap<String, usize> = results
-        .iter()
-        .enumerate()
-        .map(|(index, result)| (result.path.clone(), index))
-        .collect();
-    for finding in found {
-        if let Some(&index) = at.get(&finding.file) {
-            super::Outputs::of(&mut results[index].out)
-                .findings
-                .push(finding);
-        }
+    // Each finding to its file's result, found by path without copying every path.
+    let placed: Vec<(usize, crate::finding::Finding)> = {
+        let at: std::collections::HashMap<&str, usize> = results
+            .iter()
+            .enumerate()
+            .map(|(index, result)| (&*result.path, index))
+            .collect();
+        found
+            .into_iter()
+            .filter_map(|finding| Some((*at.get(finding.file.as_str())?, finding)))
+            .collect()
+    };
+    for (index, finding) in placed {
+        super::Outputs::of(&mut results[index].out)
+            .findings
+            .push(finding);
     }
 }
