@@ -248,8 +248,12 @@ impl Snapshot for CommitTree {
     fn blob_id(&self, path: &str) -> Option<ObjectId> {
         if let Some(index) = &self.index {
             use gix::index::entry::Mode;
-            let full = format!("{}{path}", self.prefix);
-            let entry = index.entry_by_path(full.as_str().into())?;
+            // One lookup per file of a check: no copy of the path at the repository's root.
+            let full = match self.prefix.as_str() {
+                "" => std::borrow::Cow::Borrowed(path),
+                prefix => std::borrow::Cow::Owned(format!("{prefix}{path}")),
+            };
+            let entry = index.entry_by_path(full.as_ref().into())?;
             return matches!(entry.mode, Mode::FILE | Mode::FILE_EXECUTABLE).then_some(entry.id);
         }
         match self.listing().ok()?.entries.get(path)? {
@@ -510,18 +514,6 @@ mod tests {
         }
     }
 
-    fn git(dir: &std::path::Path, args: &[&str]) {
-        let ok = std::process::Command::new("git")
-            .args(["-c", "user.name=T", "-c", "user.email=t@example.invalid"])
-            .args(["-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(dir)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "git {args:?}");
-    }
-
     /// What the reaching search asks of a revision: its *.mlem files, their blob ids, and
     /// whether it holds a symbolic link.
     fn answers(tree: &CommitTree) -> (Vec<String>, Vec<Option<ObjectId>>, Option<bool>) {
@@ -539,6 +531,7 @@ mod tests {
 
     #[test]
     fn an_index_holding_the_revision_answers_as_its_tree_does() {
+        use crate::registry::testing::git;
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         git(root, &["init", "-q"]);

@@ -15,6 +15,23 @@ pub mod single;
 pub mod staged;
 pub mod worktree;
 
+/// Test helpers shared by the modules that build real git repositories in their tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// Runs `git ARGS` in `dir` as a throwaway identity, with no signing; fails the test if git does.
+    pub fn git(dir: &std::path::Path, args: &[&str]) {
+        let ok = std::process::Command::new("git")
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.invalid"])
+            .args(["-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"])
+            .args(args)
+            .current_dir(dir)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+}
+
 /// What a path in the snapshot holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
