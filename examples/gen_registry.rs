@@ -1,7 +1,8 @@
 //! Generates a large registry for the benchmark: `cargo run --release --example gen_registry -- DIR N`.
 //!
-//! Files go 100 to a folder. Of every 100: 10 models, 2 data sets, 3 builders, 80 valid relative
-//! links (to models, some through MLEM 0.2's `.mlem/model/` layout), 5 broken ones.
+//! Files go 100 to a folder. Of every 100: 10 models (each with its artifact beside it), 2 data
+//! sets, 3 builders, 80 valid relative links (to models, some through MLEM 0.2's `.mlem/model/`
+//! layout), 5 broken ones.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -19,6 +20,10 @@ fn main() {
         for i in 0..100.min(count - written) {
             let (name, body) = file(folder, i);
             std::fs::write(sub.join(name), body).unwrap();
+            // Each model's artifact, of the size its file records: the models are complete.
+            if i < 10 {
+                std::fs::write(sub.join(format!("m{i}")), vec![b'w'; i]).unwrap();
+            }
         }
         written += 100.min(count - written);
         folder += 1;

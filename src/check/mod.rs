@@ -357,7 +357,7 @@ pub fn check_files(
             }
             let locator = Locator::new(&result.text);
             for link in object.links.iter().filter(|l| l.project.is_none()) {
-                let resolved = resolver.resolve(&**reader, &result.path, link).into();
+                let resolved = resolver.resolve(&**reader, &result.path, link);
                 let found = policy::link_findings(&result.path, &locator, link, &resolved, remote);
                 if options.record_links {
                     let record = record(&result.path, locator.text(), link, &resolved, &found);

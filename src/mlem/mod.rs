@@ -1,5 +1,6 @@
 //! The MLEM object model: object types, links and where they point, read from parsed YAML.
 
+pub mod artifact;
 pub mod file;
 pub mod flat;
 pub mod json_value;
@@ -152,6 +153,18 @@ pub struct MlemObject {
     /// The file itself when it is a link, and every link embedded in it.
     /// Shared: the relative resolver keeps a link file's link as its target without a copy.
     pub links: Vec<std::sync::Arc<Link>>,
+    /// The files it loads (a model's weights, a data set's file), when it lists any: boxed,
+    /// since a registry's link files list none.
+    pub artifacts: Option<Box<Artifacts>>,
+}
+
+/// An object's `artifacts`, as far as they are checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifacts {
+    /// The first [`artifact::MAX_ARTIFACTS`], in the file's order.
+    pub list: Box<[artifact::Artifact]>,
+    /// How many more the object lists: not checked.
+    pub more: usize,
 }
 
 /// Why a file holds no MLEM object.
@@ -216,7 +229,13 @@ impl MlemObject {
         }
         // Most files have no link or one; a registry holds 100,000 of these.
         links.shrink_to_fit();
-        Ok(MlemObject { object_type, links })
+        let (list, more) = artifact::read(map);
+        let artifacts = (!list.is_empty() || more > 0).then(|| Box::new(Artifacts { list, more }));
+        Ok(MlemObject {
+            object_type,
+            links,
+            artifacts,
+        })
     }
 }
 

@@ -64,9 +64,7 @@ pub fn probe(
         None => {
             let opened = registry::open(project_dir, &registry::Selection::Worktree)?;
             let reader = opened.snapshot.reader();
-            crate::resolve::local::LocalResolver::default()
-                .resolve(&*reader, "", &link)
-                .into()
+            crate::resolve::local::LocalResolver::default().resolve(&*reader, "", &link)
         }
         Some(_) => crate::resolve::online::resolve_one(&link, online, progress),
     };

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::github::graphql::is_full_sha;
-use super::question::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer};
+use super::question::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, SizeAnswer};
 use super::target::RepoId;
 
 /// The cache file's name inside the cache directory; the version changes with its format.
@@ -82,6 +82,7 @@ impl Cache {
             Answer::Repo(found) => matches!(found, RepoAnswer::Found { .. }),
             Answer::Rev(found) => matches!(found, RevAnswer::Commit { .. }),
             Answer::Blob(found) => !matches!(found, BlobAnswer::Missing),
+            Answer::Size(found) => !matches!(found, SizeAnswer::Missing),
             Answer::Unverified(_) => false,
         };
         if let (true, Some(key)) = (cacheable, key(question)) {
@@ -129,6 +130,9 @@ fn key(question: &Question) -> Option<String> {
         Question::Rev(r, Some(sha)) if is_full_sha(sha) => Some(format!("rev {} {sha}", repo(r)?)),
         Question::Blob(r, Some(sha), path) if is_full_sha(sha) => {
             Some(format!("blob {} {sha} {path}", repo(r)?))
+        }
+        Question::Size(r, Some(sha), path) if is_full_sha(sha) => {
+            Some(format!("size {} {sha} {path}", repo(r)?))
         }
         _ => None,
     }

@@ -10,7 +10,7 @@ pub use bounded::stop_listings;
 pub use listing::{MAX_LISTING_BYTES, MAX_LISTINGS_BYTES, RemoteRepos};
 
 use super::github::answer_for_blob;
-use super::question::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
+use super::question::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind, SizeAnswer};
 use super::target::RepoId;
 use super::unverified::Unverified;
 
@@ -36,11 +36,8 @@ impl LocalRepos {
             let repo = match &open {
                 Some((_, Some(repo))) => repo,
                 _ => {
-                    let answer = match question {
-                        Question::Repo(_) => Answer::Repo(RepoAnswer::NotFound { hint: None }),
-                        Question::Rev(..) => Answer::Rev(RevAnswer::NotFound),
-                        Question::Blob(..) => Answer::Blob(BlobAnswer::Missing),
-                    };
+                    let answer =
+                        Answer::nothing_for(&question, RepoAnswer::NotFound { hint: None });
                     answers.push((question, answer));
                     continue;
                 }
@@ -53,6 +50,7 @@ impl LocalRepos {
                 }),
                 Question::Rev(_, rev) => Answer::Rev(rev_of(repo, rev.as_deref())),
                 Question::Blob(_, rev, file) => Answer::Blob(blob_of(repo, rev.as_deref(), file)),
+                Question::Size(_, rev, file) => Answer::Size(size_of(repo, rev.as_deref(), file)),
             };
             answers.push((question, answer));
         }
@@ -95,15 +93,32 @@ fn commit_id(repo: &gix::Repository, spec: &str) -> Option<String> {
     Some(commit.id.to_string())
 }
 
+/// The object at `file` in the commit `rev` names, and its header; `None`: nothing there.
+fn entry_of(
+    repo: &gix::Repository,
+    rev: Option<&str>,
+    file: &str,
+) -> Option<(gix::ObjectId, gix::odb::find::Header)> {
+    let sha = commit_id(repo, rev.unwrap_or("HEAD"))?;
+    let object = repo
+        .rev_parse_single(format!("{sha}:{file}").as_str())
+        .ok()?;
+    let header = repo.find_header(object.detach()).ok()?;
+    Some((object.detach(), header))
+}
+
+/// How large the file at `file` in the commit `rev` names is, read from its header alone.
+fn size_of(repo: &gix::Repository, rev: Option<&str>, file: &str) -> SizeAnswer {
+    match entry_of(repo, rev, file) {
+        None => SizeAnswer::Missing,
+        Some((_, header)) if header.kind() != gix::object::Kind::Blob => SizeAnswer::NotAFile,
+        Some((_, header)) => SizeAnswer::File(header.size()),
+    }
+}
+
 /// What is at `file` in the commit `rev` names.
 fn blob_of(repo: &gix::Repository, rev: Option<&str>, file: &str) -> BlobAnswer {
-    let Some(sha) = commit_id(repo, rev.unwrap_or("HEAD")) else {
-        return BlobAnswer::Missing;
-    };
-    let Ok(object) = repo.rev_parse_single(format!("{sha}:{file}").as_str()) else {
-        return BlobAnswer::Missing;
-    };
-    let Ok(header) = repo.find_header(object.detach()) else {
+    let Some((object, header)) = entry_of(repo, rev, file) else {
         return BlobAnswer::Missing;
     };
     if header.kind() != gix::object::Kind::Blob {
@@ -113,7 +128,7 @@ fn blob_of(repo: &gix::Repository, rev: Option<&str>, file: &str) -> BlobAnswer 
     if size > crate::registry::MAX_FILE_BYTES {
         return answer_for_blob(size, None);
     }
-    match repo.find_object(object.detach()) {
+    match repo.find_object(object) {
         Ok(blob) => answer_for_blob(size, String::from_utf8(blob.data.clone()).ok()),
         Err(_) => BlobAnswer::Missing,
     }

@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use super::artifact::{self, Checks, Fact, Known};
 use super::chain::Chain;
-use super::{ChainProblem, Outcome};
+use super::{ChainProblem, Outcome, Resolved};
 use crate::mlem::{Link, MlemObject, NotObject, ObjectType};
-use crate::registry::{Lookup, Reader, path};
+use crate::registry::{Content, Lookup, Reader, path};
 
 /// What a repository path holds, as far as links care.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +24,15 @@ enum Cached {
 /// A file a link may land on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileTarget {
-    /// A MLEM object, and the link it is when it is one (shared with the parsed file's).
-    Object(ObjectType, Option<std::sync::Arc<Link>>),
+    /// A MLEM object.
+    Object {
+        /// Its `object_type`.
+        object_type: ObjectType,
+        /// The link it is, when it is one (shared with the parsed file's).
+        link: Option<std::sync::Arc<Link>>,
+        /// The files it loads, when it lists any.
+        artifacts: Option<Box<crate::mlem::Artifacts>>,
+    },
     /// A file that is not a MLEM object, and why.
     NotObject(String),
 }
@@ -33,19 +41,22 @@ impl FileTarget {
     /// The target for a parsed file: `Ok` object or `Err` reason.
     pub fn from_parsed(parsed: Result<&MlemObject, &NotObject>) -> FileTarget {
         match parsed {
-            Ok(object) => {
-                let link = object.links.iter().find(|l| l.route.is_empty()).cloned();
-                FileTarget::Object(object.object_type, link)
-            }
+            Ok(object) => FileTarget::Object {
+                object_type: object.object_type,
+                link: object.links.iter().find(|l| l.route.is_empty()).cloned(),
+                artifacts: object.artifacts.clone(),
+            },
             Err(reason) => FileTarget::NotObject(reason.to_string()),
         }
     }
 }
 
-/// Resolves relative links against one snapshot, remembering every target it has read.
+/// Resolves relative links against one snapshot, remembering every target it has read and the
+/// artifacts of every object links land on.
 #[derive(Default)]
 pub struct LocalResolver {
     targets: RwLock<HashMap<String, Cached>>,
+    artifacts: RwLock<HashMap<String, Arc<Checks>>>,
 }
 
 impl LocalResolver {
@@ -54,58 +65,102 @@ impl LocalResolver {
         self.write().insert(path, Cached::File(Arc::new(target)));
     }
 
-    /// Where `link`, found in file `origin`, lands: its first hop, then the rest of its chain.
-    pub fn resolve(&self, reader: &dyn Reader, origin: &str, link: &Link) -> Outcome {
+    /// Where `link`, found in file `origin`, lands: its first hop, then the rest of its chain,
+    /// and the artifacts of the object it lands on.
+    pub fn resolve(&self, reader: &dyn Reader, origin: &str, link: &Link) -> Resolved {
         let (path, target) = match self.hop(reader, link) {
             Ok(found) => found,
-            Err(outcome) => return outcome,
+            Err(outcome) => return outcome.into(),
         };
-        match &*target {
-            FileTarget::Object(object_type, next) => {
-                let object_type = match next {
-                    Some(next) if link.link_type != ObjectType::Link => next.link_type,
-                    _ => *object_type,
-                };
-                let chain = next
-                    .as_ref()
-                    .and_then(|_| self.chain_problem(reader, origin, link));
-                Outcome::Found {
-                    path,
-                    object_type,
-                    chain,
-                }
+        let (object_type, next) = match &*target {
+            FileTarget::Object {
+                object_type, link, ..
+            } => (*object_type, link),
+            FileTarget::NotObject(reason) => {
+                let reason = reason.clone();
+                return Outcome::NotMlemObject { path, reason }.into();
             }
-            FileTarget::NotObject(reason) => Outcome::NotMlemObject {
-                path,
-                reason: reason.clone(),
+        };
+        let object_type = match next {
+            Some(next) if link.link_type != ObjectType::Link => next.link_type,
+            _ => object_type,
+        };
+        let first = Some((path.clone(), target.clone()));
+        let (chain, landing) = match next {
+            Some(_) => match self.follow(reader, origin, link) {
+                // A link to a link object (`link_type: link`) lands on that link.
+                Ok(_) if link.link_type == ObjectType::Link => (None, first),
+                Ok(landing) => (None, landing),
+                Err(problem) => (Some(problem), None),
             },
-        }
+            None => (None, first),
+        };
+        let mut resolved = Resolved::from(Outcome::Found {
+            path,
+            object_type,
+            chain,
+        });
+        resolved.artifacts = landing
+            .and_then(|(path, target)| self.artifacts_of(reader, &path, &target))
+            .map(|checks| Box::new(Checks::clone(&checks)));
+        resolved
     }
 
-    /// Follows the chain from `origin` through `link`; a cycle or an overlong chain, if any.
-    /// A broken hop further down is that file's own finding, not this link's.
-    fn chain_problem(
+    /// Follows the chain from `origin` through `link` to the object it lands on (`None`: it
+    /// leaves the registry, or a hop further down is broken, which is that file's own finding),
+    /// or the cycle or overlong chain that cuts it.
+    fn follow(
         &self,
         reader: &dyn Reader,
         origin: &str,
         link: &Link,
-    ) -> Option<ChainProblem> {
+    ) -> Result<Option<(String, Arc<FileTarget>)>, ChainProblem> {
         let mut chain = Chain::from_link_file(origin.to_owned());
         let mut current = link.clone();
         loop {
             if current.project.is_some() {
-                return None;
+                return Ok(None);
             }
-            let (path, target) = self.hop(reader, &current).ok()?;
+            let Ok((path, target)) = self.hop(reader, &current) else {
+                return Ok(None);
+            };
             let next = match &*target {
-                FileTarget::Object(_, Some(next)) => Some(Link::clone(next)),
+                FileTarget::Object {
+                    link: Some(next), ..
+                } => Some(Link::clone(next)),
                 _ => None,
             };
-            if let Err(problem) = chain.arrive(path, next.is_some()) {
-                return Some(problem);
+            chain.arrive(path.clone(), next.is_some())?;
+            match next {
+                Some(next) => current = next,
+                None => return Ok(Some((path, target))),
             }
-            current = next?;
         }
+    }
+
+    /// The artifacts of the object at `path`, checked in the registry once for all links that
+    /// land there; `None` when it lists none.
+    fn artifacts_of(
+        &self,
+        reader: &dyn Reader,
+        path: &str,
+        target: &FileTarget,
+    ) -> Option<Arc<Checks>> {
+        let FileTarget::Object {
+            artifacts: Some(artifacts),
+            ..
+        } = target
+        else {
+            return None;
+        };
+        if let Some(known) = read_lock(&self.artifacts).get(path) {
+            return Some(known.clone());
+        }
+        let known = |fact: &Fact| Some(registry_fact(reader, fact));
+        // Every fact is answered at once: the check finishes in one pass.
+        let checks = Arc::new(artifact::check(path, path, artifacts, &known).ok()?);
+        write_lock(&self.artifacts).insert(path.to_owned(), checks.clone());
+        Some(checks)
     }
 
     /// The first candidate path of `link` that holds a file, or the outcome saying why none does.
@@ -136,15 +191,37 @@ impl LocalResolver {
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Cached>> {
-        self.targets
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        read_lock(&self.targets)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Cached>> {
-        self.targets
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        write_lock(&self.targets)
+    }
+}
+
+fn read_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn write_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What the registry's own files say of `fact`: a file's size, or a small file's text.
+fn registry_fact(reader: &dyn Reader, fact: &Fact) -> Known {
+    let (Fact::Size(path) | Fact::Text(path)) = fact;
+    match (fact, reader.lookup(path)) {
+        (Fact::Size(_), Ok(Lookup::File(Content::Bytes(bytes)))) => Known::File(bytes.len() as u64),
+        (Fact::Size(_), Ok(Lookup::File(Content::TooLarge(size)))) => Known::File(size),
+        (Fact::Text(_), Ok(Lookup::File(Content::Bytes(bytes)))) => {
+            String::from_utf8(bytes).map_or(Known::Unreadable, Known::Text)
+        }
+        (Fact::Text(_), Ok(Lookup::File(Content::TooLarge(_)))) => Known::Unreadable,
+        (_, Ok(Lookup::Missing | Lookup::NotAFile | Lookup::Special(_) | Lookup::Escapes(_))) => {
+            Known::Absent
+        }
+        (_, Err(error)) => Known::Unverified(format!("`{path}` cannot be read: {error}")),
     }
 }
 

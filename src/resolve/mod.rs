@@ -5,6 +5,7 @@
 //! the [`cache`]; an answer that could not be had is [`unverified`]; [`online`] sets all of that
 //! up for one run. Every walker keeps its [`chain`] the same way.
 
+pub mod artifact;
 pub mod cache;
 pub mod chain;
 pub mod git;
@@ -100,6 +101,9 @@ pub struct Resolved {
     pub commit: Option<String>,
     /// Where a link to another repository finally landed, past any chain of links.
     pub landing: Option<Box<Landing>>,
+    /// The artifacts of the object the link landed on, checked; `None` when it lists none or
+    /// the link did not land.
+    pub artifacts: Option<Box<artifact::Checks>>,
 }
 
 /// The object a link lands on at the end of its chain: what `resolve` prints.
@@ -163,6 +167,7 @@ impl From<Outcome> for Resolved {
             advisories: Vec::new(),
             commit: None,
             landing: None,
+            artifacts: None,
         }
     }
 }

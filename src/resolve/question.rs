@@ -18,13 +18,18 @@ pub enum Question {
     Rev(RepoId, Option<String>),
     /// What is at this path at this rev (`None`: the default branch)?
     Blob(RepoId, Option<String>, String),
+    /// Is a file at this path at this rev, and how large? Never its content: an artifact's size.
+    Size(RepoId, Option<String>, String),
 }
 
 impl Question {
     /// The repository the question is about.
     pub fn repo(&self) -> &RepoId {
         match self {
-            Question::Repo(repo) | Question::Rev(repo, _) | Question::Blob(repo, _, _) => repo,
+            Question::Repo(repo)
+            | Question::Rev(repo, _)
+            | Question::Blob(repo, _, _)
+            | Question::Size(repo, _, _) => repo,
         }
     }
 }
@@ -38,6 +43,8 @@ pub enum Answer {
     Rev(RevAnswer),
     /// About a path.
     Blob(BlobAnswer),
+    /// About a file's size.
+    Size(SizeAnswer),
     /// The question could not be answered (network, rate limit); says why. Never cached.
     #[serde(skip)]
     Unverified(Unverified),
@@ -99,6 +106,30 @@ pub enum BlobAnswer {
     NotAFile,
     /// Nothing.
     Missing,
+}
+
+/// What is at a path, by size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SizeAnswer {
+    /// A file of this many bytes.
+    File(u64),
+    /// A directory or a submodule.
+    NotAFile,
+    /// Nothing.
+    Missing,
+}
+
+impl Answer {
+    /// The answer that there is nothing for `question` to find: what a missing repository
+    /// implies for every question about it.
+    pub fn nothing_for(question: &Question, repo: RepoAnswer) -> Answer {
+        match question {
+            Question::Repo(_) => Answer::Repo(repo),
+            Question::Rev(..) => Answer::Rev(RevAnswer::NotFound),
+            Question::Blob(..) => Answer::Blob(BlobAnswer::Missing),
+            Question::Size(..) => Answer::Size(SizeAnswer::Missing),
+        }
+    }
 }
 
 /// Answers known so far, by question.

@@ -22,8 +22,9 @@ pub struct Progress {
     pub asking: Vec<String>,
 }
 
-/// The most rounds a run takes: a chain of `MAX_LINKS` hops, each up to three rounds.
-const MAX_ROUNDS: usize = 3 * (MAX_LINKS + 2);
+/// The most rounds a run takes: a chain of `MAX_LINKS` hops, each up to three rounds, then two
+/// for the artifacts of the object landed on (their sizes, then DVC's records or LFS pointers).
+const MAX_ROUNDS: usize = 3 * (MAX_LINKS + 2) + 2;
 
 /// Runs `walks` to completion over `answerer`, starting from what `memo` already knows.
 pub async fn run(

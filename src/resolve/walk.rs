@@ -5,12 +5,15 @@
 
 use std::ops::ControlFlow;
 
+use super::artifact::{self, Checks, Fact, Known};
 use super::chain::Chain;
 use super::local::{FileTarget, candidates};
-use super::question::{Answer, BlobAnswer, Memo, Question, RepoAnswer, RevAnswer, RevKind};
+use super::question::{
+    Answer, BlobAnswer, Memo, Question, RepoAnswer, RevAnswer, RevKind, SizeAnswer,
+};
 use super::target::{AllowList, GitHubHosts, RepoId, Target, folder, parse};
 use super::{Advisory, ChainProblem, Outcome, Resolved};
-use crate::mlem::{Link, ObjectType};
+use crate::mlem::{Artifacts, Link, ObjectType};
 use crate::registry::Content;
 
 /// What a walk needs next.
@@ -56,6 +59,19 @@ pub struct Walk {
     hosts: GitHubHosts,
     /// Where the chain may lead: a hop elsewhere ends the walk without a question.
     allow: AllowList,
+    /// The object the walk landed on, while its artifacts are checked.
+    checking: Option<Box<Checking>>,
+    /// Its artifacts, checked.
+    artifacts: Option<Box<Checks>>,
+}
+
+/// An object landed on whose artifacts are being checked, at the commit it was read at.
+#[derive(Debug)]
+struct Checking {
+    object_type: ObjectType,
+    path: String,
+    commit: String,
+    artifacts: Box<Artifacts>,
 }
 
 impl Walk {
@@ -83,6 +99,8 @@ impl Walk {
             advisories: Vec::new(),
             hosts: hosts.clone(),
             allow: allow.clone(),
+            checking: None,
+            artifacts: None,
         })
     }
 
@@ -90,6 +108,9 @@ impl Walk {
     /// file, and arrives (or moves on to the next candidate path, or the next hop).
     pub fn step(&mut self, memo: &Memo) -> Step {
         loop {
+            if self.checking.is_some() {
+                return self.check_artifacts(memo);
+            }
             if let ControlFlow::Break(stop) = self.repository(memo) {
                 return stop;
             }
@@ -240,14 +261,18 @@ impl Walk {
     fn arrive(&mut self, sha: String, path: String, text: String) -> ControlFlow<Step> {
         let location = self.shown(&path);
         let parsed = crate::mlem::file::parse_content(Content::Bytes(text.into_bytes()));
-        let (object_type, next) = match FileTarget::from_parsed(parsed.object()) {
+        let (object_type, next, artifacts) = match FileTarget::from_parsed(parsed.object()) {
             FileTarget::NotObject(reason) => {
                 return ControlFlow::Break(self.done(Outcome::NotMlemObject {
                     path: location,
                     reason,
                 }));
             }
-            FileTarget::Object(object_type, next) => (object_type, next),
+            FileTarget::Object {
+                object_type,
+                link,
+                artifacts,
+            } => (object_type, link, artifacts),
         };
         let mut loaded = self.landing.take().map(|l| l.loaded).unwrap_or_default();
         loaded.push(super::meta_location(
@@ -279,6 +304,16 @@ impl Walk {
             return ControlFlow::Break(self.found(claimed, Some(problem)));
         }
         let Some(next) = next.filter(|_| follows) else {
+            // Landed: the object's artifacts are checked before the walk is done.
+            if let Some(artifacts) = artifacts {
+                self.checking = Some(Box::new(Checking {
+                    object_type,
+                    path,
+                    commit: sha,
+                    artifacts,
+                }));
+                return ControlFlow::Continue(());
+            }
             return ControlFlow::Break(self.found(object_type, None));
         };
         let target = match &next.project {
@@ -352,6 +387,35 @@ impl Walk {
         Ok(true)
     }
 
+    /// Checks the artifacts of the object landed on, at the commit it was read at: asks what is
+    /// not known yet, or is done.
+    fn check_artifacts(&mut self, memo: &Memo) -> Step {
+        let Some(checking) = self.checking.take() else {
+            return self.done(Outcome::Unverified {
+                target: self.hop.shown.clone(),
+                why: "the walk lost the object it landed on".into(),
+            });
+        };
+        let (repo, commit) = (&self.hop.repo, &checking.commit);
+        let question = |fact: &Fact| match fact {
+            Fact::Size(path) => Question::Size(repo.clone(), Some(commit.clone()), path.clone()),
+            Fact::Text(path) => Question::Blob(repo.clone(), Some(commit.clone()), path.clone()),
+        };
+        let known = |fact: &Fact| memo.get(&question(fact)).map(known_from);
+        let shown = super::meta_location(&self.hop.shown, &checking.path, self.hop.rev.as_deref());
+        match artifact::check(&checking.path, &shown, &checking.artifacts, &known) {
+            Ok(checks) => {
+                self.artifacts = Some(Box::new(checks));
+                self.found(checking.object_type, None)
+            }
+            Err(facts) => {
+                let questions = facts.iter().map(question).collect();
+                self.checking = Some(checking);
+                Step::Ask(questions)
+            }
+        }
+    }
+
     /// Every fact the current hop may need that is not yet known, asked at once.
     fn wanted(&self, memo: &Memo) -> Vec<Question> {
         let hop = &self.hop;
@@ -419,11 +483,13 @@ impl Walk {
             Outcome::Found { chain: None, .. } => self.landing.take(),
             _ => None,
         };
+        let artifacts = landing.as_ref().and(self.artifacts.take());
         Step::Done(Resolved {
             outcome,
             advisories: std::mem::take(&mut self.advisories),
             commit: self.first_commit.take(),
             landing,
+            artifacts,
         })
     }
 }
@@ -445,6 +511,19 @@ fn what_broke(outcome: &Outcome) -> String {
         }
         Outcome::Escapes { why } => format!("its path leaves the repository: {why}"),
         Outcome::Found { .. } | Outcome::Unverified { .. } => String::new(),
+    }
+}
+
+/// What an answer says of an artifact's fact.
+fn known_from(answer: &Answer) -> Known {
+    match answer {
+        Answer::Size(SizeAnswer::File(size)) => Known::File(*size),
+        Answer::Blob(BlobAnswer::Text(text)) => Known::Text(text.clone()),
+        Answer::Blob(BlobAnswer::Unreadable(_)) => Known::Unreadable,
+        Answer::Size(SizeAnswer::Missing | SizeAnswer::NotAFile)
+        | Answer::Blob(BlobAnswer::Missing | BlobAnswer::NotAFile) => Known::Absent,
+        Answer::Unverified(why) => Known::Unverified(why.to_string()),
+        other => Known::Unverified(format!("the resolver gave an unexpected answer: {other:?}")),
     }
 }
 
@@ -518,11 +597,8 @@ mod tests {
             questions
                 .into_iter()
                 .map(|q| {
-                    let a = self.0.get(&q).cloned().unwrap_or(match &q {
-                        Question::Repo(_) => Answer::Repo(RepoAnswer::NotFound { hint: None }),
-                        Question::Rev(..) => Answer::Rev(RevAnswer::NotFound),
-                        Question::Blob(..) => Answer::Blob(BlobAnswer::Missing),
-                    });
+                    let nothing = Answer::nothing_for(&q, RepoAnswer::NotFound { hint: None });
+                    let a = self.0.get(&q).cloned().unwrap_or(nothing);
                     (q, a)
                 })
                 .collect()

@@ -14,6 +14,9 @@ pub mod file_empty;
 pub mod file_special;
 pub mod file_too_deep;
 pub mod file_too_large;
+pub mod link_artifact_mismatch;
+pub mod link_artifact_missing;
+pub mod link_artifact_unverified;
 pub mod link_chain_broken;
 pub mod link_chain_too_long;
 pub mod link_cycle;
@@ -169,6 +172,9 @@ pub static ALL: &[&Rule] = &[
     &link_repo_archived::RULE,
     &link_unpinned_rev::RULE,
     &link_unverified::RULE,
+    &link_artifact_missing::RULE,
+    &link_artifact_mismatch::RULE,
+    &link_artifact_unverified::RULE,
     &link_target_deleted::RULE,
     &link_duplicate_target::RULE,
     &link_name_collision::RULE,
@@ -280,7 +286,35 @@ pub(crate) mod testing {
             advisories,
             commit: None,
             landing: None,
+            artifacts: None,
         }
+    }
+
+    /// A link to another repository that landed on `org/m`'s `models/rf.mlem` at `v1`, whose
+    /// artifacts `a0`, `a1`, … are in `states`.
+    pub fn with_artifacts(
+        states: Vec<crate::resolve::artifact::State>,
+    ) -> crate::resolve::Resolved {
+        let list = states
+            .into_iter()
+            .enumerate()
+            .map(|(i, state)| crate::resolve::artifact::Checked {
+                artifact: crate::mlem::artifact::Artifact {
+                    name: format!("a{i}"),
+                    uri: "rf".into(),
+                    hash: None,
+                    size: None,
+                },
+                state,
+            })
+            .collect();
+        let mut resolved = found_with(Vec::new());
+        resolved.artifacts = Some(Box::new(crate::resolve::artifact::Checks {
+            object: "org/m/models/rf.mlem@v1".into(),
+            list,
+            unchecked: 0,
+        }));
+        resolved
     }
 
     /// The findings for a model link whose location lines are `location` (its `project`/`repo`

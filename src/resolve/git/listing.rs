@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::bounded;
 use crate::github::ErrorKind;
-use crate::resolve::question::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
+use crate::resolve::question::{Answer, Question, RepoAnswer, RevAnswer, RevKind};
 use crate::resolve::target::RepoId;
 use crate::resolve::unverified::Unverified;
 
@@ -112,13 +112,12 @@ impl RemoteRepos {
                         Answer::Unverified(Unverified::Unanswered(format!("`{url}` was not asked")))
                     }
                     Some(Err(Listing::Failed(why))) => Answer::Unverified(why.clone()),
-                    Some(Err(Listing::NotFound(why))) => match &question {
-                        Question::Repo(_) => Answer::Repo(RepoAnswer::NotFound {
+                    Some(Err(Listing::NotFound(why))) => Answer::nothing_for(
+                        &question,
+                        RepoAnswer::NotFound {
                             hint: Some(why.clone()),
-                        }),
-                        Question::Rev(..) => Answer::Rev(RevAnswer::NotFound),
-                        Question::Blob(..) => Answer::Blob(BlobAnswer::Missing),
-                    },
+                        },
+                    ),
                     Some(Ok(refs)) => answer_from_refs(&question, url, refs),
                 };
                 (question, answer)
@@ -359,8 +358,10 @@ fn answer_from_refs(question: &Question, url: &str, refs: &[(String, String)]) -
             None => Answer::Rev(RevAnswer::NotFound),
         },
         Question::Rev(_, Some(rev)) => rev_from_refs(url, refs, rev),
-        Question::Blob(..) => Answer::Unverified(Unverified::NeedsFetch(format!(
-            "`{url}` is not on GitHub: its repository and rev were checked over the git protocol, but files cannot be read without fetching"
-        ))),
+        Question::Blob(..) | Question::Size(..) => {
+            Answer::Unverified(Unverified::NeedsFetch(format!(
+                "`{url}` is not on GitHub: its repository and rev were checked over the git protocol, but files cannot be read without fetching"
+            )))
+        }
     }
 }

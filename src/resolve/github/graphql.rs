@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use super::{answer_for_blob, not_found_hint};
 use crate::github::{Error, Reply};
-use crate::resolve::question::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
+use crate::resolve::question::{
+    Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind, SizeAnswer,
+};
 use crate::resolve::target::RepoId;
 
 /// One query and the questions its aliases answer.
@@ -133,6 +135,14 @@ fn build(parts: Vec<(RepoId, Vec<Question>)>) -> Batch {
                         literal(&expression)
                     ));
                 }
+                // The size alone: an artifact's content is never asked for.
+                Question::Size(_, rev, path) => {
+                    let expression = format!("{}:{path}", rev.as_deref().unwrap_or("HEAD"));
+                    query.push_str(&format!(
+                        "    {field}: object(expression: {}) {{ __typename ... on Blob {{ byteSize }} }}\n",
+                        literal(&expression)
+                    ));
+                }
                 Question::Repo(_) | Question::Rev(_, None) => {}
             }
             named.push((field, question));
@@ -187,9 +197,12 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
         .find(|e| e["path"].as_array().is_none_or(Vec::is_empty))
         .map(|e| graphql_error(e, "an error naming no field"));
     let distrust_nulls = |answer: Answer| match (&untied, answer) {
-        (Some(why), Answer::Rev(RevAnswer::NotFound) | Answer::Blob(BlobAnswer::Missing)) => {
-            Answer::Unverified(why.clone().into())
-        }
+        (
+            Some(why),
+            Answer::Rev(RevAnswer::NotFound)
+            | Answer::Blob(BlobAnswer::Missing)
+            | Answer::Size(SizeAnswer::Missing),
+        ) => Answer::Unverified(why.clone().into()),
         (_, answer) => answer,
     };
     let mut answers = Vec::new();
@@ -220,12 +233,9 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
                             hint: Some(not_found_hint(true)),
                         }),
                     ));
-                    answers.extend(answer_all(&|q| match q {
-                        Question::Blob(..) => Answer::Blob(BlobAnswer::Missing),
-                        Question::Rev(..) => Answer::Rev(RevAnswer::NotFound),
-                        Question::Repo(_) => Answer::Repo(RepoAnswer::NotFound {
-                            hint: Some(not_found_hint(true)),
-                        }),
+                    answers.extend(answer_all(&|q| {
+                        let hint = Some(not_found_hint(true));
+                        Answer::nothing_for(q, RepoAnswer::NotFound { hint })
                     }));
                 }
                 _ => {
@@ -281,6 +291,10 @@ pub fn read(batch: &Batch, reply: &Reply) -> Result<Vec<(Question, Answer)>, Fal
                     Some(blob) => {
                         field_error(field).unwrap_or_else(|| Answer::Blob(read_blob(blob)))
                     }
+                },
+                Question::Size(..) => match value.get(field.as_str()) {
+                    None => bad_answer("GitHub's answer lacks this path"),
+                    Some(object) => field_error(field).unwrap_or_else(|| read_size(object)),
                 },
             };
             answers.push((question.clone(), distrust_nulls(answer)));
@@ -341,6 +355,17 @@ fn graphql_error(error: &Value, otherwise: &str) -> Error {
 /// An answer GitHub's documentation does not allow, as an unverified answer.
 fn bad_answer(why: &str) -> Answer {
     Answer::Unverified(Error::BadAnswer(why.to_owned()).into())
+}
+
+fn read_size(object: &Value) -> Answer {
+    match object["__typename"].as_str() {
+        None => Answer::Size(SizeAnswer::Missing),
+        Some("Blob") => match object["byteSize"].as_u64() {
+            Some(size) => Answer::Size(SizeAnswer::File(size)),
+            None => bad_answer("GitHub's answer lacks the file's size"),
+        },
+        Some(_) => Answer::Size(SizeAnswer::NotAFile),
+    }
 }
 
 fn read_blob(object: &Value) -> BlobAnswer {

@@ -12,7 +12,9 @@ use tokio::sync::OnceCell;
 use super::graphql::is_full_sha;
 use super::{answer_for_blob, not_found_hint};
 use crate::github::{Client, Error, Reply};
-use crate::resolve::question::{Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind};
+use crate::resolve::question::{
+    Answer, BlobAnswer, Question, RepoAnswer, RevAnswer, RevKind, SizeAnswer,
+};
 use crate::resolve::target::RepoId;
 
 /// What GitHub said about a repository: its API path (after any rename), default branch and
@@ -47,13 +49,8 @@ impl Rest {
                 archived,
             } => (path.as_str(), full_name, default_branch.as_str(), *archived),
             Meta::NotFound => {
-                return match question {
-                    Question::Repo(_) => Answer::Repo(RepoAnswer::NotFound {
-                        hint: Some(not_found_hint(client.authenticated())),
-                    }),
-                    Question::Rev(..) => Answer::Rev(RevAnswer::NotFound),
-                    Question::Blob(..) => Answer::Blob(BlobAnswer::Missing),
-                };
+                let hint = Some(not_found_hint(client.authenticated()));
+                return Answer::nothing_for(question, RepoAnswer::NotFound { hint });
             }
             Meta::Unverified(why) => return Answer::Unverified(why.clone().into()),
         };
@@ -73,6 +70,10 @@ impl Rest {
             Question::Blob(_, rev, file) => {
                 let rev = rev.as_deref().unwrap_or(default_branch);
                 blob(client, path, rev, file).await.map(Answer::Blob)
+            }
+            Question::Size(_, rev, file) => {
+                let rev = rev.as_deref().unwrap_or(default_branch);
+                size(client, path, rev, file).await.map(Answer::Size)
             }
         };
         result.unwrap_or_else(|why| Answer::Unverified(why.into()))
@@ -255,6 +256,45 @@ async fn blob(client: &Client, repo: &str, rev: &str, file: &str) -> Result<Blob
         .decode(content)
         .map_err(|e| Error::BadAnswer(format!("GitHub sent undecodable file content: {e}")))?;
     Ok(answer_for_blob(size, String::from_utf8(bytes).ok()))
+}
+
+/// GitHub's contents API lists at most this many entries of a folder.
+const MAX_LISTED_ENTRIES: usize = 1000;
+
+/// How large `file` is, from the listing of its folder (`GET …/contents/{folder}?ref=`), which
+/// gives each entry's size without its content: an artifact is never downloaded.
+async fn size(client: &Client, repo: &str, rev: &str, file: &str) -> Result<SizeAnswer, Error> {
+    let (folder, name) = file.rsplit_once('/').unwrap_or(("", file));
+    let folder_path = match folder {
+        "" => String::new(),
+        folder => format!("/{}", encode_path(folder)),
+    };
+    let reply = client
+        .get(&format!("{repo}/contents{folder_path}?ref={}", encode(rev)))
+        .await?;
+    match reply.status {
+        200 => {}
+        404 => return Ok(SizeAnswer::Missing),
+        _ => return Err(unexpected(&reply)),
+    }
+    let body: Value = serde_json::from_str(&reply.body)
+        .map_err(|e| Error::BadAnswer(format!("GitHub's contents answer is not JSON: {e}")))?;
+    // A file where the folder should be: nothing can be below it.
+    let Some(entries) = body.as_array() else {
+        return Ok(SizeAnswer::Missing);
+    };
+    let entry = entries.iter().find(|e| e["name"] == name);
+    match entry.map(|e| (e["type"].as_str(), e["size"].as_u64())) {
+        Some((Some("file"), Some(size))) => Ok(SizeAnswer::File(size)),
+        Some((Some("file"), None)) => Err(Error::BadAnswer(
+            "GitHub's contents answer lacks the file's size".into(),
+        )),
+        Some(_) => Ok(SizeAnswer::NotAFile),
+        None if entries.len() >= MAX_LISTED_ENTRIES => Err(Error::BadAnswer(format!(
+            "the folder `{folder}` has {MAX_LISTED_ENTRIES} entries or more, and GitHub's contents API lists only that many"
+        ))),
+        None => Ok(SizeAnswer::Missing),
+    }
 }
 
 /// The message for a status the resolver did not expect.

@@ -126,6 +126,7 @@ pub fn example_repo() -> Repo {
                 } else {
                     empty.path()
                 });
+                write_artifacts(repo.path(), repo.path());
                 let ours = repo.commit(name);
                 made.push((sha.to_owned(), ours.clone()));
                 ours
@@ -140,6 +141,49 @@ pub fn example_repo() -> Repo {
     repo.git(&["checkout", "-q", "-B", "main", "keep-main"]);
     repo.git(&["branch", "-D", "keep-main"]);
     repo
+}
+
+/// Writes the artifacts the MLEM objects below `dir` (in the repository at `root`) record, as
+/// the example repository had them: the fixtures keep only MLEM files, so each artifact is a
+/// file of its recorded size (the weights, the data set), or for `type: dvc` the `<uri>.dvc`
+/// file DVC keeps in git in its place, with MLEM's md5 and size.
+pub fn write_artifacts(root: &Path, dir: &Path) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() == ".git" {
+            continue;
+        }
+        if path.is_dir() {
+            write_artifacts(root, &path);
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "mlem") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let Ok(object) = serde_yaml::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        let Some(artifacts) = object["artifacts"].as_object() else {
+            continue;
+        };
+        for artifact in artifacts.values() {
+            let (Some(uri), Some(size)) = (artifact["uri"].as_str(), artifact["size"].as_u64())
+            else {
+                continue;
+            };
+            let file = path.parent().unwrap().join(uri);
+            assert!(file.starts_with(root), "{uri} leaves the repository");
+            if artifact["type"] == "dvc" {
+                let md5 = artifact["hash"].as_str().unwrap_or_default();
+                let record =
+                    format!("outs:\n- md5: {md5}\n  size: {size}\n  hash: md5\n  path: {uri}\n");
+                std::fs::write(file.with_added_extension("dvc"), record).unwrap();
+            } else {
+                std::fs::write(file, vec![b'w'; size as usize]).unwrap();
+            }
+        }
+    }
 }
 
 /// The binary under test.
