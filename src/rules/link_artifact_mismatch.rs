@@ -79,7 +79,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].message,
-            "`org/m/models/rf.mlem@v1` may not load what was saved: artifact `a0` (`models/rf`, committed to git (12 bytes)) has size 12, MLEM recorded 163671"
+            "`org/m/models/rf.mlem@v1` may not load what was saved: artifact `a0` (`models/rf`, committed to git) has size 12, MLEM recorded 163671"
         );
     }
 }

@@ -7,6 +7,7 @@ mod common;
 
 mod action;
 mod action_install;
+mod artifacts;
 mod check_git;
 mod cli;
 mod config;

@@ -5,18 +5,13 @@ use crate::common;
 
 use std::time::Duration;
 
+use common::github::run;
 use common::github::{Fault, GitHub};
-use common::{Repo, bin, example_repo, rules};
+use common::{Repo, bin, example_repo, registry, remote, rules};
 use serde_json::{Value, json};
 
 const EXAMPLE: &str = "https://github.com/iterative/example-mlem-get-started";
 const TOKEN: &str = "ghp_test_token_0123456789";
-
-/// A link file to `path` in `repo` at `rev`.
-fn remote(link_type: &str, repo: &str, rev: Option<&str>, path: &str) -> String {
-    let rev = rev.map_or(String::new(), |r| format!("rev: {r}\n"));
-    format!("link_type: {link_type}\nobject_type: link\npath: {path}\nrepo: {repo}\n{rev}")
-}
 
 /// The example repository served as `iterative/example-mlem-get-started`, and the server.
 fn serve_example() -> (GitHub, Repo) {
@@ -24,44 +19,6 @@ fn serve_example() -> (GitHub, Repo) {
     let example = example_repo();
     server.add_repo("iterative/example-mlem-get-started", example.path());
     (server, example)
-}
-
-/// A registry (committed) holding `files`.
-fn registry(files: &[(&str, String)]) -> Repo {
-    let repo = Repo::new();
-    for (path, text) in files {
-        repo.write(path, text);
-    }
-    repo.commit("registry");
-    repo
-}
-
-/// Runs `check --format json` on `registry` against `server`, with `token` in GITHUB_TOKEN.
-fn run(
-    server: &GitHub,
-    registry: &Repo,
-    token: Option<&str>,
-    args: &[&str],
-) -> (i32, Value, String) {
-    let mut cmd = bin();
-    cmd.arg("check")
-        .arg(registry.path())
-        .args(["--format", "json", "--retry-delay", "20"])
-        .args(args)
-        .env("GITHUB_API_URL", server.url());
-    if let Some(token) = token {
-        cmd.env("GITHUB_TOKEN", token);
-    }
-    let output = cmd.output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let json = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {stderr}"));
-    assert!(
-        server.invalid_queries().is_empty(),
-        "queries GitHub would reject: {:?}",
-        server.invalid_queries()
-    );
-    (output.status.code().unwrap_or(-1), json, stderr)
 }
 
 fn ids(json: &Value) -> Vec<(String, String)> {

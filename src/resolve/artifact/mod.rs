@@ -64,8 +64,8 @@ pub enum Storage {
 impl std::fmt::Display for Storage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Storage::Git { size } => write!(f, "committed to git ({size} bytes)"),
-            Storage::Lfs { size } => write!(f, "a Git LFS pointer to {size} bytes"),
+            Storage::Git { .. } => f.write_str("committed to git"),
+            Storage::Lfs { .. } => f.write_str("a Git LFS pointer"),
             Storage::Dvc { file, folder: None } => write!(f, "tracked by DVC in `{file}`"),
             Storage::Dvc {
                 file,

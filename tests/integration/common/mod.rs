@@ -186,6 +186,22 @@ pub fn write_artifacts(root: &Path, dir: &Path) {
     }
 }
 
+/// A link file to `path` in `repo` at `rev`.
+pub fn remote(link_type: &str, repo: &str, rev: Option<&str>, path: &str) -> String {
+    let rev = rev.map_or(String::new(), |r| format!("rev: {r}\n"));
+    format!("link_type: {link_type}\nobject_type: link\npath: {path}\nrepo: {repo}\n{rev}")
+}
+
+/// A registry (committed) holding `files`.
+pub fn registry(files: &[(&str, String)]) -> Repo {
+    let repo = Repo::new();
+    for (path, text) in files {
+        repo.write(path, text);
+    }
+    repo.commit("registry");
+    repo
+}
+
 /// The binary under test.
 pub fn bin() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("mlem-registry").unwrap();
