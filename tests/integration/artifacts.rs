@@ -5,7 +5,8 @@
 
 use crate::common;
 
-use common::github::{GitHub, run};
+use common::check_against as run;
+use common::github::GitHub;
 use common::{Repo, bin, registry, remote};
 use serde_json::Value;
 

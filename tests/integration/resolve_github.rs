@@ -5,7 +5,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::github::run;
+use common::check_against as run;
 use common::github::{Fault, GitHub};
 use common::{Repo, bin, example_repo, registry, remote, rules};
 use serde_json::{Value, json};

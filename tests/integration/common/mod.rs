@@ -295,3 +295,31 @@ pub const MODEL: &str = "object_type: model\n";
 pub fn link(link_type: &str, path: &str) -> String {
     format!("link_type: {link_type}\nobject_type: link\npath: {path}\n")
 }
+
+/// Runs `check --format json` on `registry` against `server`, with `token` in GITHUB_TOKEN.
+pub fn check_against(
+    server: &github::GitHub,
+    registry: &Repo,
+    token: Option<&str>,
+    args: &[&str],
+) -> (i32, serde_json::Value, String) {
+    let mut cmd = bin();
+    cmd.arg("check")
+        .arg(registry.path())
+        .args(["--format", "json", "--retry-delay", "20"])
+        .args(args)
+        .env("GITHUB_API_URL", server.url());
+    if let Some(token) = token {
+        cmd.env("GITHUB_TOKEN", token);
+    }
+    let output = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let json = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stderr}"));
+    assert!(
+        server.invalid_queries().is_empty(),
+        "queries GitHub would reject: {:?}",
+        server.invalid_queries()
+    );
+    (output.status.code().unwrap_or(-1), json, stderr)
+}
