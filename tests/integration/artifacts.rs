@@ -119,6 +119,25 @@ fn expected() -> Vec<(String, String)> {
     expected
 }
 
+/// Checks `registry` against `server` and asserts the artifact rules found [`EXPECTED`]; the
+/// report.
+fn check_finds_expected(
+    server: &GitHub,
+    registry: &Repo,
+    token: Option<&str>,
+    args: &[&str],
+) -> Value {
+    let (code, json, stderr) = run(server, registry, token, args);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        artifact_findings(&json),
+        expected(),
+        "{:#}",
+        json["findings"]
+    );
+    json
+}
+
 fn serve_models() -> (GitHub, Repo) {
     let server = GitHub::start();
     let models = models_repo();
@@ -139,14 +158,7 @@ fn seen(server: &GitHub) -> String {
 fn graphql_asks_sizes_and_dvc_records_never_a_committed_artifact() {
     let (server, _models) = serve_models();
     let registry = registry_of(&links_into(MODELS));
-    let (code, json, stderr) = run(&server, &registry, Some(TOKEN), &[]);
-    assert_eq!(code, 1, "{stderr}");
-    assert_eq!(
-        artifact_findings(&json),
-        expected(),
-        "{:#}",
-        json["findings"]
-    );
+    let json = check_finds_expected(&server, &registry, Some(TOKEN), &[]);
     let seen = seen(&server);
     assert!(seen.contains("byteSize"), "{seen}");
     // A committed artifact of the recorded size is asked for by size alone, and one tracked by
@@ -186,14 +198,7 @@ fn rest_reads_sizes_from_folder_listings_and_finds_the_same() {
     let (server, _models) = serve_models();
     server.disable_graphql();
     let registry = registry_of(&links_into(MODELS));
-    let (code, json, stderr) = run(&server, &registry, Some(TOKEN), &[]);
-    assert_eq!(code, 1, "{stderr}");
-    assert_eq!(
-        artifact_findings(&json),
-        expected(),
-        "{:#}",
-        json["findings"]
-    );
+    check_finds_expected(&server, &registry, Some(TOKEN), &[]);
     let seen = seen(&server);
     assert!(seen.contains("/contents/models?ref="), "{seen}");
     assert!(!seen.contains("/contents/models/committed?"), "{seen}");
@@ -210,14 +215,7 @@ fn a_repository_on_this_machine_and_the_registry_itself_find_the_same() {
     ));
     let registry = registry_of(&files);
     let server = GitHub::start();
-    let (code, json, stderr) = run(&server, &registry, None, &[]);
-    assert_eq!(code, 1, "{stderr}");
-    assert_eq!(
-        artifact_findings(&json),
-        expected(),
-        "{:#}",
-        json["findings"]
-    );
+    check_finds_expected(&server, &registry, None, &[]);
 
     // The same models inside the registry, reached by relative links.
     let inside = Repo::new();
@@ -227,14 +225,7 @@ fn a_repository_on_this_machine_and_the_registry_itself_find_the_same() {
         inside.write(&format!("{name}.mlem"), link);
     }
     inside.commit("registry with its models");
-    let (code, json, stderr) = run(&server, &inside, None, &["--offline"]);
-    assert_eq!(code, 1, "{stderr}");
-    assert_eq!(
-        artifact_findings(&json),
-        expected(),
-        "{:#}",
-        json["findings"]
-    );
+    check_finds_expected(&server, &inside, None, &["--offline"]);
 }
 
 #[test]
@@ -265,15 +256,5 @@ fn a_run_without_the_network_never_contacts_remote_storage_and_never_calls_it_mi
 fn human_output_for_artifact_findings_snapshot() {
     let (server, _models) = serve_models();
     let registry = registry_of(&links_into(MODELS));
-    let output = bin()
-        .arg("check")
-        .arg(registry.path())
-        .args(["--color", "never"])
-        .env("GITHUB_API_URL", server.url())
-        .env("GITHUB_TOKEN", TOKEN)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout)
-        .replace(&*registry.path().to_string_lossy(), "[registry]");
-    insta::assert_snapshot!(text);
+    insta::assert_snapshot!(common::human_against(&server, &registry, TOKEN));
 }

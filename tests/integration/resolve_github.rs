@@ -609,16 +609,7 @@ fn redact_shas(text: &str) -> String {
 fn human_output_for_remote_findings_snapshot() {
     let (server, _example) = serve_example();
     let registry = registry(&the_example_links());
-    let output = bin()
-        .arg("check")
-        .arg(registry.path())
-        .args(["--color", "never"])
-        .env("GITHUB_API_URL", server.url())
-        .env("GITHUB_TOKEN", TOKEN)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout)
-        .replace(&*registry.path().to_string_lossy(), "[registry]");
+    let text = common::human_against(&server, &registry, TOKEN);
     insta::assert_snapshot!(redact_shas(&text));
 }
 

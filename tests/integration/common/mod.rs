@@ -323,3 +323,18 @@ pub fn check_against(
     );
     (output.status.code().unwrap_or(-1), json, stderr)
 }
+
+/// The human output of `check` on `registry` against `server` with `token`, the registry's path
+/// shown as `[registry]`.
+pub fn human_against(server: &github::GitHub, registry: &Repo, token: &str) -> String {
+    let output = bin()
+        .arg("check")
+        .arg(registry.path())
+        .args(["--color", "never"])
+        .env("GITHUB_API_URL", server.url())
+        .env("GITHUB_TOKEN", token)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout)
+        .replace(&*registry.path().to_string_lossy(), "[registry]")
+}
