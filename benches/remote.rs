@@ -1,6 +1,7 @@
 //! Benchmark: resolving links to other repositories through the GitHub test server.
 //!
-//! 10,000 links over 500 repositories (20 model files each, links pinned to a full commit id),
+//! 10,000 links over 500 repositories (20 model files each with one committed artifact, links
+//! pinned to a full commit id),
 //! the server adding 50 ms of latency to every request. Reports wall time and requests for a
 //! first run, and for a second run with `--cache` (which should make no request at all).
 //!
@@ -64,9 +65,14 @@ fn main() {
     let work = tempfile::tempdir().unwrap();
     let source = work.path().join("source");
     std::fs::create_dir_all(source.join("models")).unwrap();
+    // Each model with one artifact, committed beside it at its recorded size.
     for j in 0..per_repo {
-        let text = format!("object_type: model\nartifacts: {{}}\n# model {j}\n");
+        let size = 100 + j;
+        let text = format!(
+            "object_type: model\nartifacts:\n  data:\n    hash: {j:032x}\n    size: {size}\n    uri: m{j}\n"
+        );
         std::fs::write(source.join(format!("models/m{j}.mlem")), text).unwrap();
+        std::fs::write(source.join(format!("models/m{j}")), vec![b'w'; size]).unwrap();
     }
     git(&source, &["init", "-q", "-b", "main"]);
     git(&source, &["add", "-A"]);

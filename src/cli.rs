@@ -68,15 +68,9 @@ pub enum Command {
     Link(Box<LinkArgs>),
     /// Follow the link NAME (and chains of links, across repositories) to the object it lands on.
     Resolve(Box<ResolveArgs>),
-    /// List the project's objects and links by name, with their types and where links point.
-    Ls {
-        /// A folder or a `*.mlem` file of the project: only what is at or under it is listed.
-        #[arg(default_value = ".")]
-        path: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "human")]
-        format: ListFormat,
-    },
+    /// List the project's objects and links by name, with their types and where links point;
+    /// with --resolve, every link with where it lands now (`--format json`: the lock file).
+    Ls(Box<LsArgs>),
     /// Pin links: rewrite each branch `rev` (or missing `rev`) of the links under PATH… to the
     /// commit it points at now, keeping each file's formatting, comments and key order.
     Pin(Box<PinArgs>),
@@ -221,6 +215,26 @@ pub enum HookCommand {
 pub enum ListFormat {
     Human,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// A folder or a `*.mlem` file of the project: only what is at or under it is listed.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ListFormat,
+    /// Resolve every link: where it lands now (repository, commit, path, object type, artifacts),
+    /// as `check` resolves it. With `--format json` this is the registry's lock file
+    /// (docs/lock-file.md).
+    #[arg(long)]
+    pub resolve: bool,
+    /// With --resolve: use no network; links to other repositories are unverified.
+    #[arg(long, requires = "resolve")]
+    pub offline: bool,
+    #[command(flatten)]
+    pub github: GitHubArgs,
 }
 
 #[derive(Debug, Args)]

@@ -74,7 +74,7 @@ fn command(cli: cli::Cli, out: &mut terminal::Out<'_>) -> anyhow::Result<Verdict
         cli::Command::Init { path, with_ci } => commands::init::run(&path, with_ci, out),
         cli::Command::Link(args) => commands::link::run(&args, out),
         cli::Command::Resolve(args) => commands::resolve::run(&args, out),
-        cli::Command::Ls { path, format } => commands::ls::run(&path, format, out),
+        cli::Command::Ls(args) => commands::ls::run(&args, out),
         cli::Command::Schema { name } => {
             use std::io::Write;
             writeln!(out, "{}", name.text().trim_end())?;

@@ -7,7 +7,7 @@ use crate::finding::Finding;
 use crate::mlem::Link;
 use crate::mlem::locate::Locator;
 use crate::policy;
-use crate::report::{LinkRecord, LinkStatus};
+use crate::report::{Lands, LinkRecord, LinkStatus};
 use crate::resolve::Resolved;
 use crate::resolve::online;
 use crate::resolve::rounds::Progress;
@@ -131,6 +131,48 @@ pub(super) fn record(
         rev: link.rev.clone(),
         commit: resolved.commit.clone(),
         status,
+        link_type: link.link_type,
+        field: match link.route.first() {
+            Some(crate::mlem::Segment::Key(key)) => Some(key.clone()),
+            _ => None,
+        },
+        worst: worst.map(|f| Box::new((f.rule, f.severity, f.message.clone()))),
+        lands: lands(resolved).map(Box::new),
+    }
+}
+
+/// Where a resolved link landed, if it did.
+fn lands(resolved: &Resolved) -> Option<Lands> {
+    let crate::resolve::Outcome::Found {
+        object_type,
+        chain: None,
+        ..
+    } = &resolved.outcome
+    else {
+        return None;
+    };
+    let artifacts = resolved
+        .artifacts
+        .as_ref()
+        .map_or_else(Vec::new, |checks| checks.list.clone());
+    match (&resolved.landing, &resolved.landed_here) {
+        (Some(landing), _) => Some(Lands {
+            repository: Some(landing.repo.clone()),
+            rev: landing.rev.clone(),
+            commit: Some(landing.commit.clone()),
+            path: landing.path.clone(),
+            object_type: landing.object_type,
+            artifacts,
+        }),
+        (None, Some(path)) => Some(Lands {
+            repository: None,
+            rev: None,
+            commit: None,
+            path: path.clone(),
+            object_type: *object_type,
+            artifacts,
+        }),
+        (None, None) => None,
     }
 }
 

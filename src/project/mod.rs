@@ -13,6 +13,7 @@ use crate::error::PathError;
 mod follow;
 mod init;
 mod list;
+pub mod lock;
 mod new_link;
 mod probe;
 mod write;

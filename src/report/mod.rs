@@ -49,6 +49,31 @@ pub struct LinkRecord {
     pub commit: Option<String>,
     /// What became of it.
     pub status: LinkStatus,
+    /// The type of object it claims to point at.
+    pub link_type: crate::mlem::ObjectType,
+    /// The key of an embedded link (`model_link`); `None` for a link file.
+    pub field: Option<String>,
+    /// Its worst finding's rule, severity and message, if it has one.
+    pub worst: Option<Box<(&'static str, Severity, String)>>,
+    /// The object it lands on, past any chain of links, when it landed.
+    pub lands: Option<Box<Lands>>,
+}
+
+/// The object a link lands on: what a deployment loads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lands {
+    /// The repository, as the last link of the chain names it; `None`: the registry itself.
+    pub repository: Option<String>,
+    /// The rev the last link names.
+    pub rev: Option<String>,
+    /// The commit it was read at; `None` for the registry's own files.
+    pub commit: Option<String>,
+    /// The object's file in that repository.
+    pub path: String,
+    /// Its `object_type`.
+    pub object_type: crate::mlem::ObjectType,
+    /// Its artifacts, checked (none when it lists none).
+    pub artifacts: Vec<crate::resolve::artifact::Checked>,
 }
 
 /// What became of a link.

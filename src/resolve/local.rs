@@ -100,9 +100,12 @@ impl LocalResolver {
             object_type,
             chain,
         });
-        resolved.artifacts = landing
-            .and_then(|(path, target)| self.artifacts_of(reader, &path, &target))
-            .map(|checks| Box::new(Checks::clone(&checks)));
+        if let Some((path, target)) = landing {
+            resolved.artifacts = self
+                .artifacts_of(reader, &path, &target)
+                .map(|checks| Box::new(Checks::clone(&checks)));
+            resolved.landed_here = Some(path);
+        }
         resolved
     }
 

@@ -104,6 +104,9 @@ pub struct Resolved {
     /// The artifacts of the object the link landed on, checked; `None` when it lists none or
     /// the link did not land.
     pub artifacts: Option<Box<artifact::Checks>>,
+    /// For a relative link that landed: the object's path in the registry, past any chain of
+    /// links (a link to another repository lands in [`Resolved::landing`]).
+    pub landed_here: Option<String>,
 }
 
 /// The object a link lands on at the end of its chain: what `resolve` prints.
@@ -168,6 +171,7 @@ impl From<Outcome> for Resolved {
             commit: None,
             landing: None,
             artifacts: None,
+            landed_here: None,
         }
     }
 }

@@ -490,6 +490,7 @@ impl Walk {
             commit: self.first_commit.take(),
             landing,
             artifacts,
+            landed_here: None,
         })
     }
 }

@@ -287,6 +287,7 @@ pub(crate) mod testing {
             commit: None,
             landing: None,
             artifacts: None,
+            landed_here: None,
         }
     }
 

@@ -10,8 +10,8 @@ use common::github::GitHub;
 use common::{Repo, bin, registry, remote};
 use serde_json::Value;
 
-const MODELS: &str = "https://github.com/org/models";
-const TOKEN: &str = "ghp_test_token_0123456789";
+pub const MODELS: &str = "https://github.com/org/models";
+pub const TOKEN: &str = "ghp_test_token_0123456789";
 const MD5: &str = "96f5441d1cfa935583836702a3edd3d1";
 const OTHER_MD5: &str = "45109f850511f9474665f2c26f4c79f3";
 
@@ -72,7 +72,7 @@ const EXPECTED: [(&str, &str); 4] = [
 ];
 
 /// The developer repository, its models at tag `v1`.
-fn models_repo() -> Repo {
+pub fn models_repo() -> Repo {
     let repo = Repo::new();
     write_models(&repo);
     repo.commit("models");
@@ -81,7 +81,7 @@ fn models_repo() -> Repo {
 }
 
 /// One link file per model, into `repo` at `v1`.
-fn links_into(repo: &str) -> Vec<(String, String)> {
+pub fn links_into(repo: &str) -> Vec<(String, String)> {
     NAMES
         .iter()
         .map(|name| {
@@ -94,7 +94,7 @@ fn links_into(repo: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn registry_of(files: &[(String, String)]) -> Repo {
+pub fn registry_of(files: &[(String, String)]) -> Repo {
     let files: Vec<(&str, String)> = files.iter().map(|(p, t)| (p.as_str(), t.clone())).collect();
     registry(&files)
 }
@@ -138,7 +138,7 @@ fn check_finds_expected(
     json
 }
 
-fn serve_models() -> (GitHub, Repo) {
+pub fn serve_models() -> (GitHub, Repo) {
     let server = GitHub::start();
     let models = models_repo();
     server.add_repo("org/models", models.path());

@@ -16,6 +16,7 @@ mod github_server;
 mod hooks;
 mod hostile;
 mod layering;
+mod lock;
 mod messages;
 mod mlem_compat;
 mod pin;

@@ -588,29 +588,12 @@ fn chains_are_followed_across_repositories() {
     );
 }
 
-/// Replaces 40-hex commit ids (they depend on when the test repository was built).
-fn redact_shas(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    for c in text.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_hexdigit() {
-            run.push(c);
-            continue;
-        }
-        out.push_str(if run.len() == 40 { "[sha]" } else { &run });
-        run.clear();
-        out.push(c);
-    }
-    out.pop();
-    out
-}
-
 #[test]
 fn human_output_for_remote_findings_snapshot() {
     let (server, _example) = serve_example();
     let registry = registry(&the_example_links());
     let text = common::human_against(&server, &registry, TOKEN);
-    insta::assert_snapshot!(redact_shas(&text));
+    insta::assert_snapshot!(common::redact_shas(&text));
 }
 
 #[test]

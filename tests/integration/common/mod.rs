@@ -338,3 +338,25 @@ pub fn human_against(server: &github::GitHub, registry: &Repo, token: &str) -> S
     String::from_utf8_lossy(&output.stdout)
         .replace(&*registry.path().to_string_lossy(), "[registry]")
 }
+
+/// Replaces commit ids, full (40 hex digits) and as tables shorten them (12): they depend on
+/// when the test repository was built.
+pub fn redact_shas(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+            continue;
+        }
+        out.push_str(match run.len() {
+            40 => "[sha]",
+            12 => "[short sha]",
+            _ => &run,
+        });
+        run.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
