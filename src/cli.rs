@@ -71,6 +71,10 @@ pub enum Command {
     /// List the project's objects and links by name, with their types and where links point;
     /// with --resolve, every link with where it lands now (`--format json`: the lock file).
     Ls(Box<LsArgs>),
+    /// What a change promotes: every link it adds, removes or edits, and every link whose chain
+    /// now lands elsewhere, with where it landed before and after and what changed in the object
+    /// it lands on.
+    Diff(Box<DiffArgs>),
     /// Pin links: rewrite each branch `rev` (or missing `rev`) of the links under PATH… to the
     /// commit it points at now, keeping each file's formatting, comments and key order.
     Pin(Box<PinArgs>),
@@ -215,6 +219,26 @@ pub enum HookCommand {
 pub enum ListFormat {
     Human,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The revision to compare with [default: the merge-base of HEAD and the remote's default
+    /// branch, origin/HEAD].
+    pub base: Option<String>,
+    /// The revision to compare [default: the working tree].
+    pub head: Option<String>,
+    /// The registry (a folder inside it).
+    #[arg(long, default_value = ".")]
+    pub path: PathBuf,
+    /// Output format: `json` is documented in docs/diff-output.md.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ListFormat,
+    /// Use no network: links to other repositories are unverified on both sides.
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    pub github: GitHubArgs,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,7 @@ pub mod project;
 pub mod registry;
 pub mod report;
 pub mod resolve;
+pub mod review;
 pub mod rules;
 pub mod schema;
 pub mod scratch;

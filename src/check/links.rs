@@ -138,6 +138,22 @@ pub(super) fn record(
         },
         worst: worst.map(|f| Box::new((f.rule, f.severity, f.message.clone()))),
         lands: lands(resolved).map(Box::new),
+        via: resolved.leaves_from.clone(),
+    }
+}
+
+/// Gives each relative link whose chain leads into another repository the landing of the link
+/// file it leads through, when that file was checked too.
+pub(super) fn inherit_landings(links: &mut [LinkRecord]) {
+    let landed: std::collections::HashMap<String, Box<Lands>> = links
+        .iter()
+        .filter(|r| r.field.is_none())
+        .filter_map(|r| Some((r.file.clone(), r.lands.clone()?)))
+        .collect();
+    for record in links.iter_mut().filter(|r| r.lands.is_none()) {
+        if let Some(via) = &record.via {
+            record.lands = landed.get(via).cloned();
+        }
     }
 }
 
@@ -163,6 +179,7 @@ fn lands(resolved: &Resolved) -> Option<Lands> {
             path: landing.path.clone(),
             object_type: landing.object_type,
             artifacts,
+            text: Some(landing.text.clone()),
         }),
         (None, Some(path)) => Some(Lands {
             repository: None,
@@ -171,6 +188,7 @@ fn lands(resolved: &Resolved) -> Option<Lands> {
             path: path.clone(),
             object_type: *object_type,
             artifacts,
+            text: None,
         }),
         (None, None) => None,
     }

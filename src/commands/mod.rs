@@ -2,6 +2,7 @@
 //! calls and prints what they return.
 
 pub mod check;
+pub mod diff;
 pub mod hook;
 pub mod init;
 pub mod link;

@@ -278,6 +278,31 @@ pub fn tree_at(
     )?))
 }
 
+/// The commit a review of the repository around `path` compares with when told nothing: the
+/// merge-base of `HEAD` and the remote's default branch (`origin/HEAD`, else `origin/main`, else
+/// `origin/master`). `None` says why there is none.
+pub fn default_base(path: &std::path::Path) -> Result<String, String> {
+    let repo = gix::discover(path).map_err(|e| format!("cannot open a git repository: {e}"))?;
+    let commit = |spec: &str| {
+        repo.rev_parse_single(spec)
+            .ok()?
+            .object()
+            .ok()?
+            .peel_to_commit()
+            .ok()
+            .map(|c| c.id)
+    };
+    let remote = ["origin/HEAD", "origin/main", "origin/master"]
+        .into_iter()
+        .find_map(|spec| commit(spec).map(|id| (spec, id)))
+        .ok_or("the repository has no remote default branch (origin/HEAD, origin/main or origin/master) to compare with")?;
+    let head = commit("HEAD").ok_or("the repository has no commit yet")?;
+    match repo.merge_base(head, remote.1) {
+        Ok(Some(base)) => Ok(base.to_string()),
+        _ => Err(format!("HEAD and {} have no common ancestor", remote.0)),
+    }
+}
+
 /// Whether the git repository around `path` has the commit (or ref) `rev`: a shallow checkout
 /// may not have a pull request's base.
 pub fn has_revision(path: &std::path::Path, rev: &str) -> bool {

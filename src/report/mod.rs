@@ -57,6 +57,9 @@ pub struct LinkRecord {
     pub worst: Option<Box<(&'static str, Severity, String)>>,
     /// The object it lands on, past any chain of links, when it landed.
     pub lands: Option<Box<Lands>>,
+    /// For a relative link whose chain leads into another repository: the registry's link file
+    /// it leads through, whose landing is its own.
+    pub via: Option<String>,
 }
 
 /// The object a link lands on: what a deployment loads.
@@ -74,6 +77,9 @@ pub struct Lands {
     pub object_type: crate::mlem::ObjectType,
     /// Its artifacts, checked (none when it lists none).
     pub artifacts: Vec<crate::resolve::artifact::Checked>,
+    /// Its file as read, for an object in another repository (the registry's own are read
+    /// from it when needed).
+    pub text: Option<String>,
 }
 
 /// What became of a link.

@@ -51,6 +51,16 @@ impl FileTarget {
     }
 }
 
+/// Where a chain of relative links ends in the registry.
+enum Followed {
+    /// On this object.
+    Lands(String, Arc<FileTarget>),
+    /// At this link file, whose link leads to another repository.
+    Leaves(String),
+    /// Nowhere: a hop further down is broken (that file's own finding).
+    Nowhere,
+}
+
 /// Resolves relative links against one snapshot, remembering every target it has read and the
 /// artifacts of every object links land on.
 #[derive(Default)]
@@ -85,13 +95,13 @@ impl LocalResolver {
             Some(next) if link.link_type != ObjectType::Link => next.link_type,
             _ => object_type,
         };
-        let first = Some((path.clone(), target.clone()));
-        let (chain, landing) = match next {
+        let first = Followed::Lands(path.clone(), target.clone());
+        let (chain, followed) = match next {
             Some(_) => match self.follow(reader, origin, link) {
                 // A link to a link object (`link_type: link`) lands on that link.
                 Ok(_) if link.link_type == ObjectType::Link => (None, first),
-                Ok(landing) => (None, landing),
-                Err(problem) => (Some(problem), None),
+                Ok(followed) => (None, followed),
+                Err(problem) => (Some(problem), Followed::Nowhere),
             },
             None => (None, first),
         };
@@ -100,32 +110,36 @@ impl LocalResolver {
             object_type,
             chain,
         });
-        if let Some((path, target)) = landing {
-            resolved.artifacts = self
-                .artifacts_of(reader, &path, &target)
-                .map(|checks| Box::new(Checks::clone(&checks)));
-            resolved.landed_here = Some(path);
+        match followed {
+            Followed::Lands(path, target) => {
+                resolved.artifacts = self
+                    .artifacts_of(reader, &path, &target)
+                    .map(|checks| Box::new(Checks::clone(&checks)));
+                resolved.landed_here = Some(path);
+            }
+            Followed::Leaves(path) => resolved.leaves_from = Some(path),
+            Followed::Nowhere => {}
         }
         resolved
     }
 
-    /// Follows the chain from `origin` through `link` to the object it lands on (`None`: it
-    /// leaves the registry, or a hop further down is broken, which is that file's own finding),
-    /// or the cycle or overlong chain that cuts it.
+    /// Follows the chain from `origin` through `link` to where it ends in the registry, or the
+    /// cycle or overlong chain that cuts it.
     fn follow(
         &self,
         reader: &dyn Reader,
         origin: &str,
         link: &Link,
-    ) -> Result<Option<(String, Arc<FileTarget>)>, ChainProblem> {
+    ) -> Result<Followed, ChainProblem> {
         let mut chain = Chain::from_link_file(origin.to_owned());
         let mut current = link.clone();
+        let mut last = None;
         loop {
             if current.project.is_some() {
-                return Ok(None);
+                return Ok(last.map_or(Followed::Nowhere, Followed::Leaves));
             }
             let Ok((path, target)) = self.hop(reader, &current) else {
-                return Ok(None);
+                return Ok(Followed::Nowhere);
             };
             let next = match &*target {
                 FileTarget::Object {
@@ -136,8 +150,9 @@ impl LocalResolver {
             chain.arrive(path.clone(), next.is_some())?;
             match next {
                 Some(next) => current = next,
-                None => return Ok(Some((path, target))),
+                None => return Ok(Followed::Lands(path, target)),
             }
+            last = Some(path);
         }
     }
 

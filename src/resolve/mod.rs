@@ -107,6 +107,9 @@ pub struct Resolved {
     /// For a relative link that landed: the object's path in the registry, past any chain of
     /// links (a link to another repository lands in [`Resolved::landing`]).
     pub landed_here: Option<String>,
+    /// For a relative link whose chain leaves the registry: the registry's link file that
+    /// leads to another repository (it lands where that file lands).
+    pub leaves_from: Option<String>,
 }
 
 /// The object a link lands on at the end of its chain: what `resolve` prints.
@@ -124,6 +127,8 @@ pub struct Landing {
     pub object_type: crate::mlem::ObjectType,
     /// Every file read on the way, the object's last, as [`meta_location`] names them.
     pub loaded: Vec<String>,
+    /// The object's file as read: what a review compares, field by field.
+    pub text: String,
 }
 
 /// What is missing when a rev names nothing in `repo`: the rev, or (no `rev`) the default
@@ -172,6 +177,7 @@ impl From<Outcome> for Resolved {
             landing: None,
             artifacts: None,
             landed_here: None,
+            leaves_from: None,
         }
     }
 }

@@ -287,6 +287,7 @@ impl Walk {
             path: path.clone(),
             object_type,
             loaded,
+            text: parsed.text,
         }));
         let key = format!("{}@{sha}:{path}", self.hop.repo);
         let follows = next.is_some() && self.hop.link_type != ObjectType::Link;
@@ -491,6 +492,7 @@ impl Walk {
             landing,
             artifacts,
             landed_here: None,
+            leaves_from: None,
         })
     }
 }

@@ -288,6 +288,7 @@ pub(crate) mod testing {
             landing: None,
             artifacts: None,
             landed_here: None,
+            leaves_from: None,
         }
     }
 

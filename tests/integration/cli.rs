@@ -315,6 +315,7 @@ fn help_snapshots() {
         &["link"],
         &["resolve"],
         &["ls"],
+        &["diff"],
         &["pin"],
         &["schema"],
         &["hook"],

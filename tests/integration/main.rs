@@ -21,5 +21,6 @@ mod messages;
 mod mlem_compat;
 mod pin;
 mod resolve_github;
+mod review;
 mod rules_doc;
 mod workflow;

@@ -1,0 +1,311 @@
+//! `diff`: what a change to the registry promotes. For every link file the change adds,
+//! removes or edits, and every link whose chain now lands elsewhere, where it landed before and
+//! where it lands after (repository, rev, commit, path, object type), and what differs in the
+//! object it lands on, compared as a MLEM object ([`super::compare`]).
+
+use serde::Serialize;
+
+use super::compare::{Change, compare};
+use crate::check::{self, Options};
+use crate::registry::link_index::LinkIndex;
+use crate::registry::{self, Content, Lookup, Selection, Snapshot};
+use crate::report::{Lands, LinkRecord, LinkStatus};
+use crate::resolve::rounds::Progress;
+use crate::resolve::target::{GitHubHosts, RepoId};
+
+/// The version of the diff's JSON document; bumped only when a field changes meaning or goes
+/// away.
+pub const VERSION: u32 = 1;
+
+/// What a change promotes: one entry per link that lands differently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diff {
+    /// [`VERSION`].
+    pub version: u32,
+    /// The revision compared from.
+    pub base: String,
+    /// The revision compared to; `None`: the working tree.
+    pub head: Option<String>,
+    /// The entries, production links first, then by file.
+    pub entries: Vec<Entry>,
+}
+
+/// How a link changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The change adds the link.
+    Added,
+    /// The change removes it.
+    Removed,
+    /// The change edits it.
+    Changed,
+    /// The change leaves it alone, but its chain goes through a file the change touches, and it
+    /// lands elsewhere now.
+    LandsElsewhere,
+}
+
+/// One link that lands differently after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// The name MLEM loads it by: its file without `.mlem`.
+    pub name: String,
+    /// Its file, relative to the project.
+    pub file: String,
+    /// The key of a link embedded in another object; absent for a link file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// It is under the config's `production` globs.
+    pub production: bool,
+    /// How it changed.
+    pub kind: Kind,
+    /// Where it landed before (absent when added).
+    pub before: Option<Side>,
+    /// Where it lands after (absent when removed).
+    pub after: Option<Side>,
+    /// GitHub's page comparing the two commits, when both are in one GitHub repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compare_url: Option<String>,
+    /// What differs in the object it lands on, when it lands on both sides.
+    pub changes: Vec<Change>,
+}
+
+/// A link on one side of the change, and where it lands there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Side {
+    /// The repository as the link names it (`null`: a relative link).
+    pub repository: Option<String>,
+    /// Its `rev`.
+    pub rev: Option<String>,
+    /// Its `path`.
+    pub path: String,
+    /// The type it claims.
+    pub link_type: &'static str,
+    /// `ok`, `broken` or `unverified`, as in the lock file.
+    pub status: &'static str,
+    /// Its worst finding's message, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding: Option<String>,
+    /// The object it lands on, when it lands.
+    pub lands: Option<Landed>,
+}
+
+/// The object a link lands on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Landed {
+    /// Its repository (`null`: the registry itself).
+    pub repository: Option<String>,
+    /// The commit it was read at (`null`: the registry's own file).
+    pub commit: Option<String>,
+    /// Its file there.
+    pub path: String,
+    /// Its `object_type`.
+    pub object_type: &'static str,
+}
+
+/// Why a diff could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The registry could not be read.
+    #[error(transparent)]
+    Registry(#[from] registry::Error),
+}
+
+/// What the change from `base` to `head` (`None`: the working tree) of the registry at `path`
+/// promotes; links resolve as `options` say (`record_links` is set here).
+pub fn diff(
+    path: &std::path::Path,
+    base: &str,
+    head: Option<&str>,
+    options: &Options,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Diff, Error> {
+    let selection = match head {
+        None => Selection::ChangedSince(base.to_owned()),
+        Some(head) => Selection::Pushed {
+            tip: head.to_owned(),
+            remote: Some(base.to_owned()),
+            hidden: vec![base.to_owned()],
+        },
+    };
+    let opened = registry::open(path, &selection)?;
+    let before = registry::tree_at(path, base, &opened.prefix)?;
+    let after = &*opened.snapshot;
+    let mut touched: Vec<String> = opened
+        .files
+        .iter()
+        .chain(&opened.deleted)
+        .cloned()
+        .collect();
+    touched.sort();
+    touched.dedup();
+    // The files the change leaves alone are the base's: its tree lists them with their ids.
+    let mut index = LinkIndex::default();
+    let reaching_after = check::links_reaching(after, &[], &touched, &*before, &mut index);
+    let reaching_before = check::links_reaching(&*before, &[], &touched, &*before, &mut index);
+    let mut options = options.clone();
+    options.record_links = true;
+    let records = |snapshot: &dyn Snapshot, reaching: Vec<String>| {
+        let mut files: Vec<String> = touched.iter().cloned().chain(reaching).collect();
+        files.sort();
+        files.dedup();
+        check::check_files(snapshot, files, &[], &options, progress).links
+    };
+    let old = records(&*before, reaching_before);
+    let new = records(after, reaching_after);
+    let hosts = GitHubHosts::new(options.config.allow.github.clone());
+    let production = |file: &str| {
+        options
+            .config
+            .is_production(&format!("{}{file}", opened.prefix))
+    };
+    let mut entries = pair(old, new)
+        .into_iter()
+        .filter_map(|(old, new)| {
+            let touched = touched.binary_search(&record_file(&old, &new)).is_ok();
+            entry(old, new, touched, &*before, after, &hosts, &production)
+        })
+        .collect::<Vec<Entry>>();
+    entries.sort_by(|a, b| {
+        (!a.production, &a.file, &a.field).cmp(&(!b.production, &b.file, &b.field))
+    });
+    Ok(Diff {
+        version: VERSION,
+        base: base.to_owned(),
+        head: head.map(str::to_owned),
+        entries,
+    })
+}
+
+fn record_file(old: &Option<LinkRecord>, new: &Option<LinkRecord>) -> String {
+    old.as_ref()
+        .or(new.as_ref())
+        .map(|r| r.file.clone())
+        .unwrap_or_default()
+}
+
+/// Each link of either side with its counterpart on the other (by file and field).
+fn pair(
+    old: Vec<LinkRecord>,
+    new: Vec<LinkRecord>,
+) -> Vec<(Option<LinkRecord>, Option<LinkRecord>)> {
+    let key = |r: &LinkRecord| (r.file.clone(), r.field.clone());
+    let mut new: std::collections::BTreeMap<_, LinkRecord> =
+        new.into_iter().map(|r| (key(&r), r)).collect();
+    let mut pairs: Vec<(Option<LinkRecord>, Option<LinkRecord>)> = old
+        .into_iter()
+        .map(|r| {
+            let other = new.remove(&key(&r));
+            (Some(r), other)
+        })
+        .collect();
+    pairs.extend(new.into_values().map(|r| (None, Some(r))));
+    pairs
+}
+
+/// The entry for a link before (`old`) and after (`new`); `None` when it lands as it did.
+fn entry(
+    old: Option<LinkRecord>,
+    new: Option<LinkRecord>,
+    touched: bool,
+    before: &dyn Snapshot,
+    after: &dyn Snapshot,
+    hosts: &GitHubHosts,
+    production: &dyn Fn(&str) -> bool,
+) -> Option<Entry> {
+    let old_side = old.as_ref().map(side);
+    let new_side = new.as_ref().map(side);
+    let kind = match (&old_side, &new_side) {
+        (None, Some(_)) => Kind::Added,
+        (Some(_), None) => Kind::Removed,
+        (Some(a), Some(b)) if a == b => return None,
+        _ if touched => Kind::Changed,
+        _ => Kind::LandsElsewhere,
+    };
+    let record = new.as_ref().or(old.as_ref())?;
+    let old_lands = old.as_ref().and_then(|r| r.lands.as_deref());
+    let new_lands = new.as_ref().and_then(|r| r.lands.as_deref());
+    let changes = match (old_lands, new_lands) {
+        (Some(a), Some(b)) => match (object(a, before), object(b, after)) {
+            (Some(a), Some(b)) => compare(&a, &b),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    Some(Entry {
+        name: record
+            .file
+            .strip_suffix(".mlem")
+            .unwrap_or(&record.file)
+            .to_owned(),
+        file: record.file.clone(),
+        field: record.field.clone(),
+        production: production(&record.file),
+        kind,
+        compare_url: old_lands
+            .zip(new_lands)
+            .and_then(|(a, b)| compare_url(a, b, hosts)),
+        before: old_side,
+        after: new_side,
+        changes,
+    })
+}
+
+fn side(record: &LinkRecord) -> Side {
+    Side {
+        repository: record.repo.clone(),
+        rev: record.rev.clone(),
+        path: record.path.clone(),
+        link_type: record.link_type.as_str(),
+        status: match record.status {
+            LinkStatus::Ok => "ok",
+            LinkStatus::Unverified => "unverified",
+            LinkStatus::Finding(_, crate::finding::Severity::Error) => "broken",
+            LinkStatus::Finding(..) => "ok",
+        },
+        finding: record
+            .worst
+            .as_deref()
+            .map(|(_, _, message)| message.clone()),
+        lands: record.lands.as_deref().map(|lands| Landed {
+            repository: lands.repository.clone(),
+            commit: lands.commit.clone(),
+            path: lands.path.clone(),
+            object_type: lands.object_type.as_str(),
+        }),
+    }
+}
+
+/// The object `lands` names, parsed: read with the link for another repository, from
+/// `snapshot` for the registry's own.
+fn object(lands: &Lands, snapshot: &dyn Snapshot) -> Option<serde_json::Value> {
+    let bytes = match &lands.text {
+        Some(text) => text.clone().into_bytes(),
+        None => match snapshot.reader().lookup(&lands.path) {
+            Ok(Lookup::File(Content::Bytes(bytes))) => bytes,
+            _ => return None,
+        },
+    };
+    crate::mlem::parse::parse(bytes).value.ok()
+}
+
+/// `https://HOST/OWNER/NAME/compare/A...B` when both objects are in one GitHub repository at
+/// different commits.
+fn compare_url(a: &Lands, b: &Lands, hosts: &GitHubHosts) -> Option<String> {
+    let repo = |lands: &Lands| {
+        let parsed = crate::resolve::target::parse(lands.repository.as_deref()?, hosts).ok()?;
+        match parsed.repo {
+            RepoId::GitHub { host, owner, name } => Some((host, owner, name)),
+            _ => None,
+        }
+    };
+    let (one, other) = (repo(a)?, repo(b)?);
+    let same = one.0 == other.0
+        && one.1.eq_ignore_ascii_case(&other.1)
+        && one.2.eq_ignore_ascii_case(&other.2);
+    let (from, to) = (a.commit.as_deref()?, b.commit.as_deref()?);
+    (same && from != to).then(|| {
+        let (host, owner, name) = other;
+        format!("https://{host}/{owner}/{name}/compare/{from}...{to}")
+    })
+}

@@ -1,0 +1,144 @@
+//! A diff for a person: one block per link, production links first, before and after on one
+//! line each, then what changed in the object it lands on.
+
+use std::io::Write;
+
+use super::diff::{Diff, Entry, Kind, Landed, Side};
+use crate::report::guard::one_line;
+
+/// Writes `diff` for a terminal or a log.
+pub fn write(diff: &Diff, out: &mut dyn Write) -> std::io::Result<()> {
+    let head = diff.head.as_deref().unwrap_or("the working tree");
+    let count = match diff.entries.len() {
+        0 => "no link lands differently".to_owned(),
+        1 => "1 link lands differently".to_owned(),
+        n => format!("{n} links land differently"),
+    };
+    writeln!(
+        out,
+        "{count}: {} -> {}",
+        v(&short(&diff.base)),
+        v(&short(head))
+    )?;
+    for entry in &diff.entries {
+        writeln!(out)?;
+        write_entry(entry, out)?;
+    }
+    Ok(())
+}
+
+fn write_entry(entry: &Entry, out: &mut dyn Write) -> std::io::Result<()> {
+    let mark = match entry.kind {
+        Kind::Added => "+",
+        Kind::Removed => "-",
+        Kind::Changed | Kind::LandsElsewhere => "~",
+    };
+    let kind = match entry.kind {
+        Kind::Added => "added",
+        Kind::Removed => "removed",
+        Kind::Changed => "changed",
+        Kind::LandsElsewhere => "lands elsewhere (its chain changed)",
+    };
+    let name = match &entry.field {
+        Some(field) => format!("{} ({field})", entry.name),
+        None => entry.name.clone(),
+    };
+    let production = if entry.production {
+        " [production]"
+    } else {
+        ""
+    };
+    writeln!(out, "{mark} {}{production}: {kind}", v(&name))?;
+    let (before, after) = (entry.before.as_ref(), entry.after.as_ref());
+    row(
+        out,
+        "points to",
+        before.map(points_to),
+        after.map(points_to),
+    )?;
+    row(out, "lands on", before.map(lands_on), after.map(lands_on))?;
+    if let Some(url) = &entry.compare_url {
+        writeln!(out, "    {:<12}{}", "compare", v(url))?;
+    }
+    for change in &entry.changes {
+        let from = v(change.before.as_deref().unwrap_or("(none)"));
+        let to = v(change.after.as_deref().unwrap_or("(none)"));
+        // A signature has arrows of its own: before and after on lines of their own.
+        if from.contains("->") || to.contains("->") || from.len() + to.len() > 80 {
+            writeln!(out, "    {}:", v(&change.what))?;
+            writeln!(out, "        before  {from}")?;
+            writeln!(out, "        after   {to}")?;
+        } else {
+            writeln!(out, "    {}: {from} -> {to}", v(&change.what))?;
+        }
+    }
+    Ok(())
+}
+
+/// `LABEL  BEFORE -> AFTER`, or the one value when the two agree or one side is absent.
+fn row(
+    out: &mut dyn Write,
+    label: &str,
+    before: Option<String>,
+    after: Option<String>,
+) -> std::io::Result<()> {
+    let shown = match (before, after) {
+        (Some(a), Some(b)) if a == b => a,
+        (Some(a), Some(b)) => format!("{a} -> {b}"),
+        (Some(a), None) => format!("{a} -> (removed)"),
+        (None, Some(b)) => b,
+        (None, None) => return Ok(()),
+    };
+    writeln!(out, "    {label:<12}{}", v(&shown))
+}
+
+/// `PATH in REPOSITORY@REV`, as the link writes it.
+fn points_to(side: &Side) -> String {
+    let mut shown = side.path.clone();
+    if let Some(repository) = &side.repository {
+        shown.push_str(&format!(" in {repository}"));
+    }
+    if let Some(rev) = &side.rev {
+        shown.push_str(&format!("@{rev}"));
+    }
+    shown
+}
+
+/// `PATH@COMMIT (TYPE)`, or the link's status and finding when it does not land.
+fn lands_on(side: &Side) -> String {
+    match &side.lands {
+        Some(Landed {
+            repository,
+            commit,
+            path,
+            object_type,
+        }) => {
+            let at = match (repository, commit) {
+                (Some(repository), Some(commit)) => format!("{repository}@{}:", short(commit)),
+                _ => String::new(),
+            };
+            let status = match side.status {
+                "ok" => String::new(),
+                status => format!(", {status}"),
+            };
+            format!("{at}{path} ({object_type}{status})")
+        }
+        None => match &side.finding {
+            Some(finding) => format!("nothing ({}: {finding})", side.status),
+            None => format!("nothing ({})", side.status),
+        },
+    }
+}
+
+/// A full commit id shortened as git shows it; anything else as it is.
+fn short(rev: &str) -> String {
+    match rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+        true => rev[..12].to_owned(),
+        false => rev.to_owned(),
+    }
+}
+
+/// A value from a link file or another repository: one line, no control codes.
+fn v(text: &str) -> String {
+    one_line(text).into_owned()
+}
