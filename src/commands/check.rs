@@ -8,7 +8,7 @@ use mlem_registry::config::{PolicyChange, PolicySource};
 use mlem_registry::policy::verdict::Verdict;
 use mlem_registry::registry::{self, Selection};
 use mlem_registry::report::Format;
-use mlem_registry::{check, rules};
+use mlem_registry::{check, review, rules};
 
 use super::{load_config, online};
 use crate::terminal::{self, Out};
@@ -124,6 +124,24 @@ pub fn run(
     )?;
     if let Some(actions) = &actions {
         actions.rebase(&mut report);
+    }
+    // A change whose summary is written opens it with what the change promotes.
+    if record_links && let Some(base) = &policy.trusted_base {
+        let head = match &selection {
+            Selection::Revision(rev) | Selection::Pushed { tip: rev, .. } => Some(rev.as_str()),
+            _ => None,
+        };
+        let options = options_for(&args.path)?;
+        match review::diff::diff(&args.path, base, head, &options, &progress) {
+            Ok(diff) => {
+                let mut section = Vec::new();
+                review::markdown::write(&diff, &mut section)?;
+                report.preface = Some(String::from_utf8_lossy(&section).into_owned());
+            }
+            Err(error) => report.notices.push(format!(
+                "what this change promotes could not be worked out: {error}"
+            )),
+        }
     }
     let unverified_fails = main_online.is_some() && !pass_unverified;
     let verdict = Verdict::of(&report, args.fail_on.severity(), unverified_fails);

@@ -30,6 +30,9 @@ pub struct Report {
     pub links: Vec<LinkRecord>,
     /// The directory the paths are relative to, when known.
     pub root: Option<std::path::PathBuf>,
+    /// Markdown the summary opens with, before the findings: what the change being checked
+    /// promotes (`review::markdown`), for a pull request under Actions.
+    pub preface: Option<String>,
 }
 
 /// One link and what became of it.

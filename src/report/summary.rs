@@ -1,5 +1,6 @@
 //! `--format summary`: Markdown for a GitHub job summary (or a pull-request comment): the counts,
-//! every finding, and a table of every link with where it resolved.
+//! what the change promotes (for a change), every finding, and a table of every link with where
+//! it resolved.
 
 use std::io::Write;
 
@@ -35,6 +36,10 @@ impl Reporter for Markdown {
         writeln!(out, "{}\n", report.summary.line())?;
         for notice in &report.notices {
             writeln!(out, "> {}\n", cell(notice))?;
+        }
+        // A reviewer first sees what the change promotes, then what is wrong with it.
+        if let Some(preface) = &report.preface {
+            out.write_all(preface.as_bytes())?;
         }
         if !report.findings.is_empty() {
             writeln!(out, "### Findings\n")?;
@@ -107,7 +112,7 @@ fn icon(severity: Severity) -> &'static str {
 /// link, an image or HTML to the summary. Between pairs of backticks it stays code (literal);
 /// everywhere else the characters that make emphasis, links, images, HTML, entities and
 /// autolinks are backslash-escaped.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     let mut text = text.replace(['\n', '\r'], " ");
     // A run of backticks is one delimiter in Markdown: only single ones may pair up.
     while text.contains("``") {
@@ -142,7 +147,7 @@ fn cell(text: &str) -> String {
 }
 
 /// `text` as code inside a table cell.
-fn code(text: &str) -> String {
+pub(crate) fn code(text: &str) -> String {
     let text = text.replace(['\n', '\r'], " ").replace('`', "'");
     format!("`{}`", text.replace('|', "\\|"))
 }

@@ -565,3 +565,42 @@ fn an_input_that_starts_with_a_dash_is_a_value_never_a_flag() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_pull_request_summary_and_check_run_open_with_what_the_change_promotes() {
+    let job = Job::with_change(|registry| {
+        registry.write(
+            "models/rf2.mlem",
+            "object_type: model\nrequirements:\n- module: sklearn\n  version: 1.2.0\n",
+        );
+        registry.write("good.mlem", link("model", "models/rf2"));
+        registry.write("links/broken.mlem", link("model", "models/gone"));
+    });
+    let server = job.serve();
+    let output = job
+        .action(&server)
+        .env("INPUT_CHECK-RUN", "registry links")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let summary = job.read("summary.md");
+    let promotes = summary
+        .find("### What this change promotes")
+        .unwrap_or_else(|| panic!("{summary}"));
+    let findings = summary.find("### Findings").unwrap();
+    assert!(promotes < findings, "{summary}");
+    assert!(summary.contains("- `good`: changed"), "{summary}");
+    assert!(
+        summary.contains("  - `requirement sklearn`: (none) → `1.2.0`"),
+        "{summary}"
+    );
+    assert!(summary.contains("- `links/broken`: added"), "{summary}");
+    let runs = server.check_runs();
+    assert_eq!(runs.len(), 1, "one check run per run: {stderr}");
+    let run_summary = runs[0].summary.as_deref().unwrap_or_default();
+    assert!(
+        run_summary.contains("### What this change promotes"),
+        "{run_summary}"
+    );
+}
