@@ -75,6 +75,9 @@ pub enum Command {
     /// now lands elsewhere, with where it landed before and after and what changed in the object
     /// it lands on.
     Diff(Box<DiffArgs>),
+    /// The history of one link: every commit of the registry that changed where it lands, with
+    /// where it landed before and after (as `diff` shows it).
+    Log(Box<LogArgs>),
     /// Pin links: rewrite each branch `rev` (or missing `rev`) of the links under PATH… to the
     /// commit it points at now, keeping each file's formatting, comments and key order.
     Pin(Box<PinArgs>),
@@ -235,6 +238,23 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value = "human")]
     pub format: ListFormat,
     /// Use no network: links to other repositories are unverified on both sides.
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    pub github: GitHubArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// The link, as MLEM names it: its path in the project, `.mlem` optional.
+    pub name: String,
+    /// The registry (a folder inside it).
+    #[arg(long, default_value = ".")]
+    pub path: PathBuf,
+    /// Output format: `json` is documented in docs/diff-output.md.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ListFormat,
+    /// Use no network: links to other repositories are unverified.
     #[arg(long)]
     pub offline: bool,
     #[command(flatten)]

@@ -76,6 +76,7 @@ fn command(cli: cli::Cli, out: &mut terminal::Out<'_>) -> anyhow::Result<Verdict
         cli::Command::Resolve(args) => commands::resolve::run(&args, out),
         cli::Command::Ls(args) => commands::ls::run(&args, out),
         cli::Command::Diff(args) => commands::diff::run(&args, out),
+        cli::Command::Log(args) => commands::diff::log(&args, out),
         cli::Command::Schema { name } => {
             use std::io::Write;
             writeln!(out, "{}", name.text().trim_end())?;

@@ -1,4 +1,5 @@
-//! `diff`: what a change to the registry promotes, for its reviewer.
+//! `diff`: what a change to the registry promotes, for its reviewer; `log`: the same for every
+//! commit that changed where one link lands.
 
 use std::io::Write;
 
@@ -42,6 +43,32 @@ pub fn run(args: &cli::DiffArgs, out: &mut dyn Write) -> anyhow::Result<Verdict>
             writeln!(out)?;
         }
         cli::ListFormat::Human => review::human::write(&diff, out)?,
+    }
+    Ok(Verdict::Clean)
+}
+
+/// Runs `log NAME`.
+pub fn log(args: &cli::LogArgs, out: &mut dyn Write) -> anyhow::Result<Verdict> {
+    // Each commit is judged by the policy of the registry as it is now: production globs name
+    // files by their current meaning.
+    let config = load_config(None, &args.path, &PolicyAt::Worktree, &args.github)?;
+    let online = (!args.offline)
+        .then(|| online(&args.github, &config))
+        .transpose()?;
+    let options = check::Options {
+        online,
+        config,
+        record_links: true,
+        policy_change: None,
+    };
+    let progress = crate::terminal::progress_bar(args.github.timeout);
+    let log = review::log::log(&args.path, &args.name, &options, &progress)?;
+    match args.format {
+        cli::ListFormat::Json => {
+            mlem_registry::report::json::write_pretty(out, &log)?;
+            writeln!(out)?;
+        }
+        cli::ListFormat::Human => review::human::write_log(&log, out)?,
     }
     Ok(Verdict::Clean)
 }

@@ -177,6 +177,52 @@ pub fn diff(
     })
 }
 
+/// The link file `file` (project-relative) as revision `rev` of the registry at `path` adds it,
+/// when it is there: the entry of a repository's first commit.
+pub fn added(
+    path: &std::path::Path,
+    rev: &str,
+    file: &str,
+    options: &Options,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Option<Entry>, Error> {
+    let prefix = registry::open(path, &Selection::Revision(rev.to_owned()))?.prefix;
+    let snapshot = registry::tree_at(path, rev, &prefix)?;
+    let mut options = options.clone();
+    options.record_links = true;
+    let record = |file: &str| {
+        let report = check::check_files(&*snapshot, vec![file.to_owned()], &[], &options, progress);
+        report.links.into_iter().find(|r| r.field.is_none())
+    };
+    let Some(mut found) = record(file) else {
+        return Ok(None);
+    };
+    // A chain that leads into another repository lands where the link file it leads through
+    // does: that file is checked in turn.
+    let mut via = found.via.clone();
+    for _ in 0..crate::resolve::chain::MAX_LINKS {
+        let Some(through) = via.take().filter(|_| found.lands.is_none()) else {
+            break;
+        };
+        if let Some(next) = record(&through) {
+            found.lands = next.lands.clone();
+            via = next.via;
+        }
+    }
+    let hosts = GitHubHosts::new(options.config.allow.github.clone());
+    let production = |file: &str| options.config.is_production(&format!("{prefix}{file}"));
+    let (before, after) = (&*snapshot, &*snapshot);
+    Ok(entry(
+        None,
+        Some(found),
+        true,
+        before,
+        after,
+        &hosts,
+        &production,
+    ))
+}
+
 fn record_file(old: &Option<LinkRecord>, new: &Option<LinkRecord>) -> String {
     old.as_ref()
         .or(new.as_ref())

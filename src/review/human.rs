@@ -27,6 +27,50 @@ pub fn write(diff: &Diff, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Writes `log`: each commit that changed where the link lands, newest first, with its entry.
+pub fn write_log(log: &super::log::Log, out: &mut dyn Write) -> std::io::Result<()> {
+    let count = match log.commits.len() {
+        0 => "no commit changed where it lands".to_owned(),
+        1 => "1 commit changed where it lands".to_owned(),
+        n => format!("{n} commits changed where it lands"),
+    };
+    writeln!(out, "{}: {count}", v(&log.name))?;
+    for commit in &log.commits {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "commit {}  {}  {}",
+            short(&commit.commit),
+            date(commit.time),
+            v(&commit.subject)
+        )?;
+        write_entry(&commit.entry, out)?;
+    }
+    if log.truncated {
+        writeln!(
+            out,
+            "\n(the history was read back {} commits, no further)",
+            super::log::MAX_COMMITS
+        )?;
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD` (UTC) of `secs` since the Unix epoch.
+fn date(secs: i64) -> String {
+    // Days to a civil date, after Howard Hinnant's `civil_from_days`.
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 fn write_entry(entry: &Entry, out: &mut dyn Write) -> std::io::Result<()> {
     let mark = match entry.kind {
         Kind::Added => "+",
@@ -141,4 +185,15 @@ fn short(rev: &str) -> String {
 /// A value from a link file or another repository: one line, no control codes.
 fn v(text: &str) -> String {
     one_line(text).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_are_civil_dates_in_utc() {
+        assert_eq!(super::date(0), "1970-01-01");
+        assert_eq!(super::date(1_670_904_361), "2022-12-13");
+        assert_eq!(super::date(951_782_400), "2000-02-29");
+        assert_eq!(super::date(-86_400), "1969-12-31");
+    }
 }

@@ -4,4 +4,5 @@
 pub mod compare;
 pub mod diff;
 pub mod human;
+pub mod log;
 pub mod markdown;

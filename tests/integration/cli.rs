@@ -316,6 +316,7 @@ fn help_snapshots() {
         &["resolve"],
         &["ls"],
         &["diff"],
+        &["log"],
         &["pin"],
         &["schema"],
         &["hook"],

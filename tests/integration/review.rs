@@ -198,3 +198,54 @@ fn nothing_changed_says_so() {
         "no link lands differently: [short sha] -> the working tree"
     );
 }
+
+#[test]
+fn the_log_of_a_production_link_lists_each_commit_that_moved_it() {
+    let (server, _models) = serve();
+    let (registry, base) = registry();
+    registry.write(
+        "staging/rf.mlem",
+        remote("model", MODELS, Some("v2"), "models/rf"),
+    );
+    registry.commit("staging tries v2");
+    change(&registry);
+    let promoted = registry.commit("promote v2 to production");
+    let output = bin()
+        .current_dir(registry.path())
+        .args(["log", "production/rf", "--format", "json"])
+        .env("GITHUB_API_URL", server.url())
+        .env("GITHUB_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let log: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let commits: Vec<(&str, &str)> = log["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["commit"].as_str().unwrap(),
+                c["entry"]["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        commits,
+        [(promoted.as_str(), "changed"), (base.as_str(), "added")],
+        "the staging commit did not move production: {log:#}"
+    );
+    assert_eq!(log["commits"][0]["subject"], "promote v2 to production");
+    assert_eq!(log["commits"][0]["entry"]["after"]["rev"], "v2");
+    // The alias follows production/rf, so production's commits are its own.
+    let output = bin()
+        .current_dir(registry.path())
+        .args(["log", "alias.mlem"])
+        .env("GITHUB_API_URL", server.url())
+        .env("GITHUB_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let text = common::redact_shas(&String::from_utf8_lossy(&output.stdout));
+    insta::assert_snapshot!("log_human", text);
+}
