@@ -3,7 +3,8 @@
 //! 10,000 links over 500 repositories (20 model files each with one committed artifact, links
 //! pinned to a full commit id),
 //! the server adding 50 ms of latency to every request. Reports wall time and requests for a
-//! first run, and for a second run with `--cache` (which should make no request at all).
+//! first run, and for a second run with `--cache` (which should make no request at all); then
+//! `diff` of a change that moves 100 of the links.
 //!
 //!   cargo bench --bench remote [-- LINKS REPOS LATENCY_MS]
 
@@ -132,4 +133,41 @@ fn main() {
         );
         assert!(server.invalid_queries().is_empty());
     }
+
+    // A change touching 100 links (each moved to the next model of its repository): what
+    // `diff` takes to show what it promotes, both sides resolved, no cache.
+    let touched = links.min(100);
+    for i in 0..touched {
+        let (r, j) = (i / per_repo, i % per_repo);
+        let next = (j + 1) % per_repo;
+        let text = format!(
+            "link_type: model\nobject_type: link\npath: models/m{next}\nproject: https://github.com/org/repo-{r:03}\nrev: {sha}\n"
+        );
+        let file = registry.join(format!("links/repo-{r:03}/m{j}.mlem"));
+        std::fs::write(file, text).unwrap();
+    }
+    let before = server.requests().len();
+    let start = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_mlem-registry"))
+        .arg("diff")
+        .arg("HEAD")
+        .args(["--format", "json", "--path"])
+        .arg(&registry)
+        .env("GITHUB_API_URL", server.url())
+        .env("GITHUB_TOKEN", "bench-token")
+        .env_remove("GH_TOKEN")
+        .output()
+        .unwrap();
+    let wall = start.elapsed();
+    let diff: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&output.stderr));
+    });
+    println!(
+        "diff of {touched} changed links {:>7.0} ms wall  {:>4} requests  entries {}  exit {}",
+        wall.as_secs_f64() * 1000.0,
+        server.requests().len() - before,
+        diff["entries"].as_array().map_or(0, Vec::len),
+        output.status.code().unwrap_or(-1),
+    );
+    assert!(server.invalid_queries().is_empty());
 }

@@ -596,6 +596,10 @@ fn a_pull_request_summary_and_check_run_open_with_what_the_change_promotes() {
         "{summary}"
     );
     assert!(summary.contains("- `links/broken`: added"), "{summary}");
+    insta::assert_snapshot!(
+        "pull_request_promotes",
+        common::redact_shas(&summary[promotes..findings])
+    );
     let runs = server.check_runs();
     assert_eq!(runs.len(), 1, "one check run per run: {stderr}");
     let run_summary = runs[0].summary.as_deref().unwrap_or_default();
