@@ -104,6 +104,8 @@ pub fn left_alone<'r>(report: &'r Report, within: &[String]) -> Vec<&'r crate::f
         .findings
         .iter()
         .filter(|f| in_scope(&f.file, within))
+        // An unpinned rev is what `pin` fixes, an error though it is in production files.
+        .filter(|f| f.rule != rules::link_unpinned_rev::RULE.id)
         .filter(|f| crate::policy::verdict::stops_a_write(f))
         .collect()
 }

@@ -142,17 +142,34 @@ pub(super) fn record(
     }
 }
 
-/// Gives each relative link whose chain leads into another repository the landing of the link
-/// file it leads through, when that file was checked too.
-pub(super) fn inherit_landings(links: &mut [LinkRecord]) {
-    let landed: std::collections::HashMap<String, Box<Lands>> = links
+/// Gives each relative link of `links` whose chain leads into another repository the landing of
+/// the link file it leads through, when that file is one of `links` or `through`; when that one
+/// lands nowhere, its status too (an alias of an unverified link is unverified, not fine).
+pub fn inherit_landings(links: &mut [LinkRecord], through: &[LinkRecord]) {
+    type Outcome = (
+        Option<Box<Lands>>,
+        LinkStatus,
+        Option<Box<(&'static str, crate::finding::Severity, String)>>,
+    );
+    let outcomes: std::collections::HashMap<String, Outcome> = links
         .iter()
-        .filter(|r| r.field.is_none())
-        .filter_map(|r| Some((r.file.clone(), r.lands.clone()?)))
+        .chain(through)
+        .filter(|r| r.field.is_none() && r.via.is_none())
+        .map(|r| {
+            (
+                r.file.clone(),
+                (r.lands.clone(), r.status.clone(), r.worst.clone()),
+            )
+        })
         .collect();
     for record in links.iter_mut().filter(|r| r.lands.is_none()) {
-        if let Some(via) = &record.via {
-            record.lands = landed.get(via).cloned();
+        let Some((lands, status, worst)) = record.via.as_ref().and_then(|v| outcomes.get(v)) else {
+            continue;
+        };
+        record.lands = lands.clone();
+        if lands.is_none() && record.status == LinkStatus::Ok {
+            record.status = status.clone();
+            record.worst = worst.clone();
         }
     }
 }

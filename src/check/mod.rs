@@ -22,8 +22,8 @@ use crate::resolve::online::Online;
 use crate::resolve::rounds::Progress;
 use crate::rules;
 use crate::rules::Remote;
+pub use links::inherit_landings;
 use links::{record, resolve_remote};
-
 pub use reaching::links_reaching;
 use reaching::{name_deleted_targets, reaching_in_projects};
 use read::read_and_validate;
@@ -397,7 +397,7 @@ pub fn check_files(
             report.links.extend(out.links);
         }
     }
-    links::inherit_landings(&mut report.links);
+    links::inherit_landings(&mut report.links, &[]);
     report.finish();
     report
 }

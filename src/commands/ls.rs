@@ -150,10 +150,11 @@ fn resolved(
         }
         cli::ListFormat::Human => lock_table(&lock, out)?,
     }
+    // As `check`: with --offline, links left unverified by choice do not fail the run.
     let statuses = || lock.links.iter().map(|link| link.status);
     Ok(match () {
         _ if statuses().any(|s| s == "broken") => Verdict::Findings,
-        _ if statuses().any(|s| s == "unverified") => Verdict::Unverified,
+        _ if !args.offline && statuses().any(|s| s == "unverified") => Verdict::Unverified,
         _ => Verdict::Clean,
     })
 }
@@ -169,6 +170,9 @@ fn lock_table(lock: &Lock, out: &mut dyn Write) -> std::io::Result<()> {
                 None => link.name.clone(),
             };
             let lands = match (&link.lands, &link.finding) {
+                (Some(object), Some(finding)) if link.status == "broken" => {
+                    format!("{} ({})", landed(object), finding.message)
+                }
                 (Some(object), _) => landed(object),
                 (None, Some(finding)) => format!("({})", finding.message),
                 (None, None) => String::new(),

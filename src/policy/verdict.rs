@@ -60,10 +60,20 @@ impl Verdict {
 }
 
 /// A finding that stops `link`, `resolve` and `pin` from writing or landing: an error, or a
-/// link that could not be verified.
+/// link that could not be verified. The artifact rules judge the object a link lands on, not
+/// the link: a link to a model whose weights are missing is still the right link (`check`
+/// reports the model).
 pub fn stops_a_write(finding: &crate::finding::Finding) -> bool {
-    finding.severity == crate::finding::Severity::Error
-        || finding.rule == crate::rules::link_unverified::RULE.id
+    use crate::rules::{link_artifact_mismatch, link_artifact_missing, link_artifact_unverified};
+    let about_the_object = [
+        link_artifact_missing::RULE.id,
+        link_artifact_mismatch::RULE.id,
+        link_artifact_unverified::RULE.id,
+    ]
+    .contains(&finding.rule);
+    !about_the_object
+        && (finding.severity == crate::finding::Severity::Error
+            || finding.rule == crate::rules::link_unverified::RULE.id)
 }
 
 #[cfg(test)]

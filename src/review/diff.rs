@@ -149,7 +149,9 @@ pub fn diff(
         let mut files: Vec<String> = touched.iter().cloned().chain(reaching).collect();
         files.sort();
         files.dedup();
-        check::check_files(snapshot, files, &[], &options, progress).links
+        let mut links = check::check_files(snapshot, files, &[], &options, progress).links;
+        follow_into_other_repositories(snapshot, &mut links, &options, progress);
+        links
     };
     let old = records(&*before, reaching_before);
     let new = records(after, reaching_after);
@@ -190,25 +192,12 @@ pub fn added(
     let snapshot = registry::tree_at(path, rev, &prefix)?;
     let mut options = options.clone();
     options.record_links = true;
-    let record = |file: &str| {
-        let report = check::check_files(&*snapshot, vec![file.to_owned()], &[], &options, progress);
-        report.links.into_iter().find(|r| r.field.is_none())
-    };
-    let Some(mut found) = record(file) else {
+    let mut links =
+        check::check_files(&*snapshot, vec![file.to_owned()], &[], &options, progress).links;
+    follow_into_other_repositories(&*snapshot, &mut links, &options, progress);
+    let Some(found) = links.into_iter().find(|r| r.field.is_none()) else {
         return Ok(None);
     };
-    // A chain that leads into another repository lands where the link file it leads through
-    // does: that file is checked in turn.
-    let mut via = found.via.clone();
-    for _ in 0..crate::resolve::chain::MAX_LINKS {
-        let Some(through) = via.take().filter(|_| found.lands.is_none()) else {
-            break;
-        };
-        if let Some(next) = record(&through) {
-            found.lands = next.lands.clone();
-            via = next.via;
-        }
-    }
     let hosts = GitHubHosts::new(options.config.allow.github.clone());
     let production = |file: &str| options.config.is_production(&format!("{prefix}{file}"));
     let (before, after) = (&*snapshot, &*snapshot);
@@ -221,6 +210,39 @@ pub fn added(
         &hosts,
         &production,
     ))
+}
+
+/// Gives relative links whose chain leads into another repository the landing of the link file
+/// they lead through, checking those files (outside the change, unchanged) in turn.
+fn follow_into_other_repositories(
+    snapshot: &dyn Snapshot,
+    links: &mut [LinkRecord],
+    options: &Options,
+    progress: &(dyn Fn(Progress) + Sync),
+) {
+    let mut through: Vec<LinkRecord> = Vec::new();
+    for _ in 0..crate::resolve::chain::MAX_LINKS {
+        let known: std::collections::HashSet<&str> = links
+            .iter()
+            .chain(&through)
+            .map(|r| r.file.as_str())
+            .collect();
+        let mut wanted: Vec<String> = links
+            .iter()
+            .chain(&through)
+            .filter(|r| r.lands.is_none())
+            .filter_map(|r| r.via.clone())
+            .filter(|via| !known.contains(via.as_str()))
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        if wanted.is_empty() {
+            break;
+        }
+        through.extend(check::check_files(snapshot, wanted, &[], options, progress).links);
+        check::inherit_landings(&mut through, &[]);
+    }
+    check::inherit_landings(links, &through);
 }
 
 fn record_file(old: &Option<LinkRecord>, new: &Option<LinkRecord>) -> String {

@@ -161,9 +161,10 @@ fn lands_on(side: &Side) -> String {
                 (Some(repository), Some(commit)) => format!("{repository}@{}:", short(commit)),
                 _ => String::new(),
             };
-            let status = match side.status {
-                "ok" => String::new(),
-                status => format!(", {status}"),
+            let status = match (side.status, &side.finding) {
+                ("ok", _) => String::new(),
+                (status, Some(finding)) => format!(", {status}: {finding}"),
+                (status, None) => format!(", {status}"),
             };
             format!("{at}{path} ({object_type}{status})")
         }

@@ -60,6 +60,11 @@ pub enum Error {
     /// A commit of the history could not be read.
     #[error("cannot read the history: {0}")]
     History(String),
+    /// No commit of the history read holds the link's file.
+    #[error(
+        "no commit of HEAD's history holds `{0}`: NAME is the link's path in the project (`.mlem` optional), e.g. `production/rf`"
+    )]
+    NoSuchLink(String),
 }
 
 /// The history of the link `name` (as MLEM names it: its path in the project, `.mlem`
@@ -86,6 +91,7 @@ pub fn log(
     let file = format!("{prefix}{name}.mlem");
     let mut commits = Vec::new();
     let mut walked = 0;
+    let mut seen = false;
     for info in walk {
         let info = info.map_err(|e| history(&e))?;
         walked += 1;
@@ -99,7 +105,11 @@ pub fn log(
         }
         let parent = info.parent_ids().next().map(gix::Id::detach);
         let chain_at = |id: Option<gix::ObjectId>| id.map(|id| chain(&repo, id, &prefix, &file));
-        if chain_at(Some(info.id)) == chain_at(parent) {
+        let here = chain_at(Some(info.id));
+        seen |= here
+            .as_ref()
+            .is_some_and(|passed| passed.first().is_some_and(|(_, id)| id.is_some()));
+        if here == chain_at(parent) {
             continue;
         }
         let commit = info.id.to_string();
@@ -132,6 +142,9 @@ pub fn log(
             subject,
             entry,
         });
+    }
+    if !seen {
+        return Err(Error::NoSuchLink(file));
     }
     Ok(Log {
         version: VERSION,

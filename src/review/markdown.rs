@@ -21,12 +21,11 @@ const MAX_VALUE_CHARS: usize = 160;
 /// Writes the section for `diff`.
 pub fn write(diff: &Diff, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "### What this change promotes\n")?;
-    let head = diff.head.as_deref().unwrap_or("the working tree");
-    let compared = format!(
-        "compared with {} at {}",
-        code(&short(&diff.base)),
-        code(&short(head))
-    );
+    let head = diff
+        .head
+        .as_deref()
+        .map_or("the working tree".to_owned(), |head| code(&short(head)));
+    let compared = format!("from {} to {head}", code(&short(&diff.base)));
     match diff.entries.len() {
         0 => return writeln!(out, "No link lands differently ({compared}).\n"),
         1 => writeln!(out, "1 link lands differently ({compared}):\n")?,

@@ -40,7 +40,7 @@ fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
             } => Some(format!(
                 "artifact `{}` (`{path}`, {storage}) has {}",
                 checked.artifact.name,
-                differences.join(" and ")
+                differences.join(", ")
             )),
             _ => None,
         })
@@ -69,7 +69,7 @@ mod tests {
         let resolved = with_artifacts(vec![State::Mismatch {
             path: "models/rf".into(),
             storage: Storage::Git { size: 12 },
-            differences: vec!["size 12, MLEM recorded 163671".into()],
+            differences: vec!["size 12 where MLEM recorded 163671".into()],
         }]);
         let found = remote_findings("project: https://github.com/org/m\nrev: v1\n", resolved);
         let found: Vec<_> = found
@@ -79,7 +79,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].message,
-            "`org/m/models/rf.mlem@v1` may not load what was saved: artifact `a0` (`models/rf`, committed to git) has size 12, MLEM recorded 163671"
+            "`org/m/models/rf.mlem@v1` may not load what was saved: artifact `a0` (`models/rf`, committed to git) has size 12 where MLEM recorded 163671"
         );
     }
 }

@@ -26,6 +26,10 @@ Typical causes: the model was saved but its weights were never committed (or are
 `.gitignore`); DVC tracks the file but its `.dvc` file or `dvc.lock` was never committed; the
 `uri` is an absolute path on the machine that saved the model.
 
+For a model in the registry itself, a check of the working tree reads the files on disk,
+ignored ones too: weights that `.gitignore` keeps out of git pass there and fail in CI's clean
+checkout (and with `--rev`).
+
 Fix: commit the artifact (or its `.dvc` file / `dvc.lock`) in the target repository and point
 the link at that commit; or point the link at a revision where the model is complete.",
     trigger: Trigger::Link(judge),

@@ -186,7 +186,7 @@ fn graphql_asks_sizes_and_dvc_records_never_a_committed_artifact() {
     );
     assert!(
         mentioned("link/artifact-mismatch", "stale.mlem").contains(&format!(
-            "tracked by DVC in `models/stale.dvc`) has md5 {OTHER_MD5}, MLEM recorded {MD5}"
+            "tracked by DVC in `models/stale.dvc`) has md5 {OTHER_MD5} where MLEM recorded {MD5}"
         )),
         "{:#}",
         json["findings"]

@@ -16,6 +16,7 @@ fn lock_registry() -> common::Repo {
         ("own/rf".to_owned(), "abc".to_owned()),
         ("aliases/rf.mlem".to_owned(), common::link("model", "own/rf")),
         ("aliases/of-alias.mlem".to_owned(), common::link("model", "aliases/rf")),
+        ("aliases/of-remote.mlem".to_owned(), common::link("model", "committed")),
     ]);
     registry_of(&files)
 }
@@ -81,6 +82,11 @@ fn every_link_with_the_commit_path_type_and_artifacts_it_lands_on() {
     assert_eq!(entry("lfs")["lands"]["artifacts"][0]["storage"], "lfs");
     assert_eq!(entry("remote")["lands"]["artifacts"][0]["state"], "remote");
     // A chain of relative aliases lands on the object at its end, in the registry.
+    // An alias of a link into another repository lands where that link does.
+    assert_eq!(
+        entry("aliases/of-remote")["lands"]["path"],
+        "models/committed.mlem"
+    );
     let alias = entry("aliases/of-alias");
     assert_eq!(alias["lands"]["repository"], Value::Null);
     assert_eq!(alias["lands"]["path"], "own/rf.mlem");
@@ -103,8 +109,8 @@ fn offline_links_to_other_repositories_are_unverified_and_say_so() {
     let registry = lock_registry();
     let (code, text) = ls(&server, &registry, &["--offline", "--format", "json"]);
     assert_eq!(
-        code, 3,
-        "unverified, as `resolve` and `check` say it: {text}"
+        code, 0,
+        "unverified by choice, as `check --offline` says it: {text}"
     );
     let lock: Value = serde_json::from_str(&text).unwrap();
     let committed = &lock["links"]
@@ -116,5 +122,13 @@ fn offline_links_to_other_repositories_are_unverified_and_say_so() {
     assert_eq!(committed["status"], "unverified");
     assert_eq!(committed["lands"], Value::Null);
     assert_eq!(committed["finding"]["rule"], "link/unverified");
+    // An alias of an unverified link is unverified, not fine.
+    let alias = &lock["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "aliases/of-remote")
+        .unwrap();
+    assert_eq!(alias["status"], "unverified", "{alias:#}");
     assert!(server.requests().is_empty());
 }

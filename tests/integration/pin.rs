@@ -193,3 +193,23 @@ fn a_broken_link_is_not_pinned_and_said_with_exit_1() {
     );
     assert!(said.contains("pinned 0 links in 0 files"), "{said}");
 }
+
+#[test]
+fn a_production_link_on_a_branch_is_pinned_without_an_error_and_missing_weights_do_not_stop_it() {
+    let (server, example, registry, main) = setup();
+    // The example's weights are not in the test repository at this commit: a model `check`
+    // reports, but still the right link to pin.
+    example.remove("models/rf");
+    example.commit("weights gone");
+    let main_now = example.git(&["rev-parse", "main"]);
+    assert_ne!(main, main_now);
+    registry
+        .write(".mlem-registry.toml", "production = [\"comments.mlem\"]\n")
+        .commit("comments.mlem is production");
+    let (code, said) = pin(&server, &registry, &["comments.mlem"]);
+    assert_eq!(code, 0, "{said}");
+    assert!(!said.contains("not pinned"), "{said}");
+    assert!(said.contains("pinned 1 link in 1 file"), "{said}");
+    let pinned = std::fs::read_to_string(registry.path().join("comments.mlem")).unwrap();
+    assert!(pinned.contains(&format!("rev: {main_now}")), "{pinned}");
+}

@@ -249,3 +249,36 @@ fn the_log_of_a_production_link_lists_each_commit_that_moved_it() {
     let text = common::redact_shas(&String::from_utf8_lossy(&output.stdout));
     insta::assert_snapshot!("log_human", text);
 }
+
+#[test]
+fn an_added_alias_of_an_unchanged_link_to_another_repository_lands_where_that_link_does() {
+    let (server, _models) = serve();
+    let (registry, base) = registry();
+    registry.write("serving.mlem", link("model", "staging/rf"));
+    let (code, text) = diff(&server, &registry, &[&base, "--format", "json"]);
+    assert_eq!(code, 0, "{text}");
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let entry = &json["entries"][0];
+    assert_eq!(entry["name"], "serving");
+    assert_eq!(entry["kind"], "added");
+    assert_eq!(entry["after"]["lands"]["repository"], MODELS);
+    assert_eq!(entry["after"]["lands"]["path"], "models/rf.mlem");
+}
+
+#[test]
+fn the_log_of_a_name_no_commit_holds_is_an_error_that_says_what_a_name_is() {
+    let (server, _models) = serve();
+    let (registry, _base) = registry();
+    let output = bin()
+        .current_dir(registry.path())
+        .args(["log", "prod/rf"])
+        .env("GITHUB_API_URL", server.url())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no commit of HEAD's history holds `prod/rf.mlem`"),
+        "{stderr}"
+    );
+}

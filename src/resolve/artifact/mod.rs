@@ -91,7 +91,7 @@ pub enum State {
         path: String,
         /// How it is stored.
         storage: Storage,
-        /// What differs, e.g. "size 12, MLEM recorded 163671".
+        /// What differs, e.g. "size 12 where MLEM recorded 163671".
         differences: Vec<String>,
     },
     /// Not there: MLEM cannot load the object.
@@ -232,7 +232,7 @@ fn blob_differs(
     Some(State::Mismatch {
         path,
         storage,
-        differences: vec![format!("size {found}, MLEM recorded {recorded}")],
+        differences: vec![format!("size {found} where MLEM recorded {recorded}")],
     })
 }
 
@@ -288,12 +288,12 @@ fn compare(path: String, file: &str, output: dvc::Output, artifact: &Artifact) -
     if let (Some(dvc), Some(mlem)) = (&output.md5, &artifact.hash)
         && !dvc.eq_ignore_ascii_case(mlem)
     {
-        differences.push(format!("md5 {dvc}, MLEM recorded {mlem}"));
+        differences.push(format!("md5 {dvc} where MLEM recorded {mlem}"));
     }
     if let (Some(dvc), Some(mlem)) = (output.size, artifact.size)
         && dvc != mlem
     {
-        differences.push(format!("size {dvc}, MLEM recorded {mlem}"));
+        differences.push(format!("size {dvc} where MLEM recorded {mlem}"));
     }
     match differences.is_empty() {
         true => State::Present { path, storage },
@@ -380,7 +380,7 @@ mod tests {
             [State::Mismatch {
                 path: "models/rf".into(),
                 storage: Storage::Git { size: 9_000 },
-                differences: vec!["size 9000, MLEM recorded 163671".into()],
+                differences: vec!["size 9000 where MLEM recorded 163671".into()],
             }]
         );
     }
@@ -439,7 +439,7 @@ mod tests {
         assert_eq!(
             differences,
             &[format!(
-                "md5 00000000000000000000000000000000, MLEM recorded {MD5}"
+                "md5 00000000000000000000000000000000 where MLEM recorded {MD5}"
             )]
         );
     }
