@@ -203,6 +203,8 @@ impl Network {
                 allow: config.allow.clone(),
                 cache: self.cache.clone(),
                 timeout: (self.timeout > 0).then(|| Duration::from_secs(self.timeout)),
+                started: crate::resolve::online::run_start(),
+                keep_objects: false,
                 git_timeout: Duration::from_secs(self.request_timeout.max(1)),
             },
             warnings,

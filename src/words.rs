@@ -1,4 +1,5 @@
-//! Words for messages: a count with its noun in the right number ("1 link", "2 links").
+//! Words for messages: a count with its noun in the right number ("1 link", "2 links"), and
+//! text from another repository cut to a length a message can show.
 
 /// `n` and `noun`, plural unless `n` is 1: `count(1, "file")` is "1 file", `count(0, "file")`
 /// "0 files". Nouns here take an `s`.
@@ -12,6 +13,15 @@ pub fn count(n: usize, noun: &str) -> String {
 /// "is" or "are", for `n` things.
 pub fn is_are(n: usize) -> &'static str {
     if n == 1 { "is" } else { "are" }
+}
+
+/// A path or URI as a message shows it: at most 160 characters, the rest cut with `…` (a hostile
+/// target can make one megabytes long).
+pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(160) {
+        Some((at, _)) => format!("{}…", &text[..at]).into(),
+        None => text.into(),
+    }
 }
 
 #[cfg(test)]

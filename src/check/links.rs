@@ -196,7 +196,7 @@ fn lands(resolved: &Resolved) -> Option<Lands> {
             path: landing.path.clone(),
             object_type: landing.object_type,
             artifacts,
-            text: Some(landing.text.clone()),
+            text: landing.text.clone(),
         }),
         (None, Some(path)) => Some(Lands {
             repository: None,

@@ -131,8 +131,8 @@ pub fn run(
             Selection::Revision(rev) | Selection::Pushed { tip: rev, .. } => Some(rev.as_str()),
             _ => None,
         };
-        let options = options_for(&args.path)?;
-        match review::diff::diff(&args.path, base, head, &options, &progress) {
+        let mut options_for = options_for;
+        match review::diff::diff(&args.path, base, head, &mut options_for, &progress) {
             Ok(diff) => {
                 let mut section = Vec::new();
                 review::markdown::write(&diff, &mut section)?;

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::registry::path;
+use crate::words::clip;
 
 /// An object lists at most this many artifacts for checking; a hostile target could list a
 /// million, each a question to its host. MLEM writes one per model or data set.
@@ -73,20 +74,24 @@ impl Artifact {
     /// repository): MLEM resolves a relative `uri` against the object file's folder.
     pub fn place(&self, object_path: &str) -> Place {
         let uri = self.uri.trim();
-        if let Some((scheme, rest)) = uri.split_once("://")
+        if let Some((scheme, _)) = uri.split_once("://")
             && is_scheme(scheme)
         {
             return match scheme.eq_ignore_ascii_case("file") {
                 true => Place::Outside(format!(
-                    "`{uri}` is a file on the machine that saved the model (`{rest}`), in no checkout of the repository"
+                    "`{}` is a file on the machine that saved the model, in no checkout of the repository",
+                    clip(uri)
                 )),
-                false => Place::Remote(scheme.to_ascii_lowercase()),
+                false => Place::Remote(clip(&scheme.to_ascii_lowercase()).into_owned()),
             };
         }
         match path::normalize_from(path::parent(object_path), uri) {
             Ok(found) if !found.is_empty() => Place::InRepository(found),
-            Ok(_) => Place::Outside(format!("`{uri}` names the object's own folder")),
-            Err(escape) => Place::Outside(format!("`{uri}`: {escape}")),
+            Ok(_) => Place::Outside(format!(
+                "`{}` names the repository's root folder",
+                clip(uri)
+            )),
+            Err(escape) => Place::Outside(format!("`{}`: {escape}", clip(uri))),
         }
     }
 }

@@ -67,6 +67,8 @@ enum Followed {
 pub struct LocalResolver {
     targets: RwLock<HashMap<String, Cached>>,
     artifacts: RwLock<HashMap<String, Arc<Checks>>>,
+    /// DVC records read for those checks.
+    records: artifact::Records,
 }
 
 impl LocalResolver {
@@ -176,7 +178,8 @@ impl LocalResolver {
         }
         let known = |fact: &Fact| Some(registry_fact(reader, fact));
         // Every fact is answered at once: the check finishes in one pass.
-        let checks = Arc::new(artifact::check(path, path, artifacts, &known).ok()?);
+        let checks = artifact::check(path, path, artifacts, &known, &self.records, "").ok()?;
+        let checks = Arc::new(checks);
         write_lock(&self.artifacts).insert(path.to_owned(), checks.clone());
         Some(checks)
     }
@@ -227,13 +230,13 @@ fn write_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 }
 
 /// What the registry's own files say of `fact`: a file's size, or a small file's text.
-fn registry_fact(reader: &dyn Reader, fact: &Fact) -> Known {
+fn registry_fact(reader: &dyn Reader, fact: &Fact) -> Known<'static> {
     let (Fact::Size(path) | Fact::Text(path)) = fact;
     match (fact, reader.lookup(path)) {
         (Fact::Size(_), Ok(Lookup::File(Content::Bytes(bytes)))) => Known::File(bytes.len() as u64),
         (Fact::Size(_), Ok(Lookup::File(Content::TooLarge(size)))) => Known::File(size),
         (Fact::Text(_), Ok(Lookup::File(Content::Bytes(bytes)))) => {
-            String::from_utf8(bytes).map_or(Known::Unreadable, Known::Text)
+            String::from_utf8(bytes).map_or(Known::Unreadable, |text| Known::Text(text.into()))
         }
         (Fact::Text(_), Ok(Lookup::File(Content::TooLarge(_)))) => Known::Unreadable,
         (_, Ok(Lookup::Missing | Lookup::NotAFile | Lookup::Special(_) | Lookup::Escapes(_))) => {

@@ -127,8 +127,9 @@ pub struct Landing {
     pub object_type: crate::mlem::ObjectType,
     /// Every file read on the way, the object's last, as [`meta_location`] names them.
     pub loaded: Vec<String>,
-    /// The object's file as read: what a review compares, field by field.
-    pub text: String,
+    /// The object's file as read, when the run keeps it ([`online::Online::keep_objects`]): what
+    /// a review compares, field by field.
+    pub text: Option<String>,
 }
 
 /// What is missing when a rev names nothing in `repo`: the rev, or (no `rev`) the default

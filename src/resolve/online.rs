@@ -34,6 +34,12 @@ pub struct Online {
     /// How long looking links up may take in all (`None`: no limit): past it, what is still
     /// open is unverified and the run reports normally.
     pub timeout: Option<Duration>,
+    /// When the run began looking links up ([`run_start`]): `timeout` counts from there for every
+    /// pass of the run (a check, then the two sides of its summary's diff; each commit of a log).
+    pub started: Instant,
+    /// Keep the text of each object a link lands on, for a review to compare (`diff`, `log`):
+    /// a check keeps only what its rules need.
+    pub keep_objects: bool,
     /// How long one listing of a git remote's refs may take.
     pub git_timeout: Duration,
 }
@@ -43,6 +49,13 @@ pub struct Online {
 pub struct Stats {
     /// HTTP requests sent to GitHub, retries included.
     pub requests: usize,
+}
+
+/// When this process first set up looking links up: one run's `--timeout` bounds all of its
+/// lookups together, however many passes it makes.
+pub fn run_start() -> Instant {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *START.get_or_init(Instant::now)
 }
 
 /// Resolves one link to another repository through `online`; `None` (no network): the link is
@@ -99,16 +112,20 @@ pub fn resolve(
             local: LocalRepos,
             remotes: RemoteRepos::new(online.git_timeout),
             cache: Mutex::new(cache),
-            deadline: Instant::now() + online.timeout.unwrap_or(unlimited),
+            deadline: online.started + online.timeout.unwrap_or(unlimited),
             timeout: online.timeout,
         };
         let mut results: Vec<Option<Resolved>> = vec![None; links.len()];
         let mut walks = Vec::new();
         let mut walked = Vec::new();
+        let records = std::sync::Arc::<crate::resolve::artifact::Records>::default();
         for (index, link) in links.iter().enumerate() {
             match Walk::new(link, &online.hosts, &online.allow) {
                 Ok(walk) => {
-                    walks.push(walk);
+                    walks.push(
+                        walk.sharing(records.clone())
+                            .keeping_text(online.keep_objects),
+                    );
                     walked.push(index);
                 }
                 Err(outcome) => results[index] = Some(outcome.into()),

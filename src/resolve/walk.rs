@@ -63,6 +63,10 @@ pub struct Walk {
     checking: Option<Box<Checking>>,
     /// Its artifacts, checked.
     artifacts: Option<Box<Checks>>,
+    /// The DVC records read for artifacts, shared by the walks of one pass.
+    records: std::sync::Arc<artifact::Records>,
+    /// Keep the landed object's text (a review compares it).
+    keep_text: bool,
 }
 
 /// An object landed on whose artifacts are being checked, at the commit it was read at.
@@ -101,7 +105,23 @@ impl Walk {
             allow: allow.clone(),
             checking: None,
             artifacts: None,
+            records: std::sync::Arc::default(),
+            keep_text: false,
         })
+    }
+
+    /// The walk, sharing `records` (the DVC records read for artifacts) with the other walks of
+    /// its pass: each record is parsed once, within one budget.
+    pub fn sharing(mut self, records: std::sync::Arc<artifact::Records>) -> Walk {
+        self.records = records;
+        self
+    }
+
+    /// The walk, keeping the text of the object it lands on when `keep` (a review compares it;
+    /// a check needs only its type and artifacts).
+    pub fn keeping_text(mut self, keep: bool) -> Walk {
+        self.keep_text = keep;
+        self
     }
 
     /// Advances as far as `memo` allows: each hop asks about its repository, its rev, then its
@@ -287,7 +307,7 @@ impl Walk {
             path: path.clone(),
             object_type,
             loaded,
-            text: parsed.text,
+            text: self.keep_text.then_some(parsed.text),
         }));
         let key = format!("{}@{sha}:{path}", self.hop.repo);
         let follows = next.is_some() && self.hop.link_type != ObjectType::Link;
@@ -404,7 +424,9 @@ impl Walk {
         };
         let known = |fact: &Fact| memo.get(&question(fact)).map(known_from);
         let shown = super::meta_location(&self.hop.shown, &checking.path, self.hop.rev.as_deref());
-        match artifact::check(&checking.path, &shown, &checking.artifacts, &known) {
+        let scope = format!("{repo}@{commit}:");
+        let (artifacts, records) = (&checking.artifacts, &*self.records);
+        match artifact::check(&checking.path, &shown, artifacts, &known, records, &scope) {
             Ok(checks) => {
                 self.artifacts = Some(Box::new(checks));
                 self.found(checking.object_type, None)
@@ -518,10 +540,10 @@ fn what_broke(outcome: &Outcome) -> String {
 }
 
 /// What an answer says of an artifact's fact.
-fn known_from(answer: &Answer) -> Known {
+fn known_from(answer: &Answer) -> Known<'_> {
     match answer {
         Answer::Size(SizeAnswer::File(size)) => Known::File(*size),
-        Answer::Blob(BlobAnswer::Text(text)) => Known::Text(text.clone()),
+        Answer::Blob(BlobAnswer::Text(text)) => Known::Text(text.as_str().into()),
         Answer::Blob(BlobAnswer::Unreadable(_)) => Known::Unreadable,
         Answer::Size(SizeAnswer::Missing | SizeAnswer::NotAFile)
         | Answer::Blob(BlobAnswer::Missing | BlobAnswer::NotAFile) => Known::Absent,

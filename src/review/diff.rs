@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::compare::{Change, compare};
 use crate::check::{self, Options};
 use crate::registry::link_index::LinkIndex;
-use crate::registry::{self, Content, Lookup, Selection, Snapshot};
+use crate::registry::{self, Content, Lookup, Selection, Snapshot, nested};
 use crate::report::{Lands, LinkRecord, LinkStatus};
 use crate::resolve::rounds::Progress;
 use crate::resolve::target::{GitHubHosts, RepoId};
@@ -112,14 +112,15 @@ pub enum Error {
 }
 
 /// What the change from `base` to `head` (`None`: the working tree) of the registry at `path`
-/// promotes; links resolve as `options` say (`record_links` is set here).
-pub fn diff(
+/// promotes. Links resolve as `options_for` says for the folder whose policy applies to them
+/// (`record_links` is set here), as `check` resolves them.
+pub fn diff<E: From<Error>>(
     path: &std::path::Path,
     base: &str,
     head: Option<&str>,
-    options: &Options,
+    options_for: &mut dyn FnMut(&std::path::Path) -> Result<Options, E>,
     progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Diff, Error> {
+) -> Result<Diff, E> {
     let selection = match head {
         None => Selection::ChangedSince(base.to_owned()),
         Some(head) => Selection::Pushed {
@@ -128,8 +129,8 @@ pub fn diff(
             hidden: vec![base.to_owned()],
         },
     };
-    let opened = registry::open(path, &selection)?;
-    let before = registry::tree_at(path, base, &opened.prefix)?;
+    let opened = registry::open(path, &selection).map_err(Error::from)?;
+    let before = registry::tree_at(path, base, &opened.prefix).map_err(Error::from)?;
     let after = &*opened.snapshot;
     let mut touched: Vec<String> = opened
         .files
@@ -143,29 +144,30 @@ pub fn diff(
     let mut index = LinkIndex::default();
     let reaching_after = check::links_reaching(after, &[], &touched, &*before, &mut index);
     let reaching_before = check::links_reaching(&*before, &[], &touched, &*before, &mut index);
-    let mut options = options.clone();
-    options.record_links = true;
-    let records = |snapshot: &dyn Snapshot, reaching: Vec<String>| {
+    let hosts = GitHubHosts::new(options_for(path)?.config.allow.github.clone());
+    let mut production = std::collections::HashSet::new();
+    let mut judge = Judge {
+        prefix: &opened.prefix,
+        root: &opened.root,
+        policy: &*before,
+        options_for,
+        progress,
+        production: &mut production,
+    };
+    let both = |reaching: Vec<String>| {
         let mut files: Vec<String> = touched.iter().cloned().chain(reaching).collect();
         files.sort();
         files.dedup();
-        let mut links = check::check_files(snapshot, files, &[], &options, progress).links;
-        follow_into_other_repositories(snapshot, &mut links, &options, progress);
-        links
+        files
     };
-    let old = records(&*before, reaching_before);
-    let new = records(after, reaching_after);
-    let hosts = GitHubHosts::new(options.config.allow.github.clone());
-    let production = |file: &str| {
-        options
-            .config
-            .is_production(&format!("{}{file}", opened.prefix))
-    };
+    let old = judge.records(&*before, both(reaching_before))?;
+    let new = judge.records(after, both(reaching_after))?;
+    let is_production = |file: &str| production.contains(file);
     let mut entries = pair(old, new)
         .into_iter()
         .filter_map(|(old, new)| {
             let touched = touched.binary_search(&record_file(&old, &new)).is_ok();
-            entry(old, new, touched, &*before, after, &hosts, &production)
+            entry(old, new, touched, &*before, after, &hosts, &is_production)
         })
         .collect::<Vec<Entry>>();
     entries.sort_by(|a, b| {
@@ -181,35 +183,90 @@ pub fn diff(
 
 /// The link file `file` (project-relative) as revision `rev` of the registry at `path` adds it,
 /// when it is there: the entry of a repository's first commit.
-pub fn added(
+pub fn added<E: From<Error>>(
     path: &std::path::Path,
     rev: &str,
     file: &str,
-    options: &Options,
+    options_for: &mut dyn FnMut(&std::path::Path) -> Result<Options, E>,
     progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Option<Entry>, Error> {
-    let prefix = registry::open(path, &Selection::Revision(rev.to_owned()))?.prefix;
-    let snapshot = registry::tree_at(path, rev, &prefix)?;
-    let mut options = options.clone();
-    options.record_links = true;
-    let mut links =
-        check::check_files(&*snapshot, vec![file.to_owned()], &[], &options, progress).links;
-    follow_into_other_repositories(&*snapshot, &mut links, &options, progress);
+) -> Result<Option<Entry>, E> {
+    let opened = registry::open(path, &Selection::Revision(rev.to_owned())).map_err(Error::from)?;
+    let snapshot = &*opened.snapshot;
+    let hosts = GitHubHosts::new(options_for(path)?.config.allow.github.clone());
+    let mut production = std::collections::HashSet::new();
+    let mut judge = Judge {
+        prefix: &opened.prefix,
+        root: &opened.root,
+        policy: snapshot,
+        options_for,
+        progress,
+        production: &mut production,
+    };
+    let links = judge.records(snapshot, vec![file.to_owned()])?;
     let Some(found) = links.into_iter().find(|r| r.field.is_none()) else {
         return Ok(None);
     };
-    let hosts = GitHubHosts::new(options.config.allow.github.clone());
-    let production = |file: &str| options.config.is_production(&format!("{prefix}{file}"));
-    let (before, after) = (&*snapshot, &*snapshot);
+    let is_production = |file: &str| production.contains(file);
     Ok(entry(
         None,
         Some(found),
         true,
-        before,
-        after,
+        snapshot,
+        snapshot,
         &hosts,
-        &production,
+        &is_production,
     ))
+}
+
+/// Judges files as `check` does, each by the policy of its folder (a change cannot reach a host
+/// its folder's config refuses by being reviewed), recording every link.
+struct Judge<'a, E> {
+    /// The project's folder in its repository (`""` or `dir/`).
+    prefix: &'a str,
+    /// The repository's working tree, where policy folders are.
+    root: &'a std::path::Path,
+    /// The revision whose config folders count (the base's).
+    policy: &'a dyn Snapshot,
+    options_for: &'a mut dyn FnMut(&std::path::Path) -> Result<Options, E>,
+    progress: &'a (dyn Fn(Progress) + Sync),
+    /// The files (project-relative) under a `production` glob of their policy.
+    production: &'a mut std::collections::HashSet<String>,
+}
+
+impl<E> Judge<'_, E> {
+    /// Every link of `files` (sorted) in `snapshot`, with paths relative to the project.
+    fn records(
+        &mut self,
+        snapshot: &dyn Snapshot,
+        files: Vec<String>,
+    ) -> Result<Vec<LinkRecord>, E> {
+        let mut all = Vec::new();
+        for group in nested::split(snapshot, Some(self.policy), files) {
+            let folder = format!("{}{}", self.prefix, group.policy_folder());
+            let options = reviewing(&(self.options_for)(&self.root.join(folder))?);
+            let project = format!("{}{}", self.prefix, group.project);
+            let mut files = group.files;
+            files.retain(|file| !options.config.is_ignored(&format!("{project}{file}")));
+            let view = nested::Nested::new(snapshot, &group.project);
+            let mut links = check::check_files(&view, files, &[], &options, self.progress).links;
+            follow_into_other_repositories(&view, &mut links, &options, self.progress);
+            for record in &mut links {
+                if options
+                    .config
+                    .is_production(&format!("{project}{}", record.file))
+                {
+                    self.production
+                        .insert(format!("{}{}", group.project, record.file));
+                }
+                record.file = format!("{}{}", group.project, record.file);
+                if let Some(lands) = record.lands.as_mut().filter(|l| l.repository.is_none()) {
+                    lands.path = format!("{}{}", group.project, lands.path);
+                }
+            }
+            all.extend(links);
+        }
+        Ok(all)
+    }
 }
 
 /// Gives relative links whose chain leads into another repository the landing of the link file
@@ -243,6 +300,16 @@ fn follow_into_other_repositories(
         check::inherit_landings(&mut through, &[]);
     }
     check::inherit_landings(links, &through);
+}
+
+/// `options` for a review: every link recorded, with the text of each object it lands on.
+fn reviewing(options: &Options) -> Options {
+    let mut options = options.clone();
+    options.record_links = true;
+    if let Some(online) = &mut options.online {
+        online.keep_objects = true;
+    }
+    options
 }
 
 fn record_file(old: &Option<LinkRecord>, new: &Option<LinkRecord>) -> String {

@@ -69,14 +69,16 @@ pub enum Error {
 
 /// The history of the link `name` (as MLEM names it: its path in the project, `.mlem`
 /// optional) in the registry at `path`.
-pub fn log(
+pub fn log<E: From<Error> + From<super::diff::Error>>(
     path: &std::path::Path,
     name: &str,
-    options: &Options,
+    options_for: &mut dyn FnMut(&std::path::Path) -> Result<Options, E>,
     progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Log, Error> {
+) -> Result<Log, E> {
     let name = name.strip_suffix(".mlem").unwrap_or(name).to_owned();
-    let prefix = registry::open(path, &Selection::Revision("HEAD".into()))?.prefix;
+    let prefix = registry::open(path, &Selection::Revision("HEAD".into()))
+        .map_err(Error::from)?
+        .prefix;
     let repo = gix::discover(path).map_err(|e| Error::History(e.to_string()))?;
     let history = |e: &dyn std::fmt::Display| Error::History(e.to_string());
     let head = repo
@@ -115,16 +117,23 @@ pub fn log(
         let commit = info.id.to_string();
         let entry = match parent {
             Some(parent) => {
-                let found = diff(path, &parent.to_string(), Some(&commit), options, progress)
-                    .map_err(|e| history(&e))?;
+                let found = diff(
+                    path,
+                    &parent.to_string(),
+                    Some(&commit),
+                    options_for,
+                    progress,
+                )?;
                 found
                     .entries
                     .into_iter()
                     .find(|e| e.name == name && e.field.is_none())
             }
             // The first commit adds the link, if it holds it.
-            None => super::diff::added(path, &commit, &format!("{name}.mlem"), options, progress)
-                .map_err(|e| history(&e))?,
+            None => {
+                let file = format!("{name}.mlem");
+                super::diff::added(path, &commit, &file, options_for, progress)?
+            }
         };
         let Some(entry) = entry else {
             continue;
@@ -144,7 +153,7 @@ pub fn log(
         });
     }
     if !seen {
-        return Err(Error::NoSuchLink(file));
+        return Err(Error::NoSuchLink(file).into());
     }
     Ok(Log {
         version: VERSION,

@@ -4,6 +4,7 @@
 use super::{LinkFacts, Rule, Trigger};
 use crate::finding::Finding;
 use crate::resolve::artifact::State;
+use crate::words::clip;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -38,8 +39,10 @@ fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
                 storage,
                 differences,
             } => Some(format!(
-                "artifact `{}` (`{path}`, {storage}) has {}",
-                checked.artifact.name,
+                "artifact `{}` (`{}`, {}) has {}",
+                clip(&checked.artifact.name),
+                clip(path),
+                clip(&storage.to_string()),
                 differences.join(", ")
             )),
             _ => None,
@@ -48,10 +51,14 @@ fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
     if differing.is_empty() {
         return None;
     }
+    let more = match differing.len().saturating_sub(4) {
+        0 => String::new(),
+        n => format!("; and {n} more"),
+    };
     let message = format!(
-        "`{}` may not load what was saved: {}",
-        checks.object,
-        differing.join("; ")
+        "`{}` may not load what was saved: {}{more}",
+        clip(&checks.object),
+        differing[..differing.len().min(4)].join("; ")
     );
     Some(
         RULE.finding(facts.file, facts.path_span(), message)

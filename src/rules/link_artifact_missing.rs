@@ -4,6 +4,10 @@
 use super::{LinkFacts, Rule, Trigger};
 use crate::finding::Finding;
 use crate::resolve::artifact::{Checked, State};
+use crate::words::clip;
+
+/// Missing artifacts spelled out in one finding; the rest are counted.
+const MAX_LISTED: usize = 4;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -47,21 +51,29 @@ fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
         State::Missing { why, .. } => why.clone(),
         _ => String::new(),
     };
+    // Names and paths come from the target's object file: each is cut to a length, and at most
+    // a few artifacts are spelled out.
+    let listed = missing
+        .iter()
+        .take(MAX_LISTED)
+        .map(|c| format!("`{}`: {}", clip(&c.artifact.name), why(c)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let more = match missing.len().saturating_sub(MAX_LISTED) {
+        0 => String::new(),
+        n => format!("; and {n} more"),
+    };
     let message = match missing.as_slice() {
         [one] => format!(
             "`{}` cannot be loaded: its artifact `{}` is missing: {}",
-            checks.object,
-            one.artifact.name,
+            clip(&checks.object),
+            clip(&one.artifact.name),
             why(one)
         ),
         many => format!(
-            "`{}` cannot be loaded: {} of its artifacts are missing: {}",
-            checks.object,
+            "`{}` cannot be loaded: {} of its artifacts are missing: {listed}{more}",
+            clip(&checks.object),
             many.len(),
-            many.iter()
-                .map(|c| format!("`{}`: {}", c.artifact.name, why(c)))
-                .collect::<Vec<_>>()
-                .join("; ")
         ),
     };
     let help = match &first.state {

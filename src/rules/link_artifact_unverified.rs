@@ -5,6 +5,7 @@ use super::{LinkFacts, Remote, Rule, Trigger};
 use crate::finding::{Finding, Severity};
 use crate::mlem::artifact::MAX_ARTIFACTS;
 use crate::resolve::artifact::State;
+use crate::words::clip;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -39,11 +40,14 @@ fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
         match &checked.state {
             State::Remote { scheme } => parts.push(format!(
                 "artifact `{}` is in remote storage (`{scheme}://`), which is never contacted",
-                checked.artifact.name
+                clip(&checked.artifact.name)
             )),
             State::Unverified { why } => {
                 failed = true;
-                parts.push(format!("artifact `{}`: {why}", checked.artifact.name));
+                parts.push(format!(
+                    "artifact `{}`: {why}",
+                    clip(&checked.artifact.name)
+                ));
             }
             _ => {}
         }
@@ -57,7 +61,16 @@ fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
     if parts.is_empty() {
         return None;
     }
-    let message = format!("`{}`: not verified: {}", checks.object, parts.join("; "));
+    let more = match parts.len().saturating_sub(4) {
+        0 => String::new(),
+        n => format!("; and {n} more"),
+    };
+    parts.truncate(4);
+    let message = format!(
+        "`{}`: not verified: {}{more}",
+        clip(&checks.object),
+        parts.join("; ")
+    );
     let finding = RULE.finding(facts.file, facts.path_span(), message);
     Some(match (failed, facts.remote) {
         (true, Remote::Online) => finding.with_severity(Severity::Warning),

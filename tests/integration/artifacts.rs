@@ -181,7 +181,7 @@ fn graphql_asks_sizes_and_dvc_records_never_a_committed_artifact() {
     assert_eq!(
         mentioned("link/artifact-missing", "uncommitted.mlem"),
         format!(
-            "`{MODELS}/models/uncommitted.mlem@v1` cannot be loaded: its artifact `data` is missing: no file at `models/uncommitted`, and neither `models/uncommitted.dvc` nor a dvc.lock (`models/dvc.lock`, `dvc.lock`) records it"
+            "`{MODELS}/models/uncommitted.mlem@v1` cannot be loaded: its artifact `data` is missing: no file at `models/uncommitted`, and neither `models/uncommitted.dvc` nor a `dvc.lock` in its folder or the one above it records it"
         )
     );
     assert!(

@@ -282,3 +282,49 @@ fn the_log_of_a_name_no_commit_holds_is_an_error_that_says_what_a_name_is() {
         "{stderr}"
     );
 }
+
+#[test]
+fn each_file_is_judged_by_its_folders_policy_so_a_review_reaches_no_host_it_refuses() {
+    let models = models();
+    let url = format!("file://{}", models.path().display());
+    let registry = Repo::new();
+    registry
+        .write(".mlem-registry.toml", "allowed_hosts = [\"file\"]\n")
+        .write(
+            "sub/.mlem-registry.toml",
+            "allowed_hosts = [\"github.com\"]\n",
+        )
+        .write("ok.mlem", remote("model", &url, Some("v1"), "models/rf"));
+    let base = registry.commit("base");
+    registry
+        .write("ok.mlem", remote("model", &url, Some("v2"), "models/rf"))
+        .write("sub/x.mlem", remote("model", &url, Some("v1"), "models/rf"));
+    let output = bin()
+        .current_dir(registry.path())
+        .args(["diff", &base, "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let entry = |name: &str| {
+        json["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {json:#}"))
+            .clone()
+    };
+    assert_eq!(entry("ok")["after"]["lands"]["path"], "models/rf.mlem");
+    let refused = entry("sub/x");
+    assert_eq!(refused["after"]["status"], "broken", "{refused:#}");
+    assert_eq!(refused["after"]["lands"], Value::Null);
+    assert!(
+        refused["after"]["finding"]
+            .as_str()
+            .unwrap()
+            .contains("sub/.mlem-registry.toml"),
+        "{refused:#}"
+    );
+}

@@ -17,47 +17,82 @@ pub struct Output {
     pub folder: Option<String>,
 }
 
-/// The output recorded in `text`, the `.dvc` file or `dvc.lock` at repository path `file`, that
-/// is `wanted` (a normalized repository path) or a folder holding it. Output paths are relative
-/// to the recording file's folder.
-pub fn find(file: &str, text: &str, wanted: &str) -> Option<Output> {
+/// The outputs recorded in `text`, the `.dvc` file or `dvc.lock` at repository path `file`, by
+/// their normalized repository path (output paths are relative to the recording file's folder);
+/// `None` when `text` is no YAML mapping DVC would write.
+pub fn outputs(file: &str, text: &str) -> Option<Recorded> {
     let value = crate::mlem::parse::parse_text(text).ok()?;
     let base = path::parent(file);
-    outputs(&value).into_iter().find_map(|out| {
-        let recorded = out.get("path")?.as_str()?;
-        let at = path::normalize_from(base, recorded).ok()?;
-        if at == wanted {
-            // An md5 of digits alone reads as a number in YAML.
-            let md5 = match out.get("md5") {
-                Some(Value::String(md5)) => Some(md5.clone()),
-                Some(Value::Number(md5)) => Some(md5.to_string()),
-                _ => None,
-            };
-            // A tracked folder's md5 (`….dir`) and size are the whole folder's.
-            if md5.as_ref().is_some_and(|md5| md5.ends_with(".dir")) {
-                return Some(Output {
-                    md5: None,
-                    size: None,
-                    folder: Some(at),
-                });
-            }
-            return Some(Output {
+    let mut recorded = Recorded::default();
+    for out in outputs_in(&value) {
+        let Some(at) = out
+            .get("path")
+            .and_then(Value::as_str)
+            .and_then(|p| path::normalize_from(base, p).ok())
+            .filter(|at| !at.is_empty())
+        else {
+            continue;
+        };
+        // An md5 of digits alone reads as a number in YAML.
+        let md5 = match out.get("md5") {
+            Some(Value::String(md5)) => Some(md5.clone()),
+            Some(Value::Number(md5)) => Some(md5.to_string()),
+            _ => None,
+        };
+        // A tracked folder's md5 (`….dir`) and size are the whole folder's.
+        let output = match md5.as_ref().is_some_and(|md5| md5.ends_with(".dir")) {
+            true => Output {
+                md5: None,
+                size: None,
+                folder: Some(at.clone()),
+            },
+            false => Output {
                 md5,
                 size: out.get("size").and_then(Value::as_u64),
                 folder: None,
-            });
+            },
+        };
+        recorded.by_path.entry(at).or_insert(output);
+    }
+    Some(recorded)
+}
+
+/// The outputs one `.dvc` file or `dvc.lock` records, by repository path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recorded {
+    by_path: std::collections::HashMap<String, Output>,
+}
+
+impl Recorded {
+    /// The output that is `wanted` (a normalized repository path), or a tracked folder holding
+    /// it.
+    pub fn find(&self, wanted: &str) -> Option<Output> {
+        if let Some(output) = self.by_path.get(wanted) {
+            return Some(output.clone());
         }
-        (!at.is_empty() && path::is_at_or_under(wanted, &at)).then_some(Output {
-            md5: None,
-            size: None,
-            folder: Some(at),
-        })
-    })
+        let mut folder = path::parent(wanted);
+        while !folder.is_empty() {
+            if self.by_path.contains_key(folder) {
+                return Some(Output {
+                    md5: None,
+                    size: None,
+                    folder: Some(folder.to_owned()),
+                });
+            }
+            folder = path::parent(folder);
+        }
+        None
+    }
+}
+
+/// The output recorded in `text` (the file at `file`) that is `wanted` or a folder holding it.
+pub fn find(file: &str, text: &str, wanted: &str) -> Option<Output> {
+    outputs(file, text)?.find(wanted)
 }
 
 /// Every output a `.dvc` file (`outs:`) or a `dvc.lock` (`stages: NAME: outs:`, or stages at
 /// the top in DVC 1's format) records.
-fn outputs(value: &Value) -> Vec<&serde_json::Map<String, Value>> {
+fn outputs_in(value: &Value) -> Vec<&serde_json::Map<String, Value>> {
     fn outs(holder: &Value) -> Vec<&serde_json::Map<String, Value>> {
         match holder.get("outs") {
             Some(Value::Array(list)) => list.iter().filter_map(Value::as_object).collect(),

@@ -13,6 +13,7 @@ pub mod lfs;
 
 use crate::mlem::Artifacts;
 use crate::mlem::artifact::{Artifact, Place};
+use crate::words::clip;
 
 /// A fact about the target's repository, at the target's commit, that checking needs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -24,13 +25,13 @@ pub enum Fact {
     Text(String),
 }
 
-/// What a [`Fact`] turned out to be.
+/// What a [`Fact`] turned out to be; a text is borrowed from where the answers are kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Known {
+pub enum Known<'t> {
     /// A file of this many bytes (the answer to [`Fact::Size`]).
     File(u64),
     /// The file's text (the answer to [`Fact::Text`]).
-    Text(String),
+    Text(std::borrow::Cow<'t, str>),
     /// No file there (nothing, or a folder).
     Absent,
     /// A file, but not text that can be read (binary, too large).
@@ -144,13 +145,69 @@ impl Checks {
     }
 }
 
+/// DVC records parse at most this many bytes in one pass of a run: a hostile repository can
+/// hold megabytes of `dvc.lock` in every folder, and every link to it would parse them again.
+pub const MAX_PARSED_BYTES: usize = 64 << 20;
+
+/// The DVC records one pass has parsed, by where they are (`REPOSITORY@COMMIT:PATH`, or the path
+/// in the registry), shared by every link that lands there, and the bytes parsed so far.
+#[derive(Debug, Default)]
+pub struct Records {
+    parsed:
+        std::sync::Mutex<std::collections::HashMap<String, Option<std::sync::Arc<dvc::Recorded>>>>,
+    bytes: std::sync::atomic::AtomicUsize,
+}
+
+impl Records {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<
+        '_,
+        std::collections::HashMap<String, Option<std::sync::Arc<dvc::Recorded>>>,
+    > {
+        self.parsed
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// What the file at `key` records, when it was parsed before.
+    fn cached(&self, key: &str) -> Option<Option<std::sync::Arc<dvc::Recorded>>> {
+        self.lock().get(key).cloned()
+    }
+
+    /// Parses `text`, the DVC record at `file` (kept as `key`), within the pass's budget; `Err`
+    /// says the budget is spent.
+    fn parse(
+        &self,
+        key: &str,
+        file: &str,
+        text: &str,
+    ) -> Result<Option<std::sync::Arc<dvc::Recorded>>, String> {
+        use std::sync::atomic::Ordering;
+        let spent = self.bytes.fetch_add(text.len(), Ordering::Relaxed) + text.len();
+        if spent > MAX_PARSED_BYTES {
+            return Err(format!(
+                "DVC records past {} MiB in this run were not read",
+                MAX_PARSED_BYTES >> 20
+            ));
+        }
+        let parsed = dvc::outputs(file, text).map(std::sync::Arc::new);
+        self.lock().insert(key.to_owned(), parsed.clone());
+        Ok(parsed)
+    }
+}
+
 /// Checks `artifacts` of the object at `object_path` (normalized, in its repository; shown as
 /// `shown`), with the facts `known` knows: `Err` lists every fact still needed, all at once.
-pub fn check(
+/// DVC records are parsed once into `records`, under `scope` (`REPOSITORY@COMMIT:`, or `""` in
+/// the registry).
+pub fn check<'t>(
     object_path: &str,
     shown: &str,
     artifacts: &Artifacts,
-    known: &dyn Fn(&Fact) -> Option<Known>,
+    known: &dyn Fn(&Fact) -> Option<Known<'t>>,
+    records: &Records,
+    scope: &str,
 ) -> Result<Checks, Vec<Fact>> {
     let mut wanted = Vec::new();
     let mut list = Vec::with_capacity(artifacts.list.len());
@@ -165,7 +222,7 @@ pub fn check(
         let state = match artifact.place(object_path) {
             Place::Remote(scheme) => Some(State::Remote { scheme }),
             Place::Outside(why) => Some(State::Missing { path: None, why }),
-            Place::InRepository(path) => in_repository(path, artifact, &mut ask),
+            Place::InRepository(path) => in_repository(path, artifact, &mut ask, records, scope),
         };
         if let Some(state) = state {
             list.push(Checked {
@@ -187,10 +244,12 @@ pub fn check(
 }
 
 /// The state of an artifact at `path` in the repository; `None` while a fact is unknown.
-fn in_repository(
+fn in_repository<'t>(
     path: String,
     artifact: &Artifact,
-    ask: &mut dyn FnMut(Fact) -> Option<Known>,
+    ask: &mut dyn FnMut(Fact) -> Option<Known<'t>>,
+    records: &Records,
+    scope: &str,
 ) -> Option<State> {
     match ask(Fact::Size(path.clone()))? {
         Known::Unverified(why) => Some(State::Unverified { why }),
@@ -201,17 +260,19 @@ fn in_repository(
                 storage: Storage::Git { size },
             }),
         },
-        Known::Absent | Known::Unreadable | Known::Text(_) => tracked_by_dvc(path, artifact, ask),
+        Known::Absent | Known::Unreadable | Known::Text(_) => {
+            tracked_by_dvc(path, artifact, ask, records, scope)
+        }
     }
 }
 
 /// A blob of `size` bytes where MLEM recorded `recorded`: an LFS pointer to the right size, or
 /// a mismatch.
-fn blob_differs(
+fn blob_differs<'t>(
     path: String,
     size: u64,
     recorded: u64,
-    ask: &mut dyn FnMut(Fact) -> Option<Known>,
+    ask: &mut dyn FnMut(Fact) -> Option<Known<'t>>,
 ) -> Option<State> {
     let pointer = match size <= lfs::MAX_POINTER_BYTES {
         true => match ask(Fact::Text(path.clone()))? {
@@ -237,42 +298,74 @@ fn blob_differs(
 }
 
 /// An artifact not in git: DVC's record of it (`PATH.dvc`, or a `dvc.lock` in its folder or
-/// above), or missing.
-fn tracked_by_dvc(
+/// above), or missing. A record that cannot be read leaves it unverified, never missing.
+fn tracked_by_dvc<'t>(
     path: String,
     artifact: &Artifact,
-    ask: &mut dyn FnMut(Fact) -> Option<Known>,
+    ask: &mut dyn FnMut(Fact) -> Option<Known<'t>>,
+    records: &Records,
+    scope: &str,
 ) -> Option<State> {
     let mut files = vec![format!("{path}.dvc")];
     files.extend(dvc::lock_files(&path));
     // Every file asked at once: one round, not one per folder.
-    let answers: Vec<Option<Known>> = files.iter().map(|f| ask(Fact::Text(f.clone()))).collect();
-    let answers: Vec<Known> = answers.into_iter().collect::<Option<_>>()?;
+    let mut found = Vec::with_capacity(files.len());
+    let mut waiting = false;
     let mut unverified = None;
-    for (file, answer) in files.iter().zip(answers) {
-        match answer {
-            Known::Text(text) => {
-                if let Some(output) = dvc::find(file, &text, &path) {
-                    return Some(compare(path, file, output, artifact));
+    for file in &files {
+        let key = format!("{scope}{file}");
+        if let Some(parsed) = records.cached(&key) {
+            found.push(parsed);
+            continue;
+        }
+        let parsed = match ask(Fact::Text(file.clone())) {
+            None => {
+                waiting = true;
+                None
+            }
+            Some(Known::Text(text)) => match records.parse(&key, file, &text) {
+                Ok(parsed) => parsed,
+                Err(why) => {
+                    unverified.get_or_insert(why);
+                    None
                 }
-            }
-            Known::Unverified(why) => {
+            },
+            Some(Known::Unverified(why)) => {
                 unverified.get_or_insert(why);
+                None
             }
-            _ => {}
+            Some(Known::Unreadable) => {
+                unverified.get_or_insert(format!(
+                    "`{}` is over 1 MiB or not text, so what it records was not read",
+                    clip(file)
+                ));
+                None
+            }
+            Some(Known::Absent | Known::File(_)) => None,
+        };
+        found.push(parsed);
+    }
+    if waiting {
+        return None;
+    }
+    for (file, parsed) in files.iter().zip(found) {
+        if let Some(output) = parsed.and_then(|recorded| recorded.find(&path)) {
+            return Some(compare(path, file, output, artifact));
         }
     }
     if let Some(why) = unverified {
         return Some(State::Unverified { why });
     }
-    let locks = files[1..]
-        .iter()
-        .map(|f| format!("`{f}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
     Some(State::Missing {
         why: format!(
-            "no file at `{path}`, and neither `{path}.dvc` nor a dvc.lock ({locks}) records it"
+            "no file at `{}`, and neither `{}.dvc` nor a `dvc.lock` in {} records it",
+            clip(&path),
+            clip(&path),
+            match files.len() - 2 {
+                0 => "its folder".to_owned(),
+                1 => "its folder or the one above it".to_owned(),
+                n => format!("its folder or the {n} above it"),
+            }
         ),
         path: Some(path),
     })
@@ -341,9 +434,17 @@ mod tests {
             }
         };
         let mut memo: HashMap<Fact, Known> = HashMap::new();
+        let records = Records::default();
         for round in 1..10 {
             let known = |fact: &Fact| memo.get(fact).cloned();
-            match check("models/rf.mlem", "models/rf.mlem", &model(uri), &known) {
+            match check(
+                "models/rf.mlem",
+                "models/rf.mlem",
+                &model(uri),
+                &known,
+                &records,
+                "",
+            ) {
                 Ok(checks) => {
                     return (checks.list.into_iter().map(|c| c.state).collect(), round);
                 }
@@ -388,9 +489,12 @@ mod tests {
     #[test]
     fn an_lfs_pointer_counts_by_the_size_it_records() {
         let pointer = |size: u64| {
-            Known::Text(format!(
-                "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize {size}\n"
-            ))
+            Known::Text(
+                format!(
+                    "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize {size}\n"
+                )
+                .into(),
+            )
         };
         let (states, _) = run("rf", &[("models/rf", pointer(163_671))]);
         assert_eq!(states, [present(Storage::Lfs { size: 163_671 })]);
@@ -407,7 +511,7 @@ mod tests {
     #[test]
     fn dvc_records_beside_the_file_or_in_a_lock_file_above_it() {
         let dot = format!("outs:\n- md5: {MD5}\n  size: 163671\n  path: rf\n");
-        let (states, rounds) = run("rf", &[("models/rf.dvc", Known::Text(dot))]);
+        let (states, rounds) = run("rf", &[("models/rf.dvc", Known::Text(dot.into()))]);
         assert_eq!(
             states,
             [present(Storage::Dvc {
@@ -419,7 +523,7 @@ mod tests {
         let lock = format!(
             "schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    outs:\n    - path: models/rf\n      md5: {MD5}\n      size: 163671\n"
         );
-        let (states, _) = run("rf", &[("dvc.lock", Known::Text(lock))]);
+        let (states, _) = run("rf", &[("dvc.lock", Known::Text(lock.into()))]);
         assert_eq!(
             states,
             [present(Storage::Dvc {
@@ -454,8 +558,10 @@ mod tests {
             panic!("{states:?}");
         };
         assert_eq!(path.as_deref(), Some("models/rf"));
-        assert!(why.contains("`models/rf.dvc`"), "{why}");
-        assert!(why.contains("`models/dvc.lock`, `dvc.lock`"), "{why}");
+        assert_eq!(
+            why,
+            "no file at `models/rf`, and neither `models/rf.dvc` nor a `dvc.lock` in its folder or the one above it records it"
+        );
     }
 
     #[test]
@@ -489,5 +595,69 @@ mod tests {
             &[("dvc.lock", Known::Unverified("rate limited".into()))],
         );
         assert!(matches!(&states[0], State::Unverified { .. }), "{states:?}");
+    }
+
+    #[test]
+    fn a_dvc_record_too_large_to_read_leaves_the_artifact_unverified_not_missing() {
+        let (states, _) = run("rf", &[("dvc.lock", Known::Unreadable)]);
+        let State::Unverified { why } = &states[0] else {
+            panic!("{states:?}");
+        };
+        assert!(
+            why.contains("`dvc.lock` is over 1 MiB or not text"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn each_record_is_parsed_once_per_pass_and_a_pass_parses_within_its_budget() {
+        let lock = format!(
+            "stages:\n  train:\n    outs:\n    - path: models/rf\n      md5: {MD5}\n      size: 163671\n"
+        );
+        let records = Records::default();
+        let known = |fact: &Fact| match fact {
+            Fact::Text(path) if path == "dvc.lock" => Some(Known::Text(lock.as_str().into())),
+            _ => Some(Known::Absent),
+        };
+        for _ in 0..50 {
+            let checks = check(
+                "models/rf.mlem",
+                "x",
+                &model("rf"),
+                &known,
+                &records,
+                "r@c:",
+            )
+            .unwrap();
+            assert!(matches!(checks.list[0].state, State::Present { .. }));
+        }
+        let spent = records.bytes.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(spent, lock.len(), "parsed once for 50 links");
+        records
+            .bytes
+            .store(MAX_PARSED_BYTES, std::sync::atomic::Ordering::Relaxed);
+        let other = check(
+            "models/rf.mlem",
+            "x",
+            &model("rf"),
+            &known,
+            &records,
+            "r@d:",
+        )
+        .unwrap();
+        let State::Unverified { why } = &other.list[0].state else {
+            panic!("{other:?}");
+        };
+        assert!(why.contains("64 MiB"), "{why}");
+    }
+
+    #[test]
+    fn messages_show_at_most_160_characters_of_a_path() {
+        let long = format!("{}/rf", "d".repeat(5000));
+        let (states, _) = run(&long, &[]);
+        let State::Missing { why, .. } = &states[0] else {
+            panic!("{states:?}");
+        };
+        assert!(why.len() < 600, "{} bytes", why.len());
     }
 }
