@@ -171,7 +171,7 @@ fn lock_table(lock: &Lock, out: &mut dyn Write) -> std::io::Result<()> {
             };
             let lands = match (&link.lands, &link.finding) {
                 (Some(object), Some(finding)) if link.status == "broken" => {
-                    format!("{} ({})", landed(object), finding.message)
+                    format!("{} ({})", at(object), finding.message)
                 }
                 (Some(object), _) => landed(object),
                 (None, Some(finding)) => format!("({})", finding.message),
@@ -211,10 +211,9 @@ fn lock_table(lock: &Lock, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
-/// `PATH` (the registry's own) or `REPOSITORY@COMMIT:PATH`, with its artifacts' states when any
-/// is not present.
-fn landed(object: &LockedObject) -> String {
-    let mut shown = match (&object.repository, &object.commit) {
+/// `PATH` (the registry's own) or `REPOSITORY@COMMIT:PATH`.
+fn at(object: &LockedObject) -> String {
+    match (&object.repository, &object.commit) {
         (Some(repository), Some(commit)) => {
             format!(
                 "{repository}@{}:{}",
@@ -224,7 +223,12 @@ fn landed(object: &LockedObject) -> String {
         }
         (Some(repository), None) => format!("{repository}:{}", object.path),
         _ => object.path.clone(),
-    };
+    }
+}
+
+/// Where an object is ([`at`]), with its artifacts' states when any is not present.
+fn landed(object: &LockedObject) -> String {
+    let mut shown = at(object);
     let not_present: Vec<String> = object
         .artifacts
         .iter()

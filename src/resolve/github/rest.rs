@@ -35,6 +35,8 @@ enum Meta {
 #[derive(Default)]
 pub struct Rest {
     repos: Mutex<HashMap<RepoId, Arc<OnceCell<Meta>>>>,
+    /// Folder listings by request, for artifact sizes.
+    folders: Mutex<HashMap<String, Listed>>,
 }
 
 impl Rest {
@@ -73,7 +75,7 @@ impl Rest {
             }
             Question::Size(_, rev, file) => {
                 let rev = rev.as_deref().unwrap_or(default_branch);
-                size(client, path, rev, file).await.map(Answer::Size)
+                self.size(client, path, rev, file).await.map(Answer::Size)
             }
         };
         result.unwrap_or_else(|why| Answer::Unverified(why.into()))
@@ -261,40 +263,80 @@ async fn blob(client: &Client, repo: &str, rev: &str, file: &str) -> Result<Blob
 /// GitHub's contents API lists at most this many entries of a folder.
 const MAX_LISTED_ENTRIES: usize = 1000;
 
-/// How large `file` is, from the listing of its folder (`GET …/contents/{folder}?ref=`), which
-/// gives each entry's size without its content: an artifact is never downloaded.
-async fn size(client: &Client, repo: &str, rev: &str, file: &str) -> Result<SizeAnswer, Error> {
-    let (folder, name) = file.rsplit_once('/').unwrap_or(("", file));
-    let folder_path = match folder {
-        "" => String::new(),
-        folder => format!("/{}", encode_path(folder)),
-    };
-    let reply = client
-        .get(&format!("{repo}/contents{folder_path}?ref={}", encode(rev)))
-        .await?;
+/// One folder's entries as GitHub lists them: name, type and size (`None`: the folder is not
+/// there, or is a file).
+type Folder = Option<Vec<(String, Option<String>, Option<u64>)>>;
+
+/// A folder's listing, made once by whoever asks first.
+type Listed = Arc<OnceCell<Result<Folder, Error>>>;
+
+impl Rest {
+    /// How large `file` is, from the listing of its folder (`GET …/contents/{folder}?ref=`), which
+    /// gives each entry's size without its content: an artifact is never downloaded. Each folder
+    /// is listed once per run, however many artifacts it holds.
+    async fn size(
+        &self,
+        client: &Client,
+        repo: &str,
+        rev: &str,
+        file: &str,
+    ) -> Result<SizeAnswer, Error> {
+        let (folder, name) = file.rsplit_once('/').unwrap_or(("", file));
+        let folder_path = match folder {
+            "" => String::new(),
+            folder => format!("/{}", encode_path(folder)),
+        };
+        let url = format!("{repo}/contents{folder_path}?ref={}", encode(rev));
+        let cell = {
+            let mut folders = self.folders.lock().unwrap_or_else(|p| p.into_inner());
+            folders.entry(url.clone()).or_default().clone()
+        };
+        let listed = cell
+            .get_or_init(|| list_folder(client, url))
+            .await
+            .clone()?;
+        let Some(entries) = listed else {
+            return Ok(SizeAnswer::Missing);
+        };
+        let entry = entries.iter().find(|(entry, _, _)| entry == name);
+        match entry.map(|(_, kind, size)| (kind.as_deref(), *size)) {
+            Some((Some("file"), Some(size))) => Ok(SizeAnswer::File(size)),
+            Some((Some("file"), None)) => Err(Error::BadAnswer(
+                "GitHub's contents answer lacks the file's size".into(),
+            )),
+            Some(_) => Ok(SizeAnswer::NotAFile),
+            None if entries.len() >= MAX_LISTED_ENTRIES => Err(Error::BadAnswer(format!(
+                "the folder `{}` has {MAX_LISTED_ENTRIES} entries or more, and GitHub's contents API lists only that many",
+                crate::words::clip(folder)
+            ))),
+            None => Ok(SizeAnswer::Missing),
+        }
+    }
+}
+
+/// The entries of the folder at `url` (a contents request).
+async fn list_folder(client: &Client, url: String) -> Result<Folder, Error> {
+    let reply = client.get(&url).await?;
     match reply.status {
         200 => {}
-        404 => return Ok(SizeAnswer::Missing),
+        404 => return Ok(None),
         _ => return Err(unexpected(&reply)),
     }
     let body: Value = serde_json::from_str(&reply.body)
         .map_err(|e| Error::BadAnswer(format!("GitHub's contents answer is not JSON: {e}")))?;
     // A file where the folder should be: nothing can be below it.
     let Some(entries) = body.as_array() else {
-        return Ok(SizeAnswer::Missing);
+        return Ok(None);
     };
-    let entry = entries.iter().find(|e| e["name"] == name);
-    match entry.map(|e| (e["type"].as_str(), e["size"].as_u64())) {
-        Some((Some("file"), Some(size))) => Ok(SizeAnswer::File(size)),
-        Some((Some("file"), None)) => Err(Error::BadAnswer(
-            "GitHub's contents answer lacks the file's size".into(),
-        )),
-        Some(_) => Ok(SizeAnswer::NotAFile),
-        None if entries.len() >= MAX_LISTED_ENTRIES => Err(Error::BadAnswer(format!(
-            "the folder `{folder}` has {MAX_LISTED_ENTRIES} entries or more, and GitHub's contents API lists only that many"
-        ))),
-        None => Ok(SizeAnswer::Missing),
-    }
+    let entry = |e: &Value| {
+        let name = e["name"].as_str()?.to_owned();
+        Some((
+            name,
+            e["type"].as_str().map(str::to_owned),
+            e["size"].as_u64(),
+        ))
+    };
+    Ok(Some(entries.iter().filter_map(entry).collect()))
 }
 
 /// The message for a status the resolver did not expect.
