@@ -66,6 +66,8 @@ fn source_project() -> Repo {
     let model = std::fs::read(fixtures().join("2-train/models/rf.mlem")).unwrap();
     source.write(".mlem.yaml", "");
     source.write("models/rf.mlem", model);
+    // With its weights, as MLEM saved them.
+    common::write_artifacts(source.path(), source.path());
     source.commit("a model MLEM saved");
     source
 }
@@ -81,6 +83,7 @@ fn mlem_reads_our_links_and_we_check_mlems() {
     registry.write(".mlem-registry.toml", "allowed_hosts = [\"file\"]\n");
     let model = std::fs::read(fixtures().join("2-train/models/rf.mlem")).unwrap();
     registry.write("local/rf.mlem", model);
+    common::write_artifacts(registry.path(), registry.path());
     let source_dir = source.path().to_str().unwrap();
     tool(
         registry.path(),
