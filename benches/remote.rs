@@ -53,6 +53,23 @@ fn children_cpu() -> f64 {
     secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
+/// The tool, talking to `server` with the benchmark's token.
+fn tool(server: &github::GitHub) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mlem-registry"));
+    command
+        .env("GITHUB_API_URL", server.url())
+        .env("GITHUB_TOKEN", "bench-token")
+        .env_remove("GH_TOKEN");
+    command
+}
+
+/// A link file to model `j` of repository `r`, pinned to `sha`.
+fn link_file(r: usize, j: usize, sha: &str) -> String {
+    format!(
+        "link_type: model\nobject_type: link\npath: models/m{j}\nproject: https://github.com/org/repo-{r:03}\nrev: {sha}\n"
+    )
+}
+
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
@@ -90,10 +107,7 @@ fn main() {
         let (r, j) = (i / per_repo, i % per_repo);
         let dir = registry.join(format!("links/repo-{r:03}"));
         std::fs::create_dir_all(&dir).unwrap();
-        let text = format!(
-            "link_type: model\nobject_type: link\npath: models/m{j}\nproject: https://github.com/org/repo-{r:03}\nrev: {sha}\n"
-        );
-        std::fs::write(dir.join(format!("m{j}.mlem")), text).unwrap();
+        std::fs::write(dir.join(format!("m{j}.mlem")), link_file(r, j, &sha)).unwrap();
     }
     git(&registry, &["init", "-q", "-b", "main"]);
     git(&registry, &["add", "-A"]);
@@ -106,15 +120,12 @@ fn main() {
         let before = server.requests().len();
         let cpu_before = children_cpu();
         let start = Instant::now();
-        let output = Command::new(env!("CARGO_BIN_EXE_mlem-registry"))
+        let output = tool(&server)
             .arg("check")
             .arg(&registry)
             .args(extra_flags())
             .args(["--format", "json", "--cache"])
             .arg(&cache)
-            .env("GITHUB_API_URL", server.url())
-            .env("GITHUB_TOKEN", "bench-token")
-            .env_remove("GH_TOKEN")
             .output()
             .unwrap();
         let wall = start.elapsed();
@@ -139,23 +150,14 @@ fn main() {
     let touched = links.min(100);
     for i in 0..touched {
         let (r, j) = (i / per_repo, i % per_repo);
-        let next = (j + 1) % per_repo;
-        let text = format!(
-            "link_type: model\nobject_type: link\npath: models/m{next}\nproject: https://github.com/org/repo-{r:03}\nrev: {sha}\n"
-        );
         let file = registry.join(format!("links/repo-{r:03}/m{j}.mlem"));
-        std::fs::write(file, text).unwrap();
+        std::fs::write(file, link_file(r, (j + 1) % per_repo, &sha)).unwrap();
     }
     let before = server.requests().len();
     let start = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_mlem-registry"))
-        .arg("diff")
-        .arg("HEAD")
-        .args(["--format", "json", "--path"])
+    let output = tool(&server)
+        .args(["diff", "HEAD", "--format", "json", "--path"])
         .arg(&registry)
-        .env("GITHUB_API_URL", server.url())
-        .env("GITHUB_TOKEN", "bench-token")
-        .env_remove("GH_TOKEN")
         .output()
         .unwrap();
     let wall = start.elapsed();

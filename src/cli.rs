@@ -231,23 +231,21 @@ pub struct DiffArgs {
     pub base: Option<String>,
     /// The revision to compare [default: the working tree].
     pub head: Option<String>,
-    /// The registry (a folder inside it).
-    #[arg(long, default_value = ".")]
-    pub path: PathBuf,
-    /// Output format: `json` is documented in docs/diff-output.md.
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: ListFormat,
-    /// Use no network: links to other repositories are unverified on both sides.
-    #[arg(long)]
-    pub offline: bool,
     #[command(flatten)]
-    pub github: GitHubArgs,
+    pub review: ReviewArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// The link, as MLEM names it: its path in the project, `.mlem` optional.
     pub name: String,
+    #[command(flatten)]
+    pub review: ReviewArgs,
+}
+
+/// What `diff` and `log` share: the registry, the output and the network.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
     /// The registry (a folder inside it).
     #[arg(long, default_value = ".")]
     pub path: PathBuf,

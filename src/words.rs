@@ -24,6 +24,19 @@ pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Parts of a message listed at most: the rest are counted ("; and 3 more"). A target object
+/// can list dozens of artifacts; a finding names a few.
+pub const MAX_LISTED: usize = 4;
+
+/// The first [`MAX_LISTED`] of `parts`, joined with `; `, then how many more there are.
+pub fn listed(parts: &[String]) -> String {
+    let shown = parts[..parts.len().min(MAX_LISTED)].join("; ");
+    match parts.len().saturating_sub(MAX_LISTED) {
+        0 => shown,
+        more => format!("{shown}; and {more} more"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,14 +74,8 @@ fn table(entries: &[project::Entry], out: &mut dyn Write) -> std::io::Result<()>
     for entry in entries {
         let target = match (&entry.target, &entry.problem) {
             (Some(target), _) => {
-                let mut shown = target.path.clone();
-                if let Some(project) = &target.project {
-                    shown.push_str(&format!(" in {project}"));
-                }
-                if let Some(rev) = &target.rev {
-                    shown.push_str(&format!("@{rev}"));
-                }
-                shown
+                let (project, rev) = (target.project.as_deref(), target.rev.as_deref());
+                mlem_registry::mlem::points_to(&target.path, project, rev)
             }
             (None, Some(problem)) if entry.object_type.is_some() => format!("({problem})"),
             (None, Some(problem)) => format!("(not a MLEM object: {problem})"),

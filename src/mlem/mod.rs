@@ -113,11 +113,10 @@ impl Link {
         } else {
             self.path.clone()
         };
-        let rev = self.rev.as_ref().map_or(String::new(), |r| format!("@{r}"));
-        match &self.project {
-            Some((_, project)) => format!("{path} in {project}{rev}"),
-            None => path,
-        }
+        let project = self.project.as_ref().map(|(_, project)| project.as_str());
+        // A relative link's rev means nothing to MLEM: not shown.
+        let rev = self.rev.as_deref().filter(|_| project.is_some());
+        points_to(&path, project, rev)
     }
 
     /// Route to one of this link's fields, for locating it in the file.
@@ -143,6 +142,18 @@ impl Link {
             rev: text("rev"),
         })
     }
+}
+
+/// `PATH[ in PROJECT][@REV]`: where a link with these fields points, on one line.
+pub fn points_to(path: &str, project: Option<&str>, rev: Option<&str>) -> String {
+    let mut shown = path.to_owned();
+    if let Some(project) = project {
+        shown.push_str(&format!(" in {project}"));
+    }
+    if let Some(rev) = rev {
+        shown.push_str(&format!("@{rev}"));
+    }
+    shown
 }
 
 /// What a MLEM file holds, as far as the registry cares: its type and its links.

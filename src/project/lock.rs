@@ -5,8 +5,7 @@
 
 use serde::Serialize;
 
-use crate::finding::Severity;
-use crate::report::{Lands, LinkRecord, LinkStatus};
+use crate::report::{Lands, LinkRecord};
 use crate::resolve::artifact::{Checked, State, Storage};
 
 /// The version of the lock document; bumped only when a field changes meaning or goes away.
@@ -125,12 +124,7 @@ fn locked(record: &LinkRecord, project: &str) -> LockedLink {
             .and_then(|rest| rest.strip_prefix('/'))
             .unwrap_or(&record.file),
     };
-    let status = match &record.status {
-        LinkStatus::Ok => "ok",
-        LinkStatus::Unverified => "unverified",
-        LinkStatus::Finding(_, Severity::Error) => "broken",
-        LinkStatus::Finding(_, Severity::Warning | Severity::Note) => "ok",
-    };
+    let status = record.status.verdict();
     let finding = record
         .worst
         .as_deref()

@@ -96,6 +96,18 @@ pub enum LinkStatus {
     Finding(&'static str, Severity),
 }
 
+impl LinkStatus {
+    /// What it means for a deployment, as the lock file and `diff` say it: `ok` (it lands,
+    /// perhaps with a warning or a note), `broken` (an error) or `unverified`.
+    pub fn verdict(&self) -> &'static str {
+        match self {
+            LinkStatus::Ok | LinkStatus::Finding(_, Severity::Warning | Severity::Note) => "ok",
+            LinkStatus::Unverified => "unverified",
+            LinkStatus::Finding(_, Severity::Error) => "broken",
+        }
+    }
+}
+
 /// Counts over a whole run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {

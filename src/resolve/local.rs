@@ -114,9 +114,7 @@ impl LocalResolver {
         });
         match followed {
             Followed::Lands(path, target) => {
-                resolved.artifacts = self
-                    .artifacts_of(reader, &path, &target)
-                    .map(|checks| Box::new(Checks::clone(&checks)));
+                resolved.artifacts = self.artifacts_of(reader, &path, &target);
                 resolved.landed_here = Some(path);
             }
             Followed::Leaves(path) => resolved.leaves_from = Some(path),

@@ -102,8 +102,8 @@ pub struct Resolved {
     /// Where a link to another repository finally landed, past any chain of links.
     pub landing: Option<Box<Landing>>,
     /// The artifacts of the object the link landed on, checked; `None` when it lists none or
-    /// the link did not land.
-    pub artifacts: Option<Box<artifact::Checks>>,
+    /// the link did not land. Shared by every link that lands on the object.
+    pub artifacts: Option<std::sync::Arc<artifact::Checks>>,
     /// For a relative link that landed: the object's path in the registry, past any chain of
     /// links (a link to another repository lands in [`Resolved::landing`]).
     pub landed_here: Option<String>,

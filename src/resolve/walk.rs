@@ -62,7 +62,7 @@ pub struct Walk {
     /// The object the walk landed on, while its artifacts are checked.
     checking: Option<Box<Checking>>,
     /// Its artifacts, checked.
-    artifacts: Option<Box<Checks>>,
+    artifacts: Option<std::sync::Arc<Checks>>,
     /// The DVC records read for artifacts, shared by the walks of one pass.
     records: std::sync::Arc<artifact::Records>,
     /// Keep the landed object's text (a review compares it).
@@ -428,7 +428,7 @@ impl Walk {
         let (artifacts, records) = (&checking.artifacts, &*self.records);
         match artifact::check(&checking.path, &shown, artifacts, &known, records, &scope) {
             Ok(checks) => {
-                self.artifacts = Some(Box::new(checks));
+                self.artifacts = Some(std::sync::Arc::new(checks));
                 self.found(checking.object_type, None)
             }
             Err(facts) => {

@@ -9,7 +9,7 @@ use super::compare::{Change, compare};
 use crate::check::{self, Options};
 use crate::registry::link_index::LinkIndex;
 use crate::registry::{self, Content, Lookup, Selection, Snapshot, nested};
-use crate::report::{Lands, LinkRecord, LinkStatus};
+use crate::report::{Lands, LinkRecord};
 use crate::resolve::rounds::Progress;
 use crate::resolve::target::{GitHubHosts, RepoId};
 
@@ -103,6 +103,14 @@ pub struct Landed {
     pub object_type: &'static str,
 }
 
+/// A full commit id shortened as git shows it (12 digits); any other revision as it is.
+pub fn short(rev: &str) -> String {
+    match rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+        true => rev[..12].to_owned(),
+        false => rev.to_owned(),
+    }
+}
+
 /// Why a diff could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -140,10 +148,15 @@ pub fn diff<E: From<Error>>(
         .collect();
     touched.sort();
     touched.dedup();
-    // The files the change leaves alone are the base's: its tree lists them with their ids.
-    let mut index = LinkIndex::default();
+    // The files the change leaves alone are the base's: its tree lists them with their ids, and
+    // the link index kept in the repository knows what each one's links reach (unread).
+    let mut index = match &opened.git_dir {
+        Some(git_dir) => LinkIndex::load(git_dir),
+        None => LinkIndex::default(),
+    };
     let reaching_after = check::links_reaching(after, &[], &touched, &*before, &mut index);
     let reaching_before = check::links_reaching(&*before, &[], &touched, &*before, &mut index);
+    index.save();
     let hosts = GitHubHosts::new(options_for(path)?.config.allow.github.clone());
     let mut production = std::collections::HashSet::new();
     let mut judge = Judge {
@@ -392,12 +405,7 @@ fn side(record: &LinkRecord) -> Side {
         rev: record.rev.clone(),
         path: record.path.clone(),
         link_type: record.link_type.as_str(),
-        status: match record.status {
-            LinkStatus::Ok => "ok",
-            LinkStatus::Unverified => "unverified",
-            LinkStatus::Finding(_, crate::finding::Severity::Error) => "broken",
-            LinkStatus::Finding(..) => "ok",
-        },
+        status: record.status.verdict(),
         finding: record
             .worst
             .as_deref()

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::diff::{Diff, Entry, Kind, Landed, Side};
+use super::diff::{Diff, Entry, Kind, Landed, Side, short};
 use crate::report::guard::one_line;
 
 /// Writes `diff` for a terminal or a log.
@@ -138,14 +138,8 @@ fn row(
 
 /// `PATH in REPOSITORY@REV`, as the link writes it.
 fn points_to(side: &Side) -> String {
-    let mut shown = side.path.clone();
-    if let Some(repository) = &side.repository {
-        shown.push_str(&format!(" in {repository}"));
-    }
-    if let Some(rev) = &side.rev {
-        shown.push_str(&format!("@{rev}"));
-    }
-    shown
+    let repository = side.repository.as_deref();
+    crate::mlem::points_to(&side.path, repository, side.rev.as_deref())
 }
 
 /// `PATH@COMMIT (TYPE)`, or the link's status and finding when it does not land.
@@ -172,14 +166,6 @@ fn lands_on(side: &Side) -> String {
             Some(finding) => format!("nothing ({}: {finding})", side.status),
             None => format!("nothing ({})", side.status),
         },
-    }
-}
-
-/// A full commit id shortened as git shows it; anything else as it is.
-fn short(rev: &str) -> String {
-    match rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
-        true => rev[..12].to_owned(),
-        false => rev.to_owned(),
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use super::diff::{Diff, Entry, Kind, Side};
+use super::diff::{Diff, Entry, Kind, Side, short};
 use crate::report::summary::code;
 
 /// Bytes the section may take: links past it are counted, not listed. A check run's summary
@@ -147,14 +147,6 @@ fn is_plain_url(url: &str) -> bool {
         && url
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._~/:".contains(&b))
-}
-
-/// A full commit id shortened as git shows it; anything else as it is.
-fn short(rev: &str) -> String {
-    match rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
-        true => rev[..12].to_owned(),
-        false => rev.to_owned(),
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use super::{LinkFacts, Rule, Trigger};
 use crate::finding::Finding;
 use crate::resolve::artifact::State;
-use crate::words::clip;
+use crate::words::{clip, listed};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -51,14 +51,10 @@ fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
     if differing.is_empty() {
         return None;
     }
-    let more = match differing.len().saturating_sub(4) {
-        0 => String::new(),
-        n => format!("; and {n} more"),
-    };
     let message = format!(
-        "`{}` may not load what was saved: {}{more}",
+        "`{}` may not load what was saved: {}",
         clip(&checks.object),
-        differing[..differing.len().min(4)].join("; ")
+        listed(&differing)
     );
     Some(
         RULE.finding(facts.file, facts.path_span(), message)
@@ -69,7 +65,7 @@ fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use crate::resolve::artifact::{State, Storage};
-    use crate::rules::testing::{remote_findings, with_artifacts};
+    use crate::rules::testing::{pinned_link_findings, with_artifacts};
 
     #[test]
     fn says_what_differs_and_how_the_artifact_is_stored() {
@@ -78,11 +74,7 @@ mod tests {
             storage: Storage::Git { size: 12 },
             differences: vec!["size 12 where MLEM recorded 163671".into()],
         }]);
-        let found = remote_findings("project: https://github.com/org/m\nrev: v1\n", resolved);
-        let found: Vec<_> = found
-            .iter()
-            .filter(|f| f.rule == "link/artifact-mismatch")
-            .collect();
+        let found = pinned_link_findings("link/artifact-mismatch", resolved);
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].message,

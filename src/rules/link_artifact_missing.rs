@@ -4,10 +4,7 @@
 use super::{LinkFacts, Rule, Trigger};
 use crate::finding::Finding;
 use crate::resolve::artifact::{Checked, State};
-use crate::words::clip;
-
-/// Missing artifacts spelled out in one finding; the rest are counted.
-const MAX_LISTED: usize = 4;
+use crate::words::{clip, listed};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -53,16 +50,10 @@ fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
     };
     // Names and paths come from the target's object file: each is cut to a length, and at most
     // a few artifacts are spelled out.
-    let listed = missing
+    let parts: Vec<String> = missing
         .iter()
-        .take(MAX_LISTED)
         .map(|c| format!("`{}`: {}", clip(&c.artifact.name), why(c)))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let more = match missing.len().saturating_sub(MAX_LISTED) {
-        0 => String::new(),
-        n => format!("; and {n} more"),
-    };
+        .collect();
     let message = match missing.as_slice() {
         [one] => format!(
             "`{}` cannot be loaded: its artifact `{}` is missing: {}",
@@ -71,9 +62,10 @@ fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
             why(one)
         ),
         many => format!(
-            "`{}` cannot be loaded: {} of its artifacts are missing: {listed}{more}",
+            "`{}` cannot be loaded: {} of its artifacts are missing: {}",
             clip(&checks.object),
             many.len(),
+            listed(&parts),
         ),
     };
     let help = match &first.state {
@@ -93,7 +85,7 @@ fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use crate::resolve::artifact::{State, Storage};
-    use crate::rules::testing::{remote_findings, with_artifacts};
+    use crate::rules::testing::{pinned_link_findings, remote_findings, with_artifacts};
 
     #[test]
     fn names_the_object_the_artifact_and_where_it_was_looked_for() {
@@ -107,11 +99,7 @@ mod tests {
                 why: "no file at `models/rf`".into(),
             },
         ]);
-        let found = remote_findings("project: https://github.com/org/m\nrev: v1\n", resolved);
-        let found: Vec<_> = found
-            .iter()
-            .filter(|f| f.rule == "link/artifact-missing")
-            .collect();
+        let found = pinned_link_findings("link/artifact-missing", resolved);
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].message,

@@ -5,7 +5,7 @@ use super::{LinkFacts, Remote, Rule, Trigger};
 use crate::finding::{Finding, Severity};
 use crate::mlem::artifact::MAX_ARTIFACTS;
 use crate::resolve::artifact::State;
-use crate::words::clip;
+use crate::words::{clip, listed};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -61,15 +61,10 @@ fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
     if parts.is_empty() {
         return None;
     }
-    let more = match parts.len().saturating_sub(4) {
-        0 => String::new(),
-        n => format!("; and {n} more"),
-    };
-    parts.truncate(4);
     let message = format!(
-        "`{}`: not verified: {}{more}",
+        "`{}`: not verified: {}",
         clip(&checks.object),
-        parts.join("; ")
+        listed(&parts)
     );
     let finding = RULE.finding(facts.file, facts.path_span(), message);
     Some(match (failed, facts.remote) {
@@ -82,17 +77,10 @@ fn judge(facts: &LinkFacts<'_, '_>) -> Option<Finding> {
 mod tests {
     use crate::finding::Severity;
     use crate::resolve::artifact::State;
-    use crate::rules::testing::{remote_findings, with_artifacts};
+    use crate::rules::testing::{pinned_link_findings, with_artifacts};
 
     fn unverified(states: Vec<State>) -> Vec<crate::finding::Finding> {
-        let found = remote_findings(
-            "project: https://github.com/org/m\nrev: v1\n",
-            with_artifacts(states),
-        );
-        found
-            .into_iter()
-            .filter(|f| f.rule == "link/artifact-unverified")
-            .collect()
+        pinned_link_findings("link/artifact-unverified", with_artifacts(states))
     }
 
     #[test]

@@ -311,12 +311,20 @@ pub(crate) mod testing {
             })
             .collect();
         let mut resolved = found_with(Vec::new());
-        resolved.artifacts = Some(Box::new(crate::resolve::artifact::Checks {
+        resolved.artifacts = Some(std::sync::Arc::new(crate::resolve::artifact::Checks {
             object: "org/m/models/rf.mlem@v1".into(),
             list,
             unchecked: 0,
         }));
         resolved
+    }
+
+    /// The findings of `rule` for a model link into `org/m` at `v1`, resolved as `resolved`.
+    pub fn pinned_link_findings(rule: &str, resolved: crate::resolve::Resolved) -> Vec<Finding> {
+        remote_findings("project: https://github.com/org/m\nrev: v1\n", resolved)
+            .into_iter()
+            .filter(|f| f.rule == rule)
+            .collect()
     }
 
     /// The findings for a model link whose location lines are `location` (its `project`/`repo`
